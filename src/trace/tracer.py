@@ -16,17 +16,31 @@ import json
 import linecache
 import mmap
 import os
-import random
 import resource
 import select
 import shutil
 import signal
 import struct
 import sys
-import tempfile
 import time
 import traceback
 import types
+
+
+def import_without_fork_hook(name):
+    """Import a module without the at-fork hook it registers. `random` reseeds itself from
+    os.urandom in every forked child: that costs each trace and undoes the fixed seed. The
+    worker seeds it once instead, and every child inherits that state."""
+    register = os.register_at_fork
+    os.register_at_fork = lambda **hooks: None
+    try:
+        return __import__(name)
+    finally:
+        os.register_at_fork = register
+
+
+random = import_without_fork_hook("random")
+import tempfile  # noqa: E402 (imports random, which must come first)
 
 FNAME = "<tracelens>"
 FOLDED = frozenset({"<listcomp>", "<dictcomp>", "<setcomp>", "<genexpr>", "<lambda>"})
@@ -49,6 +63,7 @@ PATH_EVENTS = {
 }
 WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
 REAL_EXIT = os._exit
+REAL_SETTRACE = sys.settrace
 ESC = json.encoder.encode_basestring
 LOCAL_JSON = '{"name":%s,"repr":%s,"type":%s}'
 STEP_JSON = '{"event":"%s","line":%d,"func":%s,"depth":%d,"locals":[%s],"stdout":%s'
@@ -180,25 +195,31 @@ def inside(path, root):
 
 
 class Child:
-    """One traced run inside the forked child."""
+    """The traced run of one request. The worker keeps one instance: it sets the request's
+    fields before each fork (`prepare`), and the forked child runs the program (`run`)."""
 
-    def __init__(self, shm, req, tmpdir, done_w):
-        limits = req["limits"]
-        self.done_w = done_w
+    def __init__(self, shm, tmpdir, done_w):
         self.shm = shm
-        self.stdin = req.get("stdin", "")
         self.tmpdir = tmpdir
+        self.done_w = done_w
+        # The audit hook is installed once in the worker and only enforces in a child.
+        self.armed = False
+        # Room kept for the final record even when the steps fill the block.
+        self.reserve = 1 << 20
+        self.prepare(WARM_UP_LIMITS, "")
+        self.deadline = 0.0
+
+    def prepare(self, limits, source):
+        self.source = source
         self.max_repr = int(limits["max_repr"])
         self.max_steps = int(limits["max_steps"])
         self.max_stdout = int(limits["max_stdout"])
-        self.deadline = time.monotonic() + int(limits["timeout_ms"]) / 1000.0
+        self.memory_mb = int(limits["memory_mb"])
+        self.timeout_s = int(limits["timeout_ms"]) / 1000.0
         self.pos = 8
         self.steps = 0
         self.out_bytes = 0
         self.err_bytes = 0
-        self.real_settrace = sys.settrace
-        # Room kept for the final record even when the steps fill the block.
-        self.reserve = 1 << 20
 
     # --- records -------------------------------------------------------------------------
     def emit(self, tag, obj, final=False):
@@ -216,7 +237,8 @@ class Child:
         self.pos = end
 
     def finish(self, kind, message=None, line=None):
-        self.real_settrace(None)
+        """End the child: the final record, the `done` byte, and an exit without clean-up."""
+        REAL_SETTRACE(None)
         if line is None and kind != "completed":
             line = current_line()
         self.emit(b"F", {"kind": kind, "message": message, "line": line}, final=True)
@@ -249,6 +271,8 @@ class Child:
             self.emit(b"E", text)
 
     def audit(self, event, args):
+        if not self.armed:
+            return
         if event == "open":
             path, mode, flags = args
             writes = any(c in mode for c in "wax+") if isinstance(mode, str) else bool(
@@ -297,7 +321,7 @@ class Child:
             state.out.clear()
         else:
             out = ""
-        rec = STEP_JSON % (event, line, ESC(state.func), state.depth, self.locals_json(frame),
+        rec = STEP_JSON % (event, line, state.func_json, state.depth, self.locals_json(frame),
                            ESC(out))
         if value is not None:
             rec += VALUE_JSON % (ESC(value[0]), ESC(value[1]))
@@ -323,42 +347,50 @@ class Child:
                 pass
         return state.local
 
-    def run(self, code):
-        sys.stdin = io.StringIO(self.stdin)
-        sys.stdout = sys.__stdout__ = Out(self.write_out)
-        sys.stderr = sys.__stderr__ = Out(self.write_err)
-        main = types.ModuleType("__main__")
-        main.__dict__["__builtins__"] = builtins
-        sys.modules["__main__"] = main
-        sys.settrace = self.fake_settrace
-        os._exit = self.fake_exit
-        random.seed(0)
-        sys.addaudithook(self.audit)
-        self.real_settrace(self.global_trace)
+    def run(self, code, main):
+        """In the forked child: trace the program under the request's limits, then end."""
+        self.armed = True
+        self.deadline = time.monotonic() + self.timeout_s
+        self.finish(*self.execute(code, main))
+
+    def execute(self, code, main):
+        """Trace `code` in `main`; returns how it ended as (kind, message, line)."""
+        REAL_SETTRACE(self.global_trace)
         try:
             exec(code, main.__dict__)
         except SystemExit as e:
-            self.real_settrace(None)
+            REAL_SETTRACE(None)
             if e.code is None or e.code == 0:
-                self.finish("completed")
-            self.finish("exception", "SystemExit: %s" % (e.code,), program_line(e.__traceback__))
+                return "completed", None, None
+            return "exception", "SystemExit: %s" % (e.code,), program_line(e.__traceback__)
         except BaseException as e:
-            self.real_settrace(None)
+            REAL_SETTRACE(None)
             line = program_line(e.__traceback__)
-            self.write_err(format_program_traceback(e))
+            self.write_err(format_program_traceback(e, self.source))
             kind = "memory_limit" if isinstance(e, MemoryError) else "exception"
-            self.finish(kind, exception_text(e), line)
-        self.finish("completed")
+            return kind, exception_text(e), line
+        REAL_SETTRACE(None)
+        return "completed", None, None
+
+    def install(self):
+        """Put the program's view of the world in place in the worker, once: its stdout and
+        stderr, the audit hook (armed only in a child), and the guarded settrace and _exit.
+        The worker itself talks over the streams it saved before."""
+        sys.stdout = sys.__stdout__ = Out(self.write_out)
+        sys.stderr = sys.__stderr__ = Out(self.write_err)
+        sys.settrace = self.fake_settrace
+        os._exit = self.fake_exit
+        sys.addaudithook(self.audit)
 
 
 class FrameState:
     """Per-frame tracing state: the line that is running and the output it wrote."""
 
-    __slots__ = ("child", "func", "depth", "pending", "unwinding", "out")
+    __slots__ = ("child", "func_json", "depth", "pending", "unwinding", "out")
 
     def __init__(self, child, func, depth):
         self.child = child
-        self.func = func
+        self.func_json = ESC(func)
         self.depth = depth
         self.pending = None
         self.unwinding = False
@@ -497,9 +529,10 @@ def exception_text(e):
     return "%s: %s" % (type(e).__name__, text) if text else type(e).__name__
 
 
-def format_program_traceback(e):
+def format_program_traceback(e, source):
     """The traceback of an uncaught exception, showing only the program's own frames."""
     try:
+        linecache.cache[FNAME] = (len(source), None, source.splitlines(True), FNAME)
         frames = [f for f in traceback.extract_tb(e.__traceback__) if f.filename == FNAME]
         text = "Traceback (most recent call last):\n" if frames else ""
         return text + "".join(traceback.format_list(frames)) + "".join(
@@ -510,16 +543,35 @@ def format_program_traceback(e):
 
 # --- the worker ----------------------------------------------------------------------------
 
-def child_main(shm, req, code, tmpdir, devnull, done_w):
-    for fd in (0, 1, 2):
-        os.dup2(devnull, fd)
-    limits = req["limits"]
-    address_space = (int(limits["memory_mb"]) << 20) + SHM_SIZE
-    resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    os.chdir(tmpdir)
-    tempfile.tempdir = tmpdir
-    Child(shm, req, tmpdir, done_w).run(code)
+WARM_UP_LIMITS = {"timeout_ms": 60000, "max_steps": 1 << 30, "memory_mb": 512,
+                  "max_stdout": 1 << 20, "max_repr": 300}
+# Calls, returns, loops, a caught exception, a comprehension, prints, containers large and small.
+WARM_UP = """
+class Box:
+    def __init__(self, items):
+        self.items = items
+
+def total(values):
+    s = 0
+    for v in values:
+        s += v
+    return s
+
+def pick(d, key):
+    try:
+        return d[key]
+    except KeyError:
+        return None
+
+box = Box(list(range(40)))
+words = {"a": 1, "b": [1.5, "x"], "c": (None, True)}
+for i in range(12):
+    t = total(box.items[:i])
+    name = "n%d" % i
+    found = pick(words, name[:1])
+    squares = [k * k for k in range(i)]
+    print(i, t, found, name)
+"""
 
 
 def syntax_error_record(e):
@@ -531,15 +583,18 @@ def syntax_error_record(e):
                          "column": column}).encode("utf-8", "replace") + b"\n"
 
 
-def remove_dir(path):
-    try:
-        os.rmdir(path)
-    except OSError:
-        shutil.rmtree(path, ignore_errors=True)
+def fresh_module():
+    main = types.ModuleType("__main__")
+    main.__dict__["__builtins__"] = builtins
+    return main
 
 
 class Server:
     """The worker's side of the requests: fork a child per request and wait for it.
+
+    Everything that does not depend on the request is done once, before the first fork: the
+    program's streams, the audit hook, the seeded `random`, the warmed-up tracer code. A child
+    only applies its limits, runs the program and exits, and so copies few pages.
 
     A child that finishes writes one byte to the `done` pipe just before it exits. The answer
     goes out at once, and the child is reaped before the next fork. Its exit (tearing down an
@@ -550,24 +605,61 @@ class Server:
         self.shm = shm
         self.base = base
         self.devnull = devnull
-        self.done_r, self.done_w = os.pipe()
+        # One directory serves every request of this worker; it is emptied between them.
+        self.tmpdir = os.path.join(base, "run")
+        os.mkdir(self.tmpdir)
+        self.done_r, done_w = os.pipe()
         os.set_blocking(self.done_r, False)
-        self.served = 0
+        self.child = Child(shm, self.tmpdir, done_w)
         self.unreaped = None
+        self.stale = 0
+
+    def warm_up(self):
+        """Trace a small program in the worker itself. CPython specializes hot bytecode in
+        place, so the tracer's own code is then ready before any fork, and a child reads those
+        pages instead of copying them to rewrite them."""
+        code = compile(WARM_UP, FNAME, "exec", dont_inherit=True)
+        for _ in range(3):
+            self.child.prepare(WARM_UP_LIMITS, WARM_UP)
+            self.child.deadline = time.monotonic() + 60.0
+            self.child.execute(code, fresh_module())
+        self.child.prepare(WARM_UP_LIMITS, "")
 
     def reap(self):
-        """Make sure the previous child is gone (it may still be exiting) and clean up."""
+        """Make sure the previous child is gone (it may still be exiting)."""
         if self.unreaped is not None:
-            pid, tmpdir = self.unreaped
+            pid = self.unreaped
             self.unreaped = None
             os.kill(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
-            remove_dir(tmpdir)
         try:
             while os.read(self.done_r, 4096):
                 pass
         except BlockingIOError:
             pass
+
+    def empty_tmpdir(self):
+        """Leave an empty temporary directory for the next child; what the last one left there
+        goes (or, when it cannot be removed, is moved aside until the worker exits)."""
+        try:
+            os.rmdir(self.tmpdir)
+        except FileNotFoundError:
+            pass
+        except OSError:
+            shutil.rmtree(self.tmpdir, ignore_errors=True)
+            if os.path.lexists(self.tmpdir):
+                self.stale += 1
+                os.rename(self.tmpdir, os.path.join(self.base, "stale-%d" % self.stale))
+        os.makedirs(self.tmpdir)
+
+    def enter_child(self):
+        """In the forked child: the request's memory limit, no access to the worker's pipes,
+        the temporary directory as the working directory."""
+        for fd in (0, 1, 2):
+            os.dup2(self.devnull, fd)
+        address_space = (self.child.memory_mb << 20) + SHM_SIZE
+        resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
+        os.chdir(self.tmpdir)
 
     def wait(self, pid, timeout_ms):
         """Wait until the child is done, has died, or is past its limit (then kill it).
@@ -608,35 +700,33 @@ class Server:
     def serve(self, req):
         start = time.perf_counter()
         self.reap()
+        source = req["code"]
         try:
-            code = compile(req["code"], FNAME, "exec", dont_inherit=True)
+            code = compile(source, FNAME, "exec", dont_inherit=True)
         except (SyntaxError, ValueError, MemoryError, RecursionError, OverflowError) as e:
             status = {"status": "exited", "exit": 0}
             status["elapsed_ms"] = (time.perf_counter() - start) * 1000.0
             return status, syntax_error_record(e)
-        linecache.cache[FNAME] = (len(req["code"]), None, req["code"].splitlines(True), FNAME)
+        self.child.prepare(req["limits"], source)
+        main = fresh_module()
+        sys.modules["__main__"] = main
+        sys.stdin = io.StringIO(req.get("stdin", ""))
         struct.pack_into("<Q", self.shm, 0, 8)
-        self.served += 1
-        tmpdir = os.path.join(self.base, str(self.served))
-        try:
-            os.mkdir(tmpdir)
-        except FileNotFoundError:  # someone removed the worker's directory: make it again
-            os.makedirs(tmpdir)
+        self.empty_tmpdir()
         pid = os.fork()
         if pid == 0:
             try:
                 os.close(self.done_r)
-                child_main(self.shm, req, code, tmpdir, self.devnull, self.done_w)
+                self.enter_child()
+                self.child.run(code, main)
             finally:
                 REAL_EXIT(70)
         status, reaped = self.wait(pid, int(req["limits"]["timeout_ms"]))
         status["elapsed_ms"] = (time.perf_counter() - start) * 1000.0
         end = struct.unpack_from("<Q", self.shm, 0)[0]
         payload = self.shm[8:end] if 8 <= end <= SHM_SIZE else b""
-        if reaped:
-            remove_dir(tmpdir)
-        else:
-            self.unreaped = (pid, tmpdir)
+        if not reaped:
+            self.unreaped = pid
         return status, payload
 
 
@@ -657,21 +747,30 @@ def preload():
 
 
 def main():
-    out = sys.stdout.buffer
-    inp = sys.stdin.buffer
+    # The worker's own streams: the protocol. Held here, since they would close once the
+    # program's streams replace them in sys.
+    streams = (sys.stdin, sys.stdout, sys.stderr)
+    inp, out = streams[0].buffer, streams[1].buffer
     shm = mmap.mmap(-1, SHM_SIZE)
     base = os.path.realpath(tempfile.mkdtemp(prefix="tracelens-"))
-    # The children's environment: set once here, since changing it in each child is slow.
-    os.environ.clear()
-    os.environ.update({"HOME": base, "TMPDIR": base, "PYTHONHASHSEED": "0", "LANG": "C.UTF-8"})
     devnull = os.open(os.devnull, os.O_RDWR)
+    server = Server(shm, base, devnull)
+    tempfile.tempdir = server.tmpdir
+    # The children's environment and limits: set once here, since changing them in each child
+    # is slow.
+    os.environ.clear()
+    os.environ.update({"HOME": server.tmpdir, "TMPDIR": server.tmpdir, "PYTHONHASHSEED": "0",
+                       "LANG": "C.UTF-8"})
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     preload()
+    server.child.install()
+    server.warm_up()
+    random.seed(0)
     hello = {"python": "%d.%d.%d" % sys.version_info[:3], "tmpdir": base}
     out.write(DUMPS(hello).encode() + b"\n")
     out.flush()
     gc.collect()
     gc.freeze()
-    server = Server(shm, base, devnull)
     try:
         while True:
             line = inp.readline()
