@@ -3,7 +3,9 @@
 # Protocol (see src/trace/worker.rs): the parent writes one TraceRequest as a JSON line on
 # stdin; the worker answers with one JSON status line followed by `n` payload bytes. The
 # payload is a list of records, one per line, each a tag byte and a JSON document:
-#   S<step json>   a step (DESIGN.md 2.1)
+#   S<step>        a step (DESIGN.md 2.1) as a JSON array, cheaper to build than an object:
+#                  [event, line, func, depth, [name, repr, type, name, ...], stdout,
+#                   [value repr, value type] or null]
 #   O<string>      text the program wrote to stdout, in write order
 #   E<string>      text the program wrote to stderr
 #   F<outcome>     how the run ended (absent when the child was killed or died)
@@ -65,9 +67,7 @@ WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
 REAL_EXIT = os._exit
 REAL_SETTRACE = sys.settrace
 ESC = json.encoder.encode_basestring
-LOCAL_JSON = '{"name":%s,"repr":%s,"type":%s}'
-STEP_JSON = '{"event":"%s","line":%d,"func":%s,"depth":%d,"locals":[%s],"stdout":%s'
-VALUE_JSON = ',"value":{"repr":%s,"type":%s}'
+STEP_JSON = '["%s",%d,%s,%d,[%s],%s,%s]'
 DUMPS = json.JSONEncoder(ensure_ascii=False, check_circular=False, separators=(",", ":")).encode
 
 
@@ -154,16 +154,18 @@ def prefix_repr(v, budget, active):
 
 
 FLAT = frozenset({int, float, bool, type(None), complex})
+FLAT_OR_STR = FLAT | {str}
+IS_STR = str.__instancecheck__
 SMALL_CONTAINER = 32
 
 
 def flat(values):
-    """True when every value is a number or a short string (so repr() in C is cheap)."""
-    for x in values:
-        t = type(x)
-        if t not in FLAT and not (t is str and len(x) < 256):
-            return False
-    return True
+    """True when every value is a number or a short string (so repr() in C is cheap).
+    Checked with C-level iteration: this runs for small containers at every step."""
+    types = set(map(type, values))
+    if types <= FLAT:
+        return True
+    return types <= FLAT_OR_STR and max(map(len, filter(IS_STR, values))) < 256
 
 
 def safe_repr(v, max_repr):
@@ -299,33 +301,44 @@ class Child:
         self.finish("crashed", "the program ended its process with os._exit(%r)" % (status,))
 
     # --- tracing ---------------------------------------------------------------------------
-    def locals_json(self, frame):
-        """The frame's locals as a JSON array (built by hand: this runs at every step)."""
+    def shown_locals(self, frame):
+        """The frame's locals to show, flattened: name, repr, type, name, repr, type, ...
+        (this runs at every step: the common values take an inline path)."""
         max_repr = self.max_repr
-        parts = []
+        shown = []
         for name, v in frame.f_locals.items():
             if name[:2] == "__" and name[-2:] == "__":
                 continue
-            if isinstance(v, HIDDEN):
+            t = type(v)
+            if t in FLAT_OR_STR and (t is not str or len(v) <= max_repr):
+                # What safe_repr does for these, without the call.
+                try:
+                    text = repr(v)
+                except BaseException:
+                    text = safe_repr(v, max_repr)  # e.g. an int too long for str()
+                else:
+                    if len(text) > max_repr:
+                        text = text[:max_repr] + "..."
+            elif isinstance(v, HIDDEN):
                 continue
-            parts.append(LOCAL_JSON % (ESC(name), ESC(safe_repr(v, max_repr)),
-                                       ESC(type(v).__name__)))
-        return ",".join(parts)
+            else:
+                text = safe_repr(v, max_repr)
+            shown += (name, text, t.__name__)
+        return shown
 
     def step(self, event, line, state, frame, value=None):
+        out = ""
         if event == "line":
             if self.steps >= self.max_steps:
                 self.finish("step_limit", "more than %d line steps" % self.max_steps, line)
             self.steps += 1
-            out = "".join(state.out)
-            state.out.clear()
-        else:
-            out = ""
-        rec = STEP_JSON % (event, line, state.func_json, state.depth, self.locals_json(frame),
-                           ESC(out))
-        if value is not None:
-            rec += VALUE_JSON % (ESC(value[0]), ESC(value[1]))
-        self.emit_text(b"S", rec + "}")
+            if state.out:
+                out = "".join(state.out)
+                state.out.clear()
+        value_json = "null" if value is None else "[%s,%s]" % (ESC(value[0]), ESC(value[1]))
+        self.emit_text(b"S", STEP_JSON % (event, line, state.func_json, state.depth,
+                                          ",".join(map(ESC, self.shown_locals(frame))),
+                                          ESC(out), value_json))
 
     def global_trace(self, frame, event, arg):
         code = frame.f_code
