@@ -68,6 +68,7 @@ REAL_EXIT = os._exit
 REAL_SETTRACE = sys.settrace
 ESC = json.encoder.encode_basestring
 STEP_JSON = '["%s",%d,%s,%d,[%s],%s,%s]'
+OUTCOME_JSON = '{"kind":"%s","message":%s,"line":%s}'
 DUMPS = json.JSONEncoder(ensure_ascii=False, check_circular=False, separators=(",", ":")).encode
 
 
@@ -224,9 +225,6 @@ class Child:
         self.err_bytes = 0
 
     # --- records -------------------------------------------------------------------------
-    def emit(self, tag, obj, final=False):
-        self.emit_text(tag, DUMPS(obj), final)
-
     def emit_text(self, tag, text, final=False):
         data = tag + text.encode("utf-8", "replace") + b"\n"
         end = self.pos + len(data)
@@ -239,11 +237,17 @@ class Child:
         self.pos = end
 
     def finish(self, kind, message=None, line=None):
-        """End the child: the final record, the `done` byte, and an exit without clean-up."""
+        """End the child with an outcome."""
         REAL_SETTRACE(None)
         if line is None and kind != "completed":
             line = current_line()
-        self.emit(b"F", {"kind": kind, "message": message, "line": line}, final=True)
+        message_json = "null" if message is None else ESC(message)
+        line_json = "null" if line is None else "%d" % line
+        self.end(OUTCOME_JSON % (kind, message_json, line_json))
+
+    def end(self, outcome_json):
+        """The final record, the `done` byte, and an exit without clean-up."""
+        self.emit_text(b"F", outcome_json, final=True)
         try:
             os.write(self.done_w, b"x")
         finally:
@@ -261,7 +265,7 @@ class Child:
             state = innermost_state()
             if state is not None:
                 state.out.append(text)
-            self.emit(b"O", text)
+            self.emit_text(b"O", ESC(text))
         if over:
             self.finish("output_limit", "the program wrote more than %d bytes to stdout"
                         % self.max_stdout)
@@ -270,7 +274,7 @@ class Child:
         if self.err_bytes < self.max_stdout:
             text = text[: self.max_stdout - self.err_bytes]
             self.err_bytes += len(text)
-            self.emit(b"E", text)
+            self.emit_text(b"E", ESC(text))
 
     def audit(self, event, args):
         if not self.armed:
@@ -360,8 +364,19 @@ class Child:
                 pass
         return state.local
 
-    def run(self, code, main):
-        """In the forked child: trace the program under the request's limits, then end."""
+    def run(self, req):
+        """In the forked child: compile the program and trace it under the request's limits,
+        then end. Everything here is the child's own, so the worker does not write (and copy)
+        those pages before the fork."""
+        source = req["code"]
+        self.prepare(req["limits"], source)
+        try:
+            code = compile(source, FNAME, "exec", dont_inherit=True)
+        except (SyntaxError, ValueError, MemoryError, RecursionError, OverflowError) as e:
+            self.end(syntax_error_json(e))
+        main = fresh_module()
+        sys.modules["__main__"] = main
+        sys.stdin = io.StringIO(req.get("stdin", ""))
         self.armed = True
         self.deadline = time.monotonic() + self.timeout_s
         self.finish(*self.execute(code, main))
@@ -587,13 +602,12 @@ for i in range(12):
 """
 
 
-def syntax_error_record(e):
+def syntax_error_json(e):
     line = getattr(e, "lineno", None) or 1
     column = getattr(e, "offset", None) or 1
     msg = getattr(e, "msg", None) or str(e)
     message = "%s: %s at line %d, column %d" % (type(e).__name__, msg, line, column)
-    return b"F" + DUMPS({"kind": "syntax_error", "message": message, "line": line,
-                         "column": column}).encode("utf-8", "replace") + b"\n"
+    return DUMPS({"kind": "syntax_error", "message": message, "line": line, "column": column})
 
 
 def fresh_module():
@@ -623,6 +637,8 @@ class Server:
         os.mkdir(self.tmpdir)
         self.done_r, done_w = os.pipe()
         os.set_blocking(self.done_r, False)
+        self.poller = select.poll()
+        self.poller.register(self.done_r, select.POLLIN)
         self.child = Child(shm, self.tmpdir, done_w)
         self.unreaped = None
         self.stale = 0
@@ -645,6 +661,9 @@ class Server:
             self.unreaped = None
             os.kill(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
+
+    def drain_done(self):
+        """Drop a `done` byte a child wrote before it was killed or died."""
         try:
             while os.read(self.done_r, 4096):
                 pass
@@ -665,12 +684,12 @@ class Server:
                 os.rename(self.tmpdir, os.path.join(self.base, "stale-%d" % self.stale))
         os.makedirs(self.tmpdir)
 
-    def enter_child(self):
+    def enter_child(self, limits):
         """In the forked child: the request's memory limit, no access to the worker's pipes,
         the temporary directory as the working directory."""
         for fd in (0, 1, 2):
             os.dup2(self.devnull, fd)
-        address_space = (self.child.memory_mb << 20) + SHM_SIZE
+        address_space = (int(limits["memory_mb"]) << 20) + SHM_SIZE
         resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
         os.chdir(self.tmpdir)
 
@@ -683,16 +702,17 @@ class Server:
             pidfd = os.pidfd_open(pid)
         except (AttributeError, OSError):
             return self.wait_polling(pid, limit), True
-        poller = select.poll()
-        poller.register(pidfd, select.POLLIN)
-        poller.register(self.done_r, select.POLLIN)
-        ready = [fd for fd, _ in poller.poll(limit)]
+        self.poller.register(pidfd, select.POLLIN)
+        ready = self.poller.poll(limit)
+        self.poller.unregister(pidfd)
         os.close(pidfd)
-        if ready == [self.done_r]:
+        if len(ready) == 1 and ready[0][0] == self.done_r:
+            os.read(self.done_r, 1)
             return {"status": "exited", "exit": 0}, False
         if not ready:
             os.kill(pid, signal.SIGKILL)
         _, wstatus = os.waitpid(pid, 0)
+        self.drain_done()
         return ({"status": "timeout"} if not ready else exit_status(wstatus)), True
 
     def wait_polling(self, pid, limit):
@@ -702,36 +722,30 @@ class Server:
         while True:
             done, wstatus = os.waitpid(pid, os.WNOHANG)
             if done:
+                self.drain_done()
                 return exit_status(wstatus)
             if time.monotonic() > end:
                 os.kill(pid, signal.SIGKILL)
                 os.waitpid(pid, 0)
+                self.drain_done()
                 return {"status": "timeout"}
             time.sleep(pause)
             pause = min(pause * 2, 0.01)
 
     def serve(self, req):
+        """Run one request in a forked child. The worker itself only forks and waits: each
+        page it writes after a fork costs a copy-on-write fault, so the request's own work
+        (compiling included) happens in the child."""
         start = time.perf_counter()
         self.reap()
-        source = req["code"]
-        try:
-            code = compile(source, FNAME, "exec", dont_inherit=True)
-        except (SyntaxError, ValueError, MemoryError, RecursionError, OverflowError) as e:
-            status = {"status": "exited", "exit": 0}
-            status["elapsed_ms"] = (time.perf_counter() - start) * 1000.0
-            return status, syntax_error_record(e)
-        self.child.prepare(req["limits"], source)
-        main = fresh_module()
-        sys.modules["__main__"] = main
-        sys.stdin = io.StringIO(req.get("stdin", ""))
-        struct.pack_into("<Q", self.shm, 0, 8)
         self.empty_tmpdir()
+        struct.pack_into("<Q", self.shm, 0, 8)
         pid = os.fork()
         if pid == 0:
             try:
                 os.close(self.done_r)
-                self.enter_child()
-                self.child.run(code, main)
+                self.enter_child(req["limits"])
+                self.child.run(req)
             finally:
                 REAL_EXIT(70)
         status, reaped = self.wait(pid, int(req["limits"]["timeout_ms"]))
