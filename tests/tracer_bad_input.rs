@@ -183,6 +183,32 @@ fn writing_outside_the_temporary_directory_is_refused() {
 }
 
 #[test]
+fn each_program_starts_in_an_empty_temporary_directory() {
+    // Workers reuse one directory: what a program leaves there must be gone for the next.
+    let leave = "import os\nos.mkdir('sub')\nopen('sub/f.txt', 'w').write('x')\nopen('g.txt', 'w').write('y')\nos.chmod('sub', 0o500)\n";
+    let look = "import os\nseen = sorted(os.listdir('.'))\n";
+    for _ in 0..3 {
+        let left = trace(leave);
+        assert_eq!(
+            left.outcome.kind,
+            OutcomeKind::Completed,
+            "{:?}",
+            left.outcome
+        );
+        let t = trace(look);
+        assert_eq!(t.outcome.kind, OutcomeKind::Completed, "{:?}", t.outcome);
+        let seen = t
+            .steps
+            .last()
+            .expect("steps")
+            .locals
+            .iter()
+            .find(|l| l.name == "seen");
+        assert_eq!(seen.map(|l| l.repr.as_str()), Some("[]"));
+    }
+}
+
+#[test]
 fn reading_past_the_end_of_stdin_is_an_eof_error() {
     let t = trace_with(
         "first = input()\nsecond = input()\n",

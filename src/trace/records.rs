@@ -31,8 +31,7 @@ impl From<WireStep> for Step {
     fn from(WireStep(event, line, func, depth, flat, stdout, value): WireStep) -> Step {
         let mut parts = flat.into_iter();
         let mut locals = Vec::with_capacity(parts.len() / 3);
-        while let (Some(name), Some(repr), Some(ty)) = (parts.next(), parts.next(), parts.next())
-        {
+        while let (Some(name), Some(repr), Some(ty)) = (parts.next(), parts.next(), parts.next()) {
             locals.push(Local { name, repr, ty });
         }
         Step {
@@ -140,7 +139,10 @@ mod tests {
         assert_eq!(trace.steps[0].stdout, "hi\n");
         assert_eq!(trace.steps[0].value, None);
         let x = &trace.steps[0].locals;
-        assert_eq!((x[0].name.as_str(), x[0].repr.as_str(), x[0].ty.as_str()), ("x", "1", "int"));
+        assert_eq!(
+            (x[0].name.as_str(), x[0].repr.as_str(), x[0].ty.as_str()),
+            ("x", "1", "int")
+        );
         assert_eq!(trace.stdout, "hi\n");
         assert_eq!(trace.stderr, "warn");
         assert_eq!(trace.outcome.kind, OutcomeKind::Completed);

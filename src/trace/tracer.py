@@ -623,9 +623,11 @@ class Server:
     program's streams, the audit hook, the seeded `random`, the warmed-up tracer code. A child
     only applies its limits, runs the program and exits, and so copies few pages.
 
-    A child that finishes writes one byte to the `done` pipe just before it exits. The answer
-    goes out at once, and the child is reaped before the next fork. Its exit (tearing down an
-    interpreter) is then off the latency path.
+    The child of the next request is forked ahead of it, as soon as an answer is out (the
+    "spare"): it moves into the temporary directory and waits for its request on a pipe. A
+    child that finishes writes one byte to the `done` pipe just before it exits, and the answer
+    goes out at once. Forking, setting up and tearing down children are then all off the
+    latency path.
     """
 
     def __init__(self, shm, base, devnull):
@@ -641,6 +643,7 @@ class Server:
         self.poller.register(self.done_r, select.POLLIN)
         self.child = Child(shm, self.tmpdir, done_w)
         self.unreaped = None
+        self.spare = None
         self.stale = 0
 
     def warm_up(self):
@@ -684,14 +687,40 @@ class Server:
                 os.rename(self.tmpdir, os.path.join(self.base, "stale-%d" % self.stale))
         os.makedirs(self.tmpdir)
 
-    def enter_child(self, limits):
-        """In the forked child: the request's memory limit, no access to the worker's pipes,
-        the temporary directory as the working directory."""
-        for fd in (0, 1, 2):
-            os.dup2(self.devnull, fd)
-        address_space = (int(limits["memory_mb"]) << 20) + SHM_SIZE
-        resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
-        os.chdir(self.tmpdir)
+    def fork_spare(self):
+        """Fork the child of the next request, unless there is one: it takes the previous
+        child's place (reaped first) in an emptied temporary directory."""
+        if self.spare is not None:
+            return
+        self.reap()
+        self.empty_tmpdir()
+        struct.pack_into("<Q", self.shm, 0, 8)
+        go_r, go_w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            try:
+                os.close(self.done_r)
+                os.close(go_w)
+                for fd in (0, 1, 2):  # no access to the worker's pipes
+                    os.dup2(self.devnull, fd)
+                os.chdir(self.tmpdir)
+                req = json.loads(read_to_end(go_r))
+                address_space = (int(req["limits"]["memory_mb"]) << 20) + SHM_SIZE
+                resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
+                self.child.run(req)
+            finally:
+                REAL_EXIT(70)
+        os.close(go_r)
+        self.spare = (pid, go_w)
+
+    def close(self):
+        """Stop the spare child and reap the last one."""
+        if self.spare is not None:
+            pid, go_w = self.spare
+            self.spare = None
+            os.close(go_w)
+            self.unreaped = pid
+        self.reap()
 
     def wait(self, pid, timeout_ms):
         """Wait until the child is done, has died, or is past its limit (then kill it).
@@ -732,29 +761,43 @@ class Server:
             time.sleep(pause)
             pause = min(pause * 2, 0.01)
 
-    def serve(self, req):
-        """Run one request in a forked child. The worker itself only forks and waits: each
-        page it writes after a fork costs a copy-on-write fault, so the request's own work
-        (compiling included) happens in the child."""
+    def serve(self, line):
+        """Hand one request (its JSON line) to the spare child and wait for the child. The
+        worker itself only forks and waits: each page it writes after a fork costs a
+        copy-on-write fault, so the request's own work (compiling included) is the child's."""
         start = time.perf_counter()
-        self.reap()
-        self.empty_tmpdir()
-        struct.pack_into("<Q", self.shm, 0, 8)
-        pid = os.fork()
-        if pid == 0:
-            try:
-                os.close(self.done_r)
-                self.enter_child(req["limits"])
-                self.child.run(req)
-            finally:
-                REAL_EXIT(70)
-        status, reaped = self.wait(pid, int(req["limits"]["timeout_ms"]))
+        timeout_ms = int(json.loads(line)["limits"]["timeout_ms"])
+        self.fork_spare()
+        pid, go_w = self.spare
+        self.spare = None
+        try:
+            write_all(go_w, line)
+        except BrokenPipeError:
+            pass  # the child is gone already: wait() reports how it ended
+        finally:
+            os.close(go_w)
+        status, reaped = self.wait(pid, timeout_ms)
         status["elapsed_ms"] = (time.perf_counter() - start) * 1000.0
         end = struct.unpack_from("<Q", self.shm, 0)[0]
         payload = self.shm[8:end] if 8 <= end <= SHM_SIZE else b""
         if not reaped:
             self.unreaped = pid
         return status, payload
+
+
+def read_to_end(fd):
+    chunks = []
+    while True:
+        chunk = os.read(fd, 1 << 16)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+
+
+def write_all(fd, data):
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
 
 
 def exit_status(wstatus):
@@ -800,11 +843,15 @@ def main():
     gc.freeze()
     try:
         while True:
+            try:
+                server.fork_spare()
+            except OSError:
+                pass  # serve() tries again and reports what fails
             line = inp.readline()
             if not line:
                 break
             try:
-                status, payload = server.serve(json.loads(line))
+                status, payload = server.serve(line)
             except BaseException as e:
                 status, payload = {"status": "error", "message": exception_text(e)}, b""
             status["n"] = len(payload)
@@ -812,7 +859,7 @@ def main():
             out.write(payload)
             out.flush()
     finally:
-        server.reap()
+        server.close()
         shutil.rmtree(base, ignore_errors=True)
 
 
