@@ -198,8 +198,8 @@ def inside(path, root):
 
 
 class Child:
-    """The traced run of one request. The worker keeps one instance: it sets the request's
-    fields before each fork (`prepare`), and the forked child runs the program (`run`)."""
+    """The traced run of one request. The worker makes one instance and installs its hooks
+    (`install`) before the first fork; each forked child then runs its request (`run`)."""
 
     def __init__(self, shm, tmpdir, done_w):
         self.shm = shm
@@ -217,7 +217,6 @@ class Child:
         self.max_repr = int(limits["max_repr"])
         self.max_steps = int(limits["max_steps"])
         self.max_stdout = int(limits["max_stdout"])
-        self.memory_mb = int(limits["memory_mb"])
         self.timeout_s = int(limits["timeout_ms"]) / 1000.0
         self.pos = 8
         self.steps = 0
@@ -571,8 +570,8 @@ def format_program_traceback(e, source):
 
 # --- the worker ----------------------------------------------------------------------------
 
-WARM_UP_LIMITS = {"timeout_ms": 60000, "max_steps": 1 << 30, "memory_mb": 512,
-                  "max_stdout": 1 << 20, "max_repr": 300}
+WARM_UP_LIMITS = {"timeout_ms": 60000, "max_steps": 1 << 30, "max_stdout": 1 << 20,
+                  "max_repr": 300}
 # Calls, returns, loops, a caught exception, a comprehension, prints, containers large and small.
 WARM_UP = """
 class Box:
