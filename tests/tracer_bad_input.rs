@@ -23,6 +23,13 @@ fn assert_outcome(t: &Trace, kind: OutcomeKind, text: &str) {
     assert!(message.contains(text), "{message:?} lacks {text:?}");
 }
 
+/// The repr of local `name` in the last step.
+fn last_repr(t: &Trace, name: &str) -> Option<String> {
+    let last = t.steps.last()?;
+    let local = last.locals.iter().find(|l| l.name == name)?;
+    Some(local.repr.clone())
+}
+
 fn line_steps(trace: &Trace) -> usize {
     trace
         .steps
@@ -197,14 +204,7 @@ fn each_program_starts_in_an_empty_temporary_directory() {
         );
         let t = trace(look);
         assert_eq!(t.outcome.kind, OutcomeKind::Completed, "{:?}", t.outcome);
-        let seen = t
-            .steps
-            .last()
-            .expect("steps")
-            .locals
-            .iter()
-            .find(|l| l.name == "seen");
-        assert_eq!(seen.map(|l| l.repr.as_str()), Some("[]"));
+        assert_eq!(last_repr(&t, "seen").as_deref(), Some("[]"));
     }
 }
 
@@ -277,15 +277,7 @@ fn a_repr_that_raises_is_unrepresentable() {
         "class Bad:\n    def __repr__(self):\n        raise RuntimeError('no')\n\nb = Bad()\n",
     );
     assert_eq!(t.outcome.kind, OutcomeKind::Completed, "{:?}", t.outcome);
-    let b = t
-        .steps
-        .last()
-        .expect("steps")
-        .locals
-        .iter()
-        .find(|l| l.name == "b")
-        .cloned();
-    assert_eq!(b.map(|l| l.repr), Some("<unrepresentable Bad>".to_string()));
+    assert_eq!(last_repr(&t, "b").as_deref(), Some("<unrepresentable Bad>"));
 }
 
 #[test]

@@ -20,7 +20,6 @@ import mmap
 import os
 import resource
 import select
-import shutil
 import signal
 import struct
 import sys
@@ -42,7 +41,6 @@ def import_without_fork_hook(name):
 
 
 random = import_without_fork_hook("random")
-import tempfile  # noqa: E402 (imports random, which must come first)
 
 FNAME = "<tracelens>"
 FOLDED = frozenset({"<listcomp>", "<dictcomp>", "<setcomp>", "<genexpr>", "<lambda>"})
@@ -680,7 +678,7 @@ class Server:
         except FileNotFoundError:
             pass
         except OSError:
-            shutil.rmtree(self.tmpdir, ignore_errors=True)
+            remove_tree(self.tmpdir)
             if os.path.lexists(self.tmpdir):
                 self.stale += 1
                 os.rename(self.tmpdir, os.path.join(self.base, "stale-%d" % self.stale))
@@ -805,6 +803,22 @@ def exit_status(wstatus):
     return {"status": "exited", "exit": os.waitstatus_to_exitcode(wstatus)}
 
 
+def make_worker_dir():
+    """The worker's own directory in /tmp (or $TMPDIR). The `tracelens-` prefix is what the
+    Rust side looks for when it cleans up after a worker that died."""
+    root = os.environ.get("TMPDIR") or "/tmp"
+    path = os.path.join(root, "tracelens-%d-%s" % (os.getpid(), os.urandom(6).hex()))
+    os.mkdir(path, 0o700)
+    return os.path.realpath(path)
+
+
+def remove_tree(path):
+    # shutil, and the compression modules it loads, only when needed: every module the worker
+    # loads makes each fork a little dearer.
+    import shutil
+    shutil.rmtree(path, ignore_errors=True)
+
+
 def preload():
     """Modules programs commonly import, loaded once so each child finds them ready."""
     for name in ("collections", "itertools", "functools", "math", "re", "string", "heapq",
@@ -821,10 +835,9 @@ def main():
     streams = (sys.stdin, sys.stdout, sys.stderr)
     inp, out = streams[0].buffer, streams[1].buffer
     shm = mmap.mmap(-1, SHM_SIZE)
-    base = os.path.realpath(tempfile.mkdtemp(prefix="tracelens-"))
+    base = make_worker_dir()
     devnull = os.open(os.devnull, os.O_RDWR)
     server = Server(shm, base, devnull)
-    tempfile.tempdir = server.tmpdir
     # The children's environment and limits: set once here, since changing them in each child
     # is slow.
     os.environ.clear()
@@ -859,7 +872,7 @@ def main():
             out.flush()
     finally:
         server.close()
-        shutil.rmtree(base, ignore_errors=True)
+        remove_tree(base)
 
 
 if __name__ == "__main__":
