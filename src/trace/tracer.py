@@ -682,7 +682,10 @@ class Server:
             if os.path.lexists(self.tmpdir):
                 self.stale += 1
                 os.rename(self.tmpdir, os.path.join(self.base, "stale-%d" % self.stale))
-        os.makedirs(self.tmpdir)
+        try:
+            os.mkdir(self.tmpdir)
+        except FileNotFoundError:  # someone removed the worker's own directory
+            os.makedirs(self.tmpdir)
 
     def fork_spare(self):
         """Fork the child of the next request, unless there is one: it takes the previous
