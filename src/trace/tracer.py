@@ -623,8 +623,8 @@ class Server:
     The child of the next request is forked ahead of it, as soon as an answer is out (the
     "spare"): it moves into the temporary directory and waits for its request on a pipe. A
     child that finishes writes one byte to the `done` pipe just before it exits, and the answer
-    goes out at once. Forking, setting up and tearing down children are then all off the
-    latency path.
+    goes out at once. Forking, setting up and tearing down children are then off the latency
+    path, unless requests come back to back (then the worker is still busy with them).
     """
 
     def __init__(self, shm, base, devnull):
