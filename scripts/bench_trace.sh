@@ -21,16 +21,18 @@ trap 'rm -rf "$WORK"' EXIT
 "$PY" scripts/bench_trace.py prepare "$CRUX" "$WORK/batch.jsonl"
 N=$(wc -l < "$WORK/batch.jsonl")
 
-start=$(date +%s.%N)
-./target/release/tracelens trace --batch "$WORK/batch.jsonl" --out "$WORK/out.jsonl" --jobs $JOBS --python "$PY"
-end=$(date +%s.%N)
-A=$(echo "$N / ($end - $start)" | bc -l)
-printf '(a) tracelens trace --batch --jobs %d: %d programs, %.1f traces/s (incl. worker start-up)\n' $JOBS "$N" "$A"
-
-B=$("$PY" scripts/bench_trace.py naive "$VENV/bin/python" "$WORK/batch.jsonl" $JOBS | awk '/traces_per_second/ {print $2}')
-printf '(b) naive, one python3 (the venv interpreter PySnooper uses) per program (%d at a time): %.1f traces/s\n' $JOBS "$B"
-C=$("$PY" scripts/bench_trace.py pysnooper "$VENV/bin/python" "$WORK/batch.jsonl" $JOBS | awk '/traces_per_second/ {print $2}')
-printf '(c) PySnooper, one process per program (%d at a time): %.1f traces/s\n' $JOBS "$C"
-printf 'ratios: (a)/(b) = %.1fx, (a)/(c) = %.1fx\n' "$(echo "$A / $B" | bc -l)" "$(echo "$A / $C" | bc -l)"
+# Each measurement prints traces/s (wall clock) and the CPU time per trace of all its processes.
+measure() { awk '/traces_per_second/ {t = $2} /cpu_ms_per_trace/ {c = $2} END {print t, c}'; }
+read -r A A_CPU < <("$PY" scripts/bench_trace.py timed "$N" ./target/release/tracelens trace \
+    --batch "$WORK/batch.jsonl" --out "$WORK/out.jsonl" --jobs $JOBS --python "$PY" | measure)
+printf '(a) tracelens trace --batch --jobs %d: %d programs, %.1f traces/s, %.2f ms CPU per trace (incl. worker start-up)\n' $JOBS "$N" "$A" "$A_CPU"
+read -r B B_CPU < <("$PY" scripts/bench_trace.py naive "$VENV/bin/python" "$WORK/batch.jsonl" $JOBS | measure)
+printf '(b) naive, one python3 (the venv interpreter PySnooper uses) per program (%d at a time): %.1f traces/s, %.2f ms CPU per trace\n' $JOBS "$B" "$B_CPU"
+read -r C C_CPU < <("$PY" scripts/bench_trace.py pysnooper "$VENV/bin/python" "$WORK/batch.jsonl" $JOBS | measure)
+printf '(c) PySnooper, one process per program (%d at a time): %.1f traces/s, %.2f ms CPU per trace\n' $JOBS "$C" "$C_CPU"
+ratio() { echo "$1 / $2" | bc -l; }
+printf 'traces/s ratios: (a)/(b) = %.1fx, (a)/(c) = %.1fx\n' "$(ratio "$A" "$B")" "$(ratio "$A" "$C")"
+printf 'CPU per trace ratios: (b)/(a) = %.1fx, (c)/(a) = %.1fx\n' "$(ratio "$B_CPU" "$A_CPU")" "$(ratio "$C_CPU" "$A_CPU")"
+uptime
 
 TRACELENS_PYTHON="$PY" cargo bench -q --bench trace_latency

@@ -23,6 +23,13 @@ fn assert_outcome(t: &Trace, kind: OutcomeKind, text: &str) {
     assert!(message.contains(text), "{message:?} lacks {text:?}");
 }
 
+/// The repr of local `name` in the last step.
+fn last_repr(t: &Trace, name: &str) -> Option<String> {
+    let last = t.steps.last()?;
+    let local = last.locals.iter().find(|l| l.name == name)?;
+    Some(local.repr.clone())
+}
+
 fn line_steps(trace: &Trace) -> usize {
     trace
         .steps
@@ -183,6 +190,25 @@ fn writing_outside_the_temporary_directory_is_refused() {
 }
 
 #[test]
+fn each_program_starts_in_an_empty_temporary_directory() {
+    // Workers reuse one directory: what a program leaves there must be gone for the next.
+    let leave = "import os\nos.mkdir('sub')\nopen('sub/f.txt', 'w').write('x')\nopen('g.txt', 'w').write('y')\nos.chmod('sub', 0o500)\n";
+    let look = "import os\nseen = sorted(os.listdir('.'))\n";
+    for _ in 0..3 {
+        let left = trace(leave);
+        assert_eq!(
+            left.outcome.kind,
+            OutcomeKind::Completed,
+            "{:?}",
+            left.outcome
+        );
+        let t = trace(look);
+        assert_eq!(t.outcome.kind, OutcomeKind::Completed, "{:?}", t.outcome);
+        assert_eq!(last_repr(&t, "seen").as_deref(), Some("[]"));
+    }
+}
+
+#[test]
 fn reading_past_the_end_of_stdin_is_an_eof_error() {
     let t = trace_with(
         "first = input()\nsecond = input()\n",
@@ -251,15 +277,7 @@ fn a_repr_that_raises_is_unrepresentable() {
         "class Bad:\n    def __repr__(self):\n        raise RuntimeError('no')\n\nb = Bad()\n",
     );
     assert_eq!(t.outcome.kind, OutcomeKind::Completed, "{:?}", t.outcome);
-    let b = t
-        .steps
-        .last()
-        .expect("steps")
-        .locals
-        .iter()
-        .find(|l| l.name == "b")
-        .cloned();
-    assert_eq!(b.map(|l| l.repr), Some("<unrepresentable Bad>".to_string()));
+    assert_eq!(last_repr(&t, "b").as_deref(), Some("<unrepresentable Bad>"));
 }
 
 #[test]

@@ -1,15 +1,50 @@
 //! Turning a worker's reply (the child's records plus how it ended) into a `Trace`.
 //!
-//! Records, one per line: `S` + step JSON, `O` + stdout text, `E` + stderr text, `F` +
-//! outcome. A child that was killed or died leaves no `F` record; its outcome then comes from
-//! the worker's status, and every step it finished is kept.
+//! Records, one per line: `S` + step, `O` + stdout text, `E` + stderr text, `F` + outcome.
+//! A step comes as a JSON array (`WireStep`), which the tracer builds faster than an object.
+//! A child that was killed or died leaves no `F` record; its outcome then comes from the
+//! worker's status, and every step it finished is kept.
 
-use super::schema::{Outcome, OutcomeKind, Step, Trace, SCHEMA_VERSION};
+use serde::Deserialize;
+
+use super::schema::{Event, Local, Outcome, OutcomeKind, Step, Trace, Value, SCHEMA_VERSION};
 use super::worker::Status;
 
 /// SIGKILL: a child killed without a timeout was killed by the system, which in practice means
 /// memory.
 const SIGKILL: i32 = 9;
+
+/// A step as the tracer writes it: `[event, line, func, depth, [name, repr, type, name, ...],
+/// stdout, [value repr, value type] or null]`.
+#[derive(Deserialize)]
+struct WireStep(
+    Event,
+    u32,
+    String,
+    u32,
+    Vec<String>,
+    String,
+    Option<(String, String)>,
+);
+
+impl From<WireStep> for Step {
+    fn from(WireStep(event, line, func, depth, flat, stdout, value): WireStep) -> Step {
+        let mut parts = flat.into_iter();
+        let mut locals = Vec::with_capacity(parts.len() / 3);
+        while let (Some(name), Some(repr), Some(ty)) = (parts.next(), parts.next(), parts.next()) {
+            locals.push(Local { name, repr, ty });
+        }
+        Step {
+            event,
+            line,
+            func,
+            depth,
+            locals,
+            stdout,
+            value: value.map(|(repr, ty)| Value { repr, ty }),
+        }
+    }
+}
 
 /// Build the trace of one run from the worker's reply.
 pub fn assemble(python: &str, status: &Status, payload: &[u8]) -> Trace {
@@ -23,8 +58,8 @@ pub fn assemble(python: &str, status: &Status, payload: &[u8]) -> Trace {
         };
         match tag {
             b'S' => {
-                if let Ok(step) = serde_json::from_slice::<Step>(body) {
-                    steps.push(step);
+                if let Ok(step) = serde_json::from_slice::<WireStep>(body) {
+                    steps.push(step.into());
                 }
             }
             b'O' => stdout.push_str(&serde_json::from_slice::<String>(body).unwrap_or_default()),
@@ -91,8 +126,7 @@ mod tests {
         }
     }
 
-    const STEP: &str =
-        r#"S{"event":"line","line":2,"func":"<module>","depth":0,"locals":[],"stdout":"hi\n"}"#;
+    const STEP: &str = r#"S["line",2,"<module>",0,["x","1","int"],"hi\n",null]"#;
 
     #[test]
     fn a_complete_reply_keeps_steps_output_and_outcome() {
@@ -102,6 +136,13 @@ mod tests {
         let trace = assemble("3.11.7", &status("exited", None), payload.as_bytes());
         assert_eq!(trace.steps.len(), 1);
         assert_eq!(trace.steps[0].line, 2);
+        assert_eq!(trace.steps[0].stdout, "hi\n");
+        assert_eq!(trace.steps[0].value, None);
+        let x = &trace.steps[0].locals;
+        assert_eq!(
+            (x[0].name.as_str(), x[0].repr.as_str(), x[0].ty.as_str()),
+            ("x", "1", "int")
+        );
         assert_eq!(trace.stdout, "hi\n");
         assert_eq!(trace.stderr, "warn");
         assert_eq!(trace.outcome.kind, OutcomeKind::Completed);
