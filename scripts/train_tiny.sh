@@ -35,20 +35,16 @@ time "$bin" train --out "$work/run" \
     --checkpoint-every 100 --seed 0 --shards 2
 cp "$work/run/config.json" "$work/run/model.safetensors" "$work/run/tokenizer.json" "$model/"
 
-# 3. Held-out evaluation.
+# 3. Held-out evaluation: greedy predictions scored with the standard (whole-trace) metric;
+# singleline records hold whole traces too, so they are not scored with the one-state script.
 for split in singleline:singleline tutorial:tutorial mutants:codenet; do
     name=${split%%:*}
     prefix=${split##*:}
     gold="$work/$name.gold.jsonl"
     if [ "$limit" = 0 ]; then cp "$work/data/$name.test.jsonl" "$gold"
     else head -n "$limit" "$work/data/$name.test.jsonl" > "$gold"; fi
-    "$python" scripts/predict_split.py "$bin" "$model" "$prefix" "$gold" "$work/$name.pred.jsonl" 0 256
-    # Singleline records hold whole traces (setup lines + one line), so they are scored with
-    # the standard (tutorial) metric, not CodeExecutor's one-state singleline variant.
-    metric=$prefix
-    [ "$name" = singleline ] && metric=tutorial
-    "$bin" eval --gold "$gold" --pred "$work/$name.pred.jsonl" \
-        --prefix "$metric" --json > "$work/$name.eval.json"
+    "$bin" eval "$gold" --model "$model" --prefix "$prefix" --metric standard \
+        --jobs 2 --max-tokens 256 --json --out "$work/$name.samples.jsonl" > "$work/$name.eval.json"
     echo "$name: $(cat "$work/$name.eval.json")"
 done
 "$python" scripts/first_arg_baseline.py "$work/mutants.gold.jsonl" "$work/baseline.pred.jsonl"

@@ -42,22 +42,22 @@ fn assert_same_metrics(got: &Value, want: &Value, what: &str) {
     }
 }
 
-fn check_set(set: &str, prefix: &str) {
+fn check_set(set: &str, options: &[&str]) {
     let gold = fixture(&format!("{set}_gold.jsonl"));
     let pred = fixture(&format!("{set}_pred.jsonl"));
     let dir = tempfile::tempdir().unwrap();
     let report = dir.path().join("report.jsonl");
-    let out = eval(&[
+    let mut args = vec![
         "--gold",
         gold.to_str().unwrap(),
         "--pred",
         pred.to_str().unwrap(),
-        "--prefix",
-        prefix,
         "--json",
         "--out",
         report.to_str().unwrap(),
-    ]);
+    ];
+    args.extend_from_slice(options);
+    let out = eval(&args);
     assert!(
         out.status.success(),
         "{}",
@@ -80,12 +80,24 @@ fn check_set(set: &str, prefix: &str) {
 
 #[test]
 fn reproduces_the_reference_on_standard_pairs() {
-    check_set("standard", "codenet");
+    check_set("standard", &["--prefix", "codenet"]);
+}
+
+#[test]
+fn the_metric_option_overrides_the_prefix_script() {
+    check_set(
+        "standard",
+        &["--prefix", "singleline", "--metric", "standard"],
+    );
+    check_set(
+        "singleline",
+        &["--prefix", "codenet", "--metric", "singleline"],
+    );
 }
 
 #[test]
 fn reproduces_the_reference_on_singleline_pairs() {
-    check_set("singleline", "singleline");
+    check_set("singleline", &["--prefix", "singleline"]);
 }
 
 #[test]

@@ -44,6 +44,11 @@ pub struct EvalArgs {
     /// Dataset prefix; picks the metric variant (and the model's prefix token).
     #[arg(long, value_enum, default_value_t = Prefix::Codenet)]
     pub prefix: Prefix,
+    /// The metric script, when not the prefix's own: `standard` scores every step of a trace,
+    /// `singleline` one final state (CodeExecutor's SingleLine script). tracelens's singleline
+    /// records hold whole traces, so `--prefix singleline --metric standard` scores them whole.
+    #[arg(long, value_enum)]
+    pub metric: Option<Metric>,
     /// Print the summary as one JSON object.
     #[arg(long)]
     pub json: bool,
@@ -62,6 +67,22 @@ pub struct EvalArgs {
     /// At most this many generated tokens per record (dataset form).
     #[arg(long, default_value_t = crate::model::MAX_TARGET_TOKENS)]
     pub max_tokens: usize,
+}
+
+/// CodeExecutor's two metric scripts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Metric {
+    Standard,
+    Singleline,
+}
+
+impl From<Metric> for Variant {
+    fn from(metric: Metric) -> Self {
+        match metric {
+            Metric::Standard => Variant::Standard,
+            Metric::Singleline => Variant::Singleline,
+        }
+    }
 }
 
 /// The dataset prefixes of CodeExecutor.
@@ -92,7 +113,7 @@ impl Prefix {
 
 /// Run the command.
 pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
-    let variant = args.prefix.variant();
+    let variant = args.metric.map_or(args.prefix.variant(), Variant::from);
     let report = match (&args.dataset, &args.gold, &args.pred) {
         (Some(dataset), _, _) => {
             let loaded = read_records(dataset)?;
