@@ -211,7 +211,11 @@ impl Attention {
             target_len: cache.current_seq_len(),
         };
         let context = step_attention::attend(queries, heads, d, &keys);
-        Ok(Some(Tensor::from_vec(context, (b, 1, heads * d), q.device())?))
+        Ok(Some(Tensor::from_vec(
+            context,
+            (b, 1, heads * d),
+            q.device(),
+        )?))
     }
 
     /// Attention over the given keys; returns the layer's attention output (after its dense,

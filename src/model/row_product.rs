@@ -12,6 +12,10 @@ use rayon::prelude::*;
 /// Products with more input rows than this are left to candle's gemm, which does well there.
 pub const MAX_ROWS: usize = 8;
 
+/// Below this many multiply-adds a product runs on the calling thread: handing it to the
+/// thread pool would cost more than it saves (small models, or several predictions at once).
+pub(crate) const PARALLEL_MIN_WORK: usize = 1 << 18;
+
 /// Output columns per parallel task, for `threads` threads: enough tasks to balance the load on
 /// a busy machine, never so small that scheduling costs show.
 fn columns_per_task(columns: usize, threads: usize) -> usize {
@@ -47,19 +51,23 @@ pub fn rows_times_transposed(
         },
         None => None,
     };
-    let chunk = columns_per_task(n, rayon::current_num_threads());
     // Column-major while computing, so that each task owns a contiguous block.
     let mut by_column = vec![0f32; n * m];
-    by_column
-        .par_chunks_mut(chunk * m)
-        .enumerate()
-        .for_each(|(task, cells)| {
-            let first = task * chunk;
-            let columns = cells.len() / m;
-            let rows = &ws[first * k..(first + columns) * k];
-            let bias = bs.map(|b| &b[first..first + columns]);
-            columns_block(xs, rows, bias, k, cells);
-        });
+    if m * n * k < PARALLEL_MIN_WORK {
+        columns_block(xs, ws, bs, k, &mut by_column);
+    } else {
+        let chunk = columns_per_task(n, rayon::current_num_threads());
+        by_column
+            .par_chunks_mut(chunk * m)
+            .enumerate()
+            .for_each(|(task, cells)| {
+                let first = task * chunk;
+                let columns = cells.len() / m;
+                let rows = &ws[first * k..(first + columns) * k];
+                let bias = bs.map(|b| &b[first..first + columns]);
+                columns_block(xs, rows, bias, k, cells);
+            });
+    }
     let values = if m == 1 {
         by_column
     } else {
@@ -88,7 +96,7 @@ fn columns_block(x: &[f32], rows: &[f32], bias: Option<&[f32]>, k: usize, cells:
         unsafe { columns_block_avx2(x, rows, bias, k, cells) };
         return;
     }
-    columns_block_portable(x, rows, bias, k, cells);
+    columns_block_generic::<false>(x, rows, bias, k, cells);
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -100,11 +108,13 @@ unsafe fn columns_block_avx2(
     k: usize,
     cells: &mut [f32],
 ) {
-    columns_block_portable(x, rows, bias, k, cells);
+    columns_block_generic::<true>(x, rows, bias, k, cells);
 }
 
+/// The block product; `FMA` says whether fused multiply-adds are cheap (compiled for a CPU
+/// that has them) rather than a library call.
 #[inline(always)]
-fn columns_block_portable(
+fn columns_block_generic<const FMA: bool>(
     x: &[f32],
     rows: &[f32],
     bias: Option<&[f32]>,
@@ -112,28 +122,57 @@ fn columns_block_portable(
     cells: &mut [f32],
 ) {
     let m = x.len() / k;
-    for (j, (row, column)) in rows.chunks_exact(k).zip(cells.chunks_exact_mut(m)).enumerate() {
-        let offset = bias.map_or(0.0, |b| b[j]);
-        for (cell, input) in column.iter_mut().zip(x.chunks_exact(k)) {
-            *cell = dot(input, row) + offset;
+    for (j, (row, column)) in rows
+        .chunks_exact(k)
+        .zip(cells.chunks_exact_mut(m))
+        .enumerate()
+    {
+        // Up to four input rows share each load of the weight row.
+        let mut done = 0;
+        while done < m {
+            let group = match m - done {
+                1 => dots::<1, FMA>(&x[done * k..], row, &mut column[done..]),
+                2 | 3 => dots::<2, FMA>(&x[done * k..], row, &mut column[done..]),
+                _ => dots::<4, FMA>(&x[done * k..], row, &mut column[done..]),
+            };
+            done += group;
+        }
+        if let Some(b) = bias {
+            column.iter_mut().for_each(|cell| *cell += b[j]);
         }
     }
 }
 
-/// A dot product with independent lanes, so the compiler can keep it in vector registers.
+/// The dot products of the first `R` rows of `x` (rows of `w.len()` values) with `w`, into
+/// `out[..R]`; returns `R`. Independent lanes let the compiler keep them in vector registers.
 #[inline(always)]
-fn dot(a: &[f32], b: &[f32]) -> f32 {
+fn dots<const R: usize, const FMA: bool>(x: &[f32], w: &[f32], out: &mut [f32]) -> usize {
     const LANES: usize = 16;
-    let mut lanes = [0f32; LANES];
-    let (a_body, a_tail) = a.split_at(a.len() - a.len() % LANES);
-    let (b_body, b_tail) = b.split_at(a_body.len());
-    for (ca, cb) in a_body.chunks_exact(LANES).zip(b_body.chunks_exact(LANES)) {
-        for l in 0..LANES {
-            lanes[l] += ca[l] * cb[l];
+    let k = w.len();
+    let body = k - k % LANES;
+    let inputs: [&[f32]; R] = std::array::from_fn(|r| &x[r * k..(r + 1) * k]);
+    let mut lanes = [[0f32; LANES]; R];
+    for (c, wc) in w[..body].chunks_exact(LANES).enumerate() {
+        for (acc, input) in lanes.iter_mut().zip(&inputs) {
+            let xc = &input[c * LANES..(c + 1) * LANES];
+            for l in 0..LANES {
+                acc[l] = if FMA {
+                    xc[l].mul_add(wc[l], acc[l])
+                } else {
+                    acc[l] + xc[l] * wc[l]
+                };
+            }
         }
     }
-    let tail: f32 = a_tail.iter().zip(b_tail).map(|(p, q)| p * q).sum();
-    lanes.iter().sum::<f32>() + tail
+    for ((cell, acc), input) in out.iter_mut().zip(&lanes).zip(&inputs) {
+        let tail: f32 = input[body..]
+            .iter()
+            .zip(&w[body..])
+            .map(|(p, q)| p * q)
+            .sum();
+        *cell = acc.iter().sum::<f32>() + tail;
+    }
+    R
 }
 
 #[cfg(test)]
@@ -164,8 +203,10 @@ mod tests {
     #[test]
     fn matches_candle_matmul_for_every_small_row_count() {
         let dev = Device::Cpu;
-        // 77 is not a multiple of the lane count; 1000 columns span several tasks.
-        let (k, n) = (77, 1000);
+        // 77 is not a multiple of the lane count; 3000 columns span several parallel tasks,
+        // while one row stays under the parallel threshold.
+        let (k, n) = (77, 3000);
+        assert!(k * n < PARALLEL_MIN_WORK && 2 * k * n > PARALLEL_MIN_WORK);
         let w = Tensor::randn(0f32, 1.0, (n, k), &dev).unwrap();
         let b = Tensor::randn(0f32, 1.0, n, &dev).unwrap();
         for m in 1..=MAX_ROWS {
@@ -186,12 +227,17 @@ mod tests {
         let many = Tensor::zeros((MAX_ROWS + 1, 6), DType::F32, &dev).unwrap();
         let wrong_k = Tensor::zeros((1, 5), DType::F32, &dev).unwrap();
         let f64_rows = Tensor::zeros((1, 6), DType::F64, &dev).unwrap();
-        let strided = Tensor::zeros((6, 2), DType::F32, &dev).unwrap().t().unwrap();
+        let strided = Tensor::zeros((6, 2), DType::F32, &dev)
+            .unwrap()
+            .t()
+            .unwrap();
         let wrong_bias = Tensor::zeros(3, DType::F32, &dev).unwrap();
         let one = Tensor::zeros((1, 6), DType::F32, &dev).unwrap();
         assert!(rows_times_transposed(&many, &w, None).unwrap().is_none());
         assert!(rows_times_transposed(&wrong_k, &w, None).unwrap().is_none());
-        assert!(rows_times_transposed(&f64_rows, &w, None).unwrap().is_none());
+        assert!(rows_times_transposed(&f64_rows, &w, None)
+            .unwrap()
+            .is_none());
         assert!(rows_times_transposed(&strided, &w, None).unwrap().is_none());
         assert!(rows_times_transposed(&one, &w, Some(&wrong_bias))
             .unwrap()

@@ -5,6 +5,8 @@
 
 use rayon::prelude::*;
 
+use super::row_product::PARALLEL_MIN_WORK;
+
 /// The cached keys and values one step attends over, as contiguous f32 slices.
 pub struct StepKeys<'a> {
     /// Source keys `[heads, head_dim, source_len]`.
@@ -24,14 +26,26 @@ pub struct StepKeys<'a> {
 /// the same way.
 pub fn attend(queries: &[f32], heads: usize, head_dim: usize, keys: &StepKeys) -> Vec<f32> {
     let mut context = vec![0f32; queries.len()];
-    context
-        .par_chunks_mut(head_dim)
-        .zip(queries.par_chunks(head_dim))
-        .enumerate()
-        .for_each_init(Vec::new, |scores, (row_head, (out, query))| {
-            let (row, head) = (row_head / heads, row_head % heads);
-            one_head(query, head, row * heads + head, keys, scores, out);
-        });
+    let run = |scores: &mut Vec<f32>, (row_head, (out, query)): (usize, (&mut [f32], &[f32]))| {
+        let (row, head) = (row_head / heads, row_head % heads);
+        one_head(query, head, row * heads + head, keys, scores, out);
+    };
+    // Scores and weighted values: two multiply-adds per key element.
+    let work = 2 * queries.len() * (keys.source_len + keys.target_len);
+    if work < PARALLEL_MIN_WORK {
+        let mut scores = Vec::new();
+        context
+            .chunks_mut(head_dim)
+            .zip(queries.chunks(head_dim))
+            .enumerate()
+            .for_each(|item| run(&mut scores, item));
+    } else {
+        context
+            .par_chunks_mut(head_dim)
+            .zip(queries.par_chunks(head_dim))
+            .enumerate()
+            .for_each_init(Vec::new, run);
+    }
     context
 }
 
@@ -69,7 +83,9 @@ fn one_head(
         total += *score;
     }
     out.fill(0.0);
-    let values = source_values.chunks_exact(d).chain(target_values.chunks_exact(d));
+    let values = source_values
+        .chunks_exact(d)
+        .chain(target_values.chunks_exact(d));
     for (&weight, value) in scores.iter().zip(values) {
         for (o, &v) in out.iter_mut().zip(value) {
             *o += weight * v;
@@ -123,13 +139,15 @@ mod tests {
 
     fn numbers(n: usize, seed: u32) -> Vec<f32> {
         (0..n)
-            .map(|i| ((i as u32).wrapping_mul(2654435761).wrapping_add(seed) % 1000) as f32 / 500.0 - 1.0)
+            .map(|i| {
+                ((i as u32).wrapping_mul(2654435761).wrapping_add(seed) % 1000) as f32 / 500.0 - 1.0
+            })
             .collect()
     }
 
-    #[test]
-    fn matches_attention_written_out() {
-        let (rows, heads, d, s, capacity, t) = (3, 2, 5, 7, 6, 4);
+    /// Compare with the written-out attention, and check that cache positions past
+    /// `target_len` are never read.
+    fn check(rows: usize, heads: usize, d: usize, s: usize, capacity: usize, t: usize) {
         let q = numbers(rows * heads * d, 1);
         let source_keys_t = numbers(heads * d * s, 2);
         let source_values = numbers(heads * s * d, 3);
@@ -152,7 +170,6 @@ mod tests {
             .map(|(a, b)| (a - b).abs())
             .fold(0f32, f32::max);
         assert!(diff < 1e-5, "max diff {diff}");
-        // Positions past target_len are not read: changing them changes nothing.
         let mut stale = target_keys.clone();
         for row_head in 0..rows * heads {
             stale[(row_head * capacity + t) * d] = 1e9;
@@ -162,5 +179,19 @@ mod tests {
             ..keys
         };
         assert_eq!(attend(&q, heads, d, &keys), got);
+    }
+
+    #[test]
+    fn matches_attention_written_out_on_one_thread() {
+        let (rows, heads, d, s, t) = (3, 2, 5, 7, 4);
+        assert!(2 * rows * heads * d * (s + t) < PARALLEL_MIN_WORK);
+        check(rows, heads, d, s, 6, t);
+    }
+
+    #[test]
+    fn matches_attention_written_out_on_the_thread_pool() {
+        let (rows, heads, d, s, t) = (4, 8, 32, 300, 40);
+        assert!(2 * rows * heads * d * (s + t) >= PARALLEL_MIN_WORK);
+        check(rows, heads, d, s, 64, t);
     }
 }
