@@ -87,6 +87,16 @@ pub(crate) fn f32_slice<'a>(storage: &'a Storage, layout: &Layout) -> Option<&'a
     values.get(start..end)
 }
 
+/// The dot product of two equally long slices, with the vectorised kernel of the products.
+pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
+    if a.is_empty() || a.len() != b.len() {
+        return a.iter().zip(b).map(|(p, q)| p * q).sum();
+    }
+    let mut out = [0f32];
+    columns_block(a, b, None, a.len(), &mut out);
+    out[0]
+}
+
 /// Fill `cells` (column-major, one column per row of `rows`) with the products of every row
 /// of `x` and each weight row, dispatching to the AVX2/FMA build where the CPU supports it.
 fn columns_block(x: &[f32], rows: &[f32], bias: Option<&[f32]>, k: usize, cells: &mut [f32]) {
@@ -217,6 +227,19 @@ mod tests {
                 let diff = max_diff(&got, &reference(&x, &w, bias));
                 assert!(diff < 1e-4, "m {m}: max diff {diff}");
             }
+        }
+    }
+
+    #[test]
+    fn dot_matches_a_plain_sum() {
+        for len in [0, 1, 15, 16, 64, 77] {
+            let a: Vec<f32> = (0..len).map(|i| i as f32 * 0.5 - 3.0).collect();
+            let b: Vec<f32> = (0..len).map(|i| 1.0 - i as f32 * 0.25).collect();
+            let plain: f32 = a.iter().zip(&b).map(|(p, q)| p * q).sum();
+            assert!(
+                (dot(&a, &b) - plain).abs() < 1e-3 * plain.abs().max(1.0),
+                "len {len}"
+            );
         }
     }
 

@@ -5,7 +5,7 @@
 
 use rayon::prelude::*;
 
-use super::row_product::PARALLEL_MIN_WORK;
+use super::row_product::{self, PARALLEL_MIN_WORK};
 
 /// The cached keys and values one step attends over, as contiguous f32 slices.
 pub struct StepKeys<'a> {
@@ -74,7 +74,7 @@ fn one_head(
         }
     }
     for (score, key) in from_target.iter_mut().zip(target_keys.chunks_exact(d)) {
-        *score = query.iter().zip(key).map(|(q, k)| q * k).sum();
+        *score = row_product::dot(query, key);
     }
     let max = scores.iter().copied().fold(f32::NEG_INFINITY, f32::max);
     let mut total = 0f32;
