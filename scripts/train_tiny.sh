@@ -18,9 +18,10 @@ cargo build --release
 mkdir -p "$work/data" "$model"
 
 # 1. Datasets (seed 0, 10% of seed programs held out).
-"$bin" dataset build --stage singleline --count 3000 --seed 0 --out "$work/data"
-"$bin" dataset build --stage tutorial --count 1500 --seed 0 --out "$work/data"
-"$bin" dataset build --stage mutants --count 400 --mutants-per-program 3 --seed 0 \
+# Tutorial programs longer than 12 line steps are left out, so most traces fit the 256-id target.
+"$bin" dataset build --stage singleline --count 30000 --seed 0 --out "$work/data"
+"$bin" dataset build --stage tutorial --count 15000 --max-steps 12 --seed 0 --out "$work/data"
+"$bin" dataset build --stage mutants --count 800 --mutants-per-program 3 --seed 0 \
     --cruxeval ../shared/cruxeval/cruxeval.jsonl --out "$work/data"
 
 # 2. Tokenizer (2,000-token byte-level BPE on the training splits) and the curriculum.
@@ -29,9 +30,9 @@ time "$bin" train --out "$work/run" \
     --singleline "$work/data/singleline.train.jsonl" \
     --tutorial "$work/data/tutorial.train.jsonl" \
     --mutants "$work/data/mutants.train.jsonl" \
-    --vocab-size 2000 --hidden 128 --layers 3 --heads 4 --intermediate 512 \
-    --steps 200,100,100 --batch-size 16 --lr 2e-3 --warmup 20 --max-target 256 \
-    --checkpoint-every 25 --seed 0
+    --vocab-size 2000 --hidden 128 --layers 4 --heads 4 --intermediate 512 \
+    --steps 1500,900,600 --batch-size 16 --lr 2e-3 --warmup 50 --max-target 256 \
+    --checkpoint-every 100 --seed 0 --shards 2
 cp "$work/run/config.json" "$work/run/model.safetensors" "$work/run/tokenizer.json" "$model/"
 
 # 3. Held-out evaluation.

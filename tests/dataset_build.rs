@@ -53,6 +53,16 @@ fn check(report: &BuildReport) -> (Vec<Record>, Vec<Record>) {
         .cloned()
         .collect();
     assert!(overlap.is_empty(), "in both splits: {overlap:?}");
+    let train_code: HashSet<&str> = train.iter().map(|r| r.code.as_str()).collect();
+    let leaked: Vec<_> = test
+        .iter()
+        .filter(|r| train_code.contains(r.code.as_str()))
+        .map(|r| r.id.clone())
+        .collect();
+    assert!(
+        leaked.is_empty(),
+        "test programs also in training: {leaked:?}"
+    );
     for r in train.iter().chain(&test) {
         let parsed = parse_trace(&r.trace.join(" "));
         assert!(parsed.problems.is_empty() && !parsed.truncated, "{}", r.id);

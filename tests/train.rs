@@ -8,7 +8,7 @@ use std::sync::atomic::AtomicBool;
 use candle_core::Tensor;
 use tracelens::dataset::Record;
 use tracelens::model::tokenizer_train::{save_tokenizer, train_tokenizer};
-use tracelens::model::train::batch::{Batch, Example, Vocab};
+use tracelens::model::train::batch::{shards, Batch, Example, Vocab};
 use tracelens::model::train::curriculum::Curriculum;
 use tracelens::model::train::data::tokenizer_texts;
 use tracelens::model::train::{run, TrainOptions, Trainer};
@@ -192,6 +192,39 @@ fn a_saved_checkpoint_loads_in_the_runtime_with_identical_outputs() {
         greedy_ids(&loaded.roberta, source, &s.vocab)
     );
     assert_eq!(loaded.tokenizer.vocab_size(), s.tokenizer.vocab_size());
+}
+
+#[test]
+fn a_step_on_two_shards_equals_a_step_on_the_whole_batch() {
+    let s = setup();
+    let cfg = tiny_config(&s.tokenizer);
+    let refs: Vec<&Example> = s.examples.iter().take(5).collect();
+    let device = candle_core::Device::Cpu;
+    let whole = vec![Batch::new(&refs, &s.vocab, &device).unwrap()];
+    let halves = shards(&refs, 2, &s.vocab, &device).unwrap();
+    assert_eq!(halves.len(), 2);
+    assert_eq!(halves[0].tokens + halves[1].tokens, whole[0].tokens);
+    let mut one = Trainer::new(&cfg, options([1, 0, 0])).unwrap();
+    let mut two = Trainer::new(&cfg, options([1, 0, 0])).unwrap();
+    let a = one.train_step(&whole, 1e-2).unwrap();
+    let b = two.train_step(&halves, 1e-2).unwrap();
+    assert!(
+        (a.loss - b.loss).abs() <= 1e-5 * a.loss.abs(),
+        "{a:?} vs {b:?}"
+    );
+    assert!(
+        (a.grad_norm - b.grad_norm).abs() <= 1e-4 * a.grad_norm,
+        "{a:?} vs {b:?}"
+    );
+    for ((name, x), (_, y)) in weights(&one).iter().zip(weights(&two).iter()) {
+        let d = max_abs_diff(x, y);
+        assert!(d <= 1e-5, "{name} differs by {d}");
+    }
+    let moved = max_abs_diff(
+        &weights(&one)[0].1,
+        &weights(&Trainer::new(&cfg, options([1, 0, 0])).unwrap())[0].1,
+    );
+    assert!(moved > 0.0, "the step changed nothing");
 }
 
 fn weights(trainer: &Trainer) -> Vec<(String, Tensor)> {

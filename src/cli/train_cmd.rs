@@ -74,6 +74,10 @@ pub struct TrainArgs {
     /// Save a checkpoint every N steps (0 = at stage ends only).
     #[arg(long, default_value_t = 100)]
     pub checkpoint_every: usize,
+    /// Split each batch into this many shards that run on parallel threads (a fixed number, so
+    /// a run gives the same numbers on any machine).
+    #[arg(long, default_value_t = 2)]
+    pub shards: usize,
     /// Continue the run whose checkpoint is in --out (its options win over the ones given).
     #[arg(long)]
     pub resume: bool,
@@ -91,6 +95,9 @@ impl TrainArgs {
         if self.batch_size == 0 {
             bail!("--batch-size must be positive");
         }
+        if self.shards == 0 || self.shards > self.batch_size {
+            bail!("--shards must be between 1 and --batch-size");
+        }
         Ok(TrainOptions {
             steps,
             batch_size: self.batch_size,
@@ -105,6 +112,7 @@ impl TrainArgs {
             max_source: self.max_source.min(MAX_SOURCE_TOKENS),
             max_target: self.max_target.clamp(1, MAX_TARGET_TOKENS),
             checkpoint_every: self.checkpoint_every,
+            shards: self.shards,
         })
     }
 
@@ -188,6 +196,9 @@ fn examples(
 
 /// Run the command.
 pub fn run(args: TrainArgs) -> Result<ExitCode> {
+    // Training runs its shards on its own threads (see `TrainOptions::shards`).
+    crate::model::alloc::one_candle_thread();
+    crate::model::alloc::keep_freed_buffers();
     let (tokenizer, tokenizer_path) = tokenizer(&args)?;
     let vocab = Vocab::new(&tokenizer)?;
     let mut trainer = if args.resume {

@@ -4,6 +4,7 @@
 //! [`Model`] bundles a loaded directory; [`Model::predict`] turns CodeExecutor code tokens into a
 //! predicted trace text, streaming partial text and honouring a cancellation flag.
 
+pub mod alloc;
 pub mod batch;
 pub mod beam;
 pub mod config;

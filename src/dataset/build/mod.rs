@@ -135,9 +135,10 @@ fn fnv(seed: u64, text: &str) -> u64 {
     h ^ (h >> 31)
 }
 
-/// Whether a seed program is held out: the same program always lands in the same split.
-fn is_test(seed: u64, id: &str, fraction: f64) -> bool {
-    ((fnv(seed, id) >> 11) as f64 / (1u64 << 53) as f64) < fraction
+/// Whether a seed program is held out, keyed by its text: the same program always lands in
+/// the same split, whatever its id.
+fn is_test(seed: u64, code: &str, fraction: f64) -> bool {
+    ((fnv(seed, code) >> 11) as f64 / (1u64 << 53) as f64) < fraction
 }
 
 fn seed_program(id: String, code: String, stdin: String) -> Program {
@@ -236,19 +237,49 @@ fn with_mutants(p: Program, k: usize, seed: u64) -> Vec<Program> {
     out
 }
 
-/// The seed programs of a stage, in a fixed order.
+/// How many draws a generator gets per requested program before the build settles for fewer
+/// (a generator's space of distinct programs is finite).
+const DRAWS_PER_PROGRAM: usize = 20;
+
+/// Up to `count` distinct programs from a generator, in the order drawn, ids `PREFIX-I`.
+fn generated(
+    prefix: &str,
+    count: usize,
+    generator: fn(&mut StdRng) -> String,
+    rng: &mut StdRng,
+) -> Vec<Program> {
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for _ in 0..count.saturating_mul(DRAWS_PER_PROGRAM) {
+        if out.len() == count {
+            break;
+        }
+        let code = generator(rng);
+        if seen.insert(code.clone()) {
+            out.push(seed_program(
+                format!("{prefix}-{}", out.len()),
+                code,
+                String::new(),
+            ));
+        }
+    }
+    out
+}
+
+/// The seed programs of a stage, in a fixed order, each program text once.
 fn seeds(args: &BuildArgs) -> Result<Vec<Program>> {
     let mut rng = StdRng::seed_from_u64(args.seed);
-    let gen = |prefix: &str, f: fn(&mut StdRng) -> String, rng: &mut StdRng| {
-        (0..args.count)
-            .map(|i| seed_program(format!("{prefix}-{i}"), f(rng), String::new()))
-            .collect::<Vec<_>>()
-    };
     Ok(match args.stage {
-        Stage::Singleline => gen("singleline", singleline::program, &mut rng),
+        Stage::Singleline => generated("singleline", args.count, singleline::program, &mut rng),
         Stage::Tutorial => {
-            let mut all = gen("tutorial", tutorial::program, &mut rng);
-            all.extend(samples(&args.samples)?);
+            let mut all = generated("tutorial", args.count, tutorial::program, &mut rng);
+            let known: std::collections::HashSet<String> =
+                all.iter().map(|p| p.code.clone()).collect();
+            all.extend(
+                samples(&args.samples)?
+                    .into_iter()
+                    .filter(|p| !known.contains(&p.code)),
+            );
             all
         }
         Stage::Mutants => cruxeval(&args.cruxeval, args.count)?,
@@ -322,7 +353,7 @@ pub fn build(args: &BuildArgs) -> Result<BuildReport> {
         .enumerate()
         .filter(|(i, _)| i % shards == shard)
         .flat_map(|(_, p)| {
-            let test = is_test(args.seed, &p.id, args.test_fraction);
+            let test = is_test(args.seed, &p.code, args.test_fraction);
             let all = if args.stage == Stage::Mutants {
                 with_mutants(p, args.mutants_per_program, args.seed)
             } else {
@@ -406,6 +437,17 @@ mod tests {
         assert!(ids
             .iter()
             .all(|id| is_test(3, id, 0.2) == is_test(3, id, 0.2)));
+    }
+
+    #[test]
+    fn generated_programs_are_distinct() {
+        let mut rng = StdRng::seed_from_u64(1);
+        let programs = generated("t", 300, tutorial::program, &mut rng);
+        assert_eq!(programs.len(), 300);
+        let codes: std::collections::HashSet<&str> =
+            programs.iter().map(|p| p.code.as_str()).collect();
+        assert_eq!(codes.len(), 300);
+        assert_eq!(programs[299].id, "t-299");
     }
 
     #[test]

@@ -114,6 +114,8 @@ pub struct Batch {
     pub target_tokens: usize,
     /// Real (unpadded) tokens in the batch.
     pub tokens: usize,
+    /// The sum of the weights.
+    pub total_weight: f64,
 }
 
 /// The value that hides a key from a query.
@@ -158,6 +160,7 @@ impl Batch {
             }
         }
         let target_tokens = rows.len();
+        let total_weight = weights.iter().map(|&w| w as f64).sum();
         Ok(Self {
             ids: Tensor::from_vec(ids, (b, n), device)?,
             mask: Tensor::from_vec(mask, (b, 1, n, n), device)?,
@@ -166,8 +169,28 @@ impl Batch {
             weights: Tensor::from_vec(weights, target_tokens, device)?,
             target_tokens,
             tokens,
+            total_weight,
         })
     }
+}
+
+/// Split `examples` into at most `n` batches of similar length and similar work: sorted by
+/// length and dealt out in turn, so each shard pads little and the shards cost about the same.
+pub fn shards(
+    examples: &[&Example],
+    n: usize,
+    vocab: &Vocab,
+    device: &Device,
+) -> Result<Vec<Batch>> {
+    let mut sorted = examples.to_vec();
+    sorted.sort_by_key(|e| e.len());
+    let n = n.clamp(1, sorted.len().max(1));
+    (0..n)
+        .map(|k| {
+            let shard: Vec<&Example> = sorted.iter().skip(k).step_by(n).copied().collect();
+            Batch::new(&shard, vocab, device)
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -17,6 +17,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
+use candle_core::backprop::GradStore;
 use candle_core::{Tensor, D};
 use candle_nn::{ops, VarMap};
 use serde::{Deserialize, Serialize};
@@ -45,6 +46,14 @@ pub struct TrainOptions {
     pub max_target: usize,
     /// Save a checkpoint every this many steps (0 = only at the end).
     pub checkpoint_every: usize,
+    /// Shards of each batch, run on parallel threads (see [`batch::shards`]).
+    #[serde(default = "one_shard")]
+    pub shards: usize,
+}
+
+/// Checkpoints written before sharding trained on whole batches.
+fn one_shard() -> usize {
+    1
 }
 
 impl Default for TrainOptions {
@@ -59,6 +68,7 @@ impl Default for TrainOptions {
             max_source: 256,
             max_target: 512,
             checkpoint_every: 100,
+            shards: 2,
         }
     }
 }
@@ -197,6 +207,15 @@ impl Trainer {
 
     /// The weighted cross-entropy of the batch's target tokens (mean over the weights).
     pub fn loss(&self, batch: &Batch) -> Result<Tensor> {
+        self.weighted_nll(batch, batch.total_weight)
+    }
+
+    /// The batch's weighted negative log-likelihood divided by `total_weight`: the shards of a
+    /// batch, each divided by the whole batch's weight, add up to the batch's loss.
+    fn weighted_nll(&self, batch: &Batch, total_weight: f64) -> Result<Tensor> {
+        if total_weight <= 0.0 {
+            bail!("a batch without target tokens");
+        }
         let hidden = self.model.forward(&batch.ids, Some(&batch.mask))?;
         let (b, n, h) = hidden.dims3()?;
         let rows = hidden.reshape((b * n, h))?.index_select(&batch.rows, 0)?;
@@ -205,11 +224,21 @@ impl Trainer {
         let picked = log_probs
             .gather(&batch.labels.unsqueeze(1)?, 1)?
             .squeeze(1)?;
-        let total_weight = batch.weights.sum_all()?.to_scalar::<f32>()? as f64;
-        if total_weight <= 0.0 {
-            bail!("a batch without target tokens");
-        }
         Ok(((picked * &batch.weights)?.sum_all()? / -total_weight)?)
+    }
+
+    /// Forward and backward of one shard, timed.
+    fn shard_gradients(&self, shard: &Batch, total_weight: f64) -> Result<ShardGradients> {
+        let t0 = Instant::now();
+        let loss = self.weighted_nll(shard, total_weight)?;
+        let t1 = Instant::now();
+        let grads = loss.backward()?;
+        Ok(ShardGradients {
+            loss: loss.to_scalar::<f32>()?,
+            grads,
+            forward_s: (t1 - t0).as_secs_f64(),
+            backward_s: t1.elapsed().as_secs_f64(),
+        })
     }
 
     /// Forget the optimizer moments (a new curriculum stage starts).
@@ -218,24 +247,48 @@ impl Trainer {
         Ok(())
     }
 
-    /// One optimisation step on `batch` at learning rate `lr`, timed.
-    pub fn train_step(&mut self, batch: &Batch, lr: f64) -> Result<StepReport> {
+    /// One optimisation step on the shards of one batch at learning rate `lr`, timed: the
+    /// shards' forward and backward passes run on parallel threads and their gradients add up
+    /// to the whole batch's.
+    pub fn train_step(&mut self, shards: &[Batch], lr: f64) -> Result<StepReport> {
+        let total_weight: f64 = shards.iter().map(|b| b.total_weight).sum();
         let t0 = Instant::now();
-        let loss = self.loss(batch)?;
+        let this = &*self;
+        let parts = std::thread::scope(|scope| {
+            let running: Vec<_> = shards
+                .iter()
+                .map(|shard| scope.spawn(move || this.shard_gradients(shard, total_weight)))
+                .collect();
+            running
+                .into_iter()
+                .map(|t| {
+                    t.join()
+                        .unwrap_or_else(|_| Err(anyhow::anyhow!("a training thread panicked")))
+                })
+                .collect::<Result<Vec<_>>>()
+        })?;
         let t1 = Instant::now();
-        let grads = loss.backward()?;
-        let t2 = Instant::now();
-        let grad_norm = self.optim.step(&grads, lr)?;
-        let t3 = Instant::now();
-        let loss = loss.to_scalar::<f32>()?;
+        let loss: f32 = parts.iter().map(|p| p.loss).sum();
         if !loss.is_finite() {
             bail!("the loss became {loss} at step {}", self.step);
         }
-        self.timing.forward_s += (t1 - t0).as_secs_f64();
-        self.timing.backward_s += (t2 - t1).as_secs_f64();
+        let (forward, backward) = parts
+            .iter()
+            .fold((0.0, 0.0), |(f, b), p| (f + p.forward_s, b + p.backward_s));
+        let grads = self.sum_gradients(parts)?;
+        let t2 = Instant::now();
+        let grad_norm = self.optim.step(&grads, lr)?;
+        let t3 = Instant::now();
+        // The threads overlap, so the step's wall time is split in proportion to their time.
+        let wall = (t1 - t0).as_secs_f64() + (t2 - t1).as_secs_f64();
+        let forward_share = forward / (forward + backward).max(1e-12);
+        self.timing.forward_s += wall * forward_share;
+        self.timing.backward_s += wall * (1.0 - forward_share);
         self.timing.optimizer_s += (t3 - t2).as_secs_f64();
-        self.timing.tokens += batch.tokens as u64;
-        self.timing.target_tokens += batch.target_tokens as u64;
+        for shard in shards {
+            self.timing.tokens += shard.tokens as u64;
+            self.timing.target_tokens += shard.target_tokens as u64;
+        }
         self.losses.push((self.step, loss));
         self.step += 1;
         Ok(StepReport {
@@ -243,6 +296,35 @@ impl Trainer {
             grad_norm,
             lr,
         })
+    }
+
+    /// The shards' gradients added variable by variable, in the first shard's store.
+    fn sum_gradients(&self, parts: Vec<ShardGradients>) -> Result<GradStore> {
+        let mut parts = parts.into_iter();
+        let Some(first) = parts.next() else {
+            bail!("a step without shards");
+        };
+        let mut total = first.grads;
+        let rest: Vec<GradStore> = parts.map(|p| p.grads).collect();
+        if rest.is_empty() {
+            return Ok(total);
+        }
+        for (_, var) in self.variables()? {
+            let var = var.as_tensor();
+            let mut sum = total.remove(var);
+            for grads in &rest {
+                if let Some(g) = grads.get(var) {
+                    sum = Some(match sum {
+                        Some(s) => (s + g)?,
+                        None => g.clone(),
+                    });
+                }
+            }
+            if let Some(sum) = sum {
+                total.insert(var, sum);
+            }
+        }
+        Ok(total)
     }
 
     /// Write a checkpoint to `dir`: the model directory files (with a copy of `tokenizer`) and
@@ -268,6 +350,14 @@ impl Trainer {
         };
         write_text(dir, STATE_FILE, &serde_json::to_string(&state)?)
     }
+}
+
+/// What one shard's forward and backward passes produced.
+struct ShardGradients {
+    loss: f32,
+    grads: GradStore,
+    forward_s: f64,
+    backward_s: f64,
 }
 
 /// What the progress callback sees after each step.
@@ -315,8 +405,8 @@ pub fn run(
             trainer.options.lr,
         );
         let examples = curriculum.batch(at, trainer.options.batch_size);
-        let batch = Batch::new(&examples, vocab, &device)?;
-        let report = trainer.train_step(&batch, lr)?;
+        let shards = batch::shards(&examples, trainer.options.shards, vocab, &device)?;
+        let report = trainer.train_step(&shards, lr)?;
         let elapsed = started.elapsed().as_secs_f64();
         let done = trainer.step - start_step;
         let per_step = elapsed / done as f64;
