@@ -2,6 +2,7 @@
 incremental decoding (past_key_values), greedy and beam, on the same CPU.
 
 Usage: model_bench.py MODEL_DIR SOURCE_LEN GREEDY_TOKENS BEAM BEAM_STEPS  (prints one JSON line)
+torch uses every CPU unless TRACELENS_BENCH_THREADS says how many threads.
 """
 
 import json
@@ -18,7 +19,7 @@ from transformers import RobertaConfig, RobertaModel
 def main():
     model_dir = sys.argv[1]
     source_len, greedy_tokens, beam, beam_steps = (int(x) for x in sys.argv[2:6])
-    threads = os.cpu_count()
+    threads = int(os.environ.get("TRACELENS_BENCH_THREADS", os.cpu_count()))
     torch.set_num_threads(threads)
     config = RobertaConfig.from_json_file(os.path.join(model_dir, "config.json"))
     config.is_decoder = True

@@ -9,6 +9,8 @@ use candle_nn::kv_cache::KvCache;
 use candle_nn::{ops, VarBuilder};
 
 use super::config::RobertaConfig;
+use super::row_product;
+use super::step_attention::{self, StepKeys};
 
 /// Which kernels the forward pass uses. Candle's fused layer norm and last-dim softmax are
 /// fastest but carry no gradients; training needs the differentiable ones.
@@ -43,12 +45,15 @@ impl Dense {
         })
     }
 
-    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+    fn forward(&self, x: &Tensor, kernels: Kernels) -> Result<Tensor> {
         let dims = x.dims().to_vec();
         let (last, lead) = dims.split_last().context("dense input has no dimensions")?;
         let rows: usize = lead.iter().product();
         let flat = x.reshape((rows, *last))?;
-        let y = flat.matmul(&self.weight.t()?)?.broadcast_add(&self.bias)?;
+        let y = match inference_product(kernels, &flat, &self.weight, Some(&self.bias))? {
+            Some(y) => y,
+            None => flat.matmul(&self.weight.t()?)?.broadcast_add(&self.bias)?,
+        };
         let mut out = lead.to_vec();
         out.push(self.weight.dim(0)?);
         Ok(y.reshape(out)?)
@@ -80,6 +85,20 @@ impl Norm {
                 ops::layer_norm_slow(&x, &self.weight, &self.bias, self.eps)?
             }
         })
+    }
+}
+
+/// The decoding-step product of [`row_product`] when the kernels are the inference ones and
+/// it applies; `None` to use candle's (differentiable) matmul.
+fn inference_product(
+    kernels: Kernels,
+    x: &Tensor,
+    weight: &Tensor,
+    bias: Option<&Tensor>,
+) -> Result<Option<Tensor>> {
+    match kernels {
+        Kernels::Fused => row_product::rows_times_transposed(x, weight, bias),
+        Kernels::Differentiable => Ok(None),
     }
 }
 
@@ -152,6 +171,53 @@ impl Attention {
             .contiguous()?)
     }
 
+    /// The context `[B, 1, H]` of one new token per row (queries `[B, heads, 1, head_dim]`)
+    /// over the source and the target cache that already holds the new token, computed by
+    /// [`step_attention`]; `None` where the tensors are not plain f32 CPU ones.
+    fn one_token_context(
+        &self,
+        q: &Tensor,
+        source: &SourceKv,
+        cache: &KvCache,
+    ) -> Result<Option<Tensor>> {
+        let (Some(k_all), Some(v_all)) = (cache.k_cache().all_data(), cache.v_cache().all_data())
+        else {
+            return Ok(None);
+        };
+        let (b, heads, _, d) = q.dims4()?;
+        let capacity = k_all.dim(2)?;
+        let expected = [b, heads, capacity, d];
+        if k_all.dims() != expected || v_all.dims() != expected {
+            return Ok(None);
+        }
+        let tensors = [q, &source.keys_t, &source.values, k_all, v_all];
+        let guards = tensors.map(Tensor::storage_and_layout);
+        let slices: Option<Vec<&[f32]>> = guards
+            .iter()
+            .map(|(storage, layout)| row_product::f32_slice(storage, layout))
+            .collect();
+        let Some([queries, source_keys_t, source_values, target_keys, target_values]) =
+            slices.as_deref()
+        else {
+            return Ok(None);
+        };
+        let keys = StepKeys {
+            source_keys_t,
+            source_values,
+            source_len: source.len(),
+            target_keys,
+            target_values,
+            capacity,
+            target_len: cache.current_seq_len(),
+        };
+        let context = step_attention::attend(queries, heads, d, &keys);
+        Ok(Some(Tensor::from_vec(
+            context,
+            (b, 1, heads * d),
+            q.device(),
+        )?))
+    }
+
     /// Attention over the given keys; returns the layer's attention output (after its dense,
     /// residual and norm) and, for `Keys::Own`, the keys and values it used.
     fn forward(
@@ -163,9 +229,9 @@ impl Attention {
     ) -> Result<(Tensor, Option<SourceKv>)> {
         let (b, t, hidden) = x.dims3()?;
         let scale = 1.0 / (self.head_dim as f64).sqrt();
-        let q = (self.split_heads(&self.query.forward(x)?)? * scale)?;
-        let k = self.split_heads(&self.key.forward(x)?)?;
-        let v = self.split_heads(&self.value.forward(x)?)?;
+        let q = (self.split_heads(&self.query.forward(x, kernels)?)? * scale)?;
+        let k = self.split_heads(&self.key.forward(x, kernels)?)?;
+        let v = self.split_heads(&self.value.forward(x, kernels)?)?;
         let (context, kept) = match keys {
             Keys::Own => {
                 let scores = q.matmul(&k.t()?)?;
@@ -188,6 +254,12 @@ impl Attention {
             Keys::SourceAndCache(source, cache) => {
                 let s = source.len();
                 let (k_all, v_all) = cache.append(&k, &v)?;
+                if kernels == Kernels::Fused && t == 1 {
+                    if let Some(context) = self.one_token_context(&q, source, cache)? {
+                        let out = self.output.forward(&context, kernels)?;
+                        return Ok((self.norm.forward(&(out + x)?, kernels)?, None));
+                    }
+                }
                 let target_scores = q.matmul(&k_all.t()?)?;
                 let target_scores = match mask {
                     Some(m) => target_scores.broadcast_add(m)?,
@@ -220,7 +292,7 @@ impl Attention {
             }
         };
         let context = context.transpose(1, 2)?.reshape((b, t, hidden))?;
-        let out = self.output.forward(&context)?;
+        let out = self.output.forward(&context, kernels)?;
         let out = self.norm.forward(&(out + x)?, kernels)?;
         Ok((out, kept))
     }
@@ -253,8 +325,8 @@ impl Layer {
         kernels: Kernels,
     ) -> Result<(Tensor, Option<SourceKv>)> {
         let (attended, kept) = self.attention.forward(x, mask, keys, kernels)?;
-        let inner = self.intermediate.forward(&attended)?.gelu_erf()?;
-        let out = self.output.forward(&inner)?;
+        let inner = self.intermediate.forward(&attended, kernels)?.gelu_erf()?;
+        let out = self.output.forward(&inner, kernels)?;
         Ok((self.norm.forward(&(out + attended)?, kernels)?, kept))
     }
 }
@@ -414,7 +486,10 @@ impl Roberta {
 
     /// Logits over the vocabulary from hidden states `[N, H]` (the tied LM head, no bias).
     pub fn lm_logits(&self, hidden: &Tensor) -> Result<Tensor> {
-        Ok(hidden.matmul(&self.word_embeddings.t()?)?)
+        match inference_product(self.kernels, hidden, &self.word_embeddings, None)? {
+            Some(logits) => Ok(logits),
+            None => Ok(hidden.matmul(&self.word_embeddings.t()?)?),
+        }
     }
 }
 

@@ -2,7 +2,9 @@
 //! tensor's own buffer. Candle's memory-mapped loader copies every tensor out of the map, so the
 //! mapped pages only add to the resident size while loading; reading keeps the peak at the
 //! weights plus one small buffer. The header is checked against the file
-//! length up front, so a truncated file is reported before anything loads.
+//! length up front, so a truncated file is reported before anything loads. Large f32 tensors
+//! are read into memory advised to use huge pages: every decoding step streams all the
+//! weights, and huge pages spare most of the TLB misses.
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -98,6 +100,7 @@ impl SafetensorsFile {
         let tensor = match entry.dtype.as_str() {
             "F32" if cfg!(target_endian = "little") => {
                 let mut values = vec![0f32; bytes / 4];
+                advise_huge_pages(&mut values);
                 // SAFETY: the byte view covers exactly the Vec's initialised f32 storage, and every
                 // bit pattern is a valid f32; the file stores little-endian f32 like this target.
                 let view = unsafe {
@@ -117,6 +120,23 @@ impl SafetensorsFile {
             }
         };
         Ok(tensor.to_dtype(dtype)?)
+    }
+}
+
+/// Ask the kernel to back the 2 MiB-aligned stretches of a fresh, untouched buffer with huge
+/// pages (where transparent huge pages are enabled for advised memory). Advice only: a
+/// failure, or a buffer already touched, changes nothing but speed.
+fn advise_huge_pages(buffer: &mut [f32]) {
+    const PAGE: usize = 4096;
+    const HUGE_PAGE: usize = 2 << 20;
+    let start = buffer.as_mut_ptr() as usize;
+    let end = start + std::mem::size_of_val(buffer);
+    let first = start.next_multiple_of(PAGE);
+    let len = end.saturating_sub(first) / PAGE * PAGE;
+    if len >= HUGE_PAGE {
+        // SAFETY: the range lies inside `buffer`, which we hold mutably; MADV_HUGEPAGE only
+        // changes how the kernel backs those pages, never their contents.
+        unsafe { libc::madvise(first as *mut libc::c_void, len, libc::MADV_HUGEPAGE) };
     }
 }
 
