@@ -90,13 +90,12 @@ fn pure_programs_in_a_shared_child_do_not_see_each_other() {
         &[
             ("x = 5\nclass Box:\n    size = 1\n", Some("")),
             (
-                "try:\n    print(x)\nexcept NameError as e:\n    print('no x')\n",
+                "try:\n    print(x)\nexcept NameError:\n    print('no x')\n",
                 Some("no x\n"),
             ),
-            ("Box.size = 2\n", None),
             (
-                "class Box:\n    pass\nprint(hasattr_free := 'size' in dir(Box))\n",
-                Some("False\n"),
+                "try:\n    print(Box.size)\nexcept NameError:\n    print('no Box')\n",
+                Some("no Box\n"),
             ),
         ],
     );
@@ -118,9 +117,18 @@ fn the_purity_rule_classifies_conservatively() {
         ("x = [1, 2]\nx.append(3)\nprint(len(x), sorted(x))\n", true),
         ("def f(a):\n    return {k: v for k, v in a.items()}\n", true),
         ("class A:\n    def m(self):\n        return 1\n", true),
-        ("print(type(3) == int)\n", true),
+        ("print(type(3) == int)\n", false),
+        (
+            "s = 'valid'\nprint(s.upper())  # words inside others do not count\n",
+            true,
+        ),
+        ("print('an id')  # strings and comments count\n", false),
+        ("ｏｐｅｎ('f')\n", false),
+        ("print('é')\n", false),
+        ("def g():\n    with x:\n        yield 1\n", false),
+        ("def f(x):\n    f_x = x\n    return f_x\n", false),
         ("def g():\n    yield 1\n", true),
-        ("s = 'a__b'\nprint(s.count('_'))\n", true),
+        ("s = 'a__b'\nprint(s.count('_'))\n", false),
         ("import math\n", false),
         ("from os import path\n", false),
         ("__builtins__.len = None\n", false),
@@ -163,12 +171,12 @@ fn the_purity_rule_classifies_conservatively() {
     ];
     let python = resolve_python(None).expect("python3 must be available");
     let tracer_py = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src/trace/tracer.py");
-    let driver = "import ast, importlib.util, json, sys\n\
+    let driver = "import importlib.util, json, sys\n\
         spec = importlib.util.spec_from_file_location('tracer', sys.argv[1])\n\
         tracer = importlib.util.module_from_spec(spec)\n\
         spec.loader.exec_module(tracer)\n\
         programs = json.load(sys.stdin)\n\
-        print(json.dumps([tracer.is_pure(ast.parse(p)) for p in programs]))\n";
+        print(json.dumps([tracer.is_pure(p) for p in programs]))\n";
     let mut child = Command::new(python)
         .args(["-S", "-c", driver])
         .arg(&tracer_py)

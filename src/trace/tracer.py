@@ -13,7 +13,6 @@
 # so a child killed at its timeout still leaves every record it finished. A pure program (see
 # `is_pure`) may run in a child that served pure programs before and was found clean after
 # each (see `Child.clean`); any other program gets a freshly forked child of its own.
-import ast
 import builtins
 import gc
 import io
@@ -21,6 +20,7 @@ import json
 import linecache
 import mmap
 import os
+import re
 import resource
 import select
 import signal
@@ -189,80 +189,32 @@ def safe_repr(v, max_repr):
         return "<unrepresentable " + t.__name__ + ">"
 
 
-# Names a pure program may not use: each reaches past the program's own objects (globals,
-# builtins, frames, files, code), reads object identities a reused child would show
-# differently (id, hash), or, for `type`, makes classes from strings (allowed with one
-# argument only).
-IMPURE_NAMES = frozenset({
-    "globals", "vars", "locals", "getattr", "setattr", "delattr", "hasattr", "eval", "exec",
-    "compile", "open", "breakpoint", "exit", "quit", "help", "memoryview", "id", "hash",
-    "input", "type",
-})
-# Attributes that look names up from strings (str.format fields) or reach frames and code.
-IMPURE_ATTRIBUTES = frozenset({"format", "format_map"})
-FRAME_ATTRIBUTE_PREFIXES = ("f_", "gi_", "cr_", "ag_", "tb_", "co_")
-MATCH_CLASS = getattr(ast, "MatchClass", None)  # Python 3.10+
-YIELDS = (ast.Yield, ast.YieldFrom, ast.Await)
-GUARDS = tuple(getattr(ast, n) for n in ("Try", "TryStar", "With", "AsyncWith") if hasattr(ast, n))
+# The words that make a program impure. Each is, or may be, an identifier that reaches past
+# the program's own objects: `import`; anything with `__` (`__builtins__`, `__class__`,
+# `__globals__`, `__dict__`, `__import__`, dunder methods such as `__del__`); the builtins that
+# reach globals, attributes by name, code, files or the process; `id` and `hash` (object
+# identities differ in a reused child); `type` (it makes classes from strings); `format` and
+# `format_map` (their fields read attributes by name); attributes that reach frames and code
+# (`gi_frame`, `f_globals`, `tb_frame`, `co_code` ... by prefix).
+IMPURE_WORDS = re.compile(
+    r"__|\b(?:import|globals|vars|locals|getattr|setattr|delattr|hasattr|eval|exec|compile"
+    r"|open|breakpoint|exit|quit|help|memoryview|id|hash|input|type|format|format_map)\b"
+    r"|\b(?:f|gi|cr|ag|tb|co)_\w")
+SUSPENDS = re.compile(r"\b(?:yield|await)\b")
+CLEANS_UP = re.compile(r"\b(?:try|with)\b")
 
 
-def plain_attribute(name):
-    return not (name.startswith("__") or name in IMPURE_ATTRIBUTES
-                or name.startswith(FRAME_ATTRIBUTE_PREFIXES))
+def is_pure(source):
+    """True when the program cannot reach anything outside its own objects, so running it
+    leaves a child as clean as it found it. Decided on the text, before compiling, and
+    conservatively: a word counts wherever it appears (strings and comments included).
 
-
-def is_pure(tree):
-    """True when the program (its `ast` tree) cannot reach anything outside its own objects,
-    so running it leaves a child as clean as it found it. Conservative: when in doubt, not
-    pure. A pure program has
-    - no `import` or `from` statement;
-    - no identifier of any kind (name, attribute, definition, parameter, keyword, pattern)
-      that starts with `__` (`__builtins__`, `__class__`, `__globals__`, `__dict__`,
-      `__import__`, dunder methods such as `__del__` ...);
-    - no use of the names in IMPURE_NAMES, except `type(x)` with one positional argument;
-    - no attribute named `format` or `format_map` (their fields look attributes up from
-      strings) or starting with a frame or code prefix (`gi_frame`, `f_globals`, ...);
-    - no `yield` or `await` inside a `try` or `with` statement: closing a generator left
-      unfinished would run its clean-up code during a later request.
-    `input` is excluded too, so that a pure program never reads stdin (kept per request, but
-    the rule need not depend on it)."""
-    one_arg_type = set()
-    guarded = []
-    yields = False
-    for node in ast.walk(tree):
-        kind = type(node)
-        if kind is ast.Name:
-            name = node.id
-            if name.startswith("__"):
-                return False
-            if name in IMPURE_NAMES and id(node) not in one_arg_type:
-                return False
-            continue
-        elif kind is ast.Attribute:
-            if not plain_attribute(node.attr):
-                return False
-        elif kind is ast.Call:
-            func = node.func
-            if (type(func) is ast.Name and func.id == "type" and len(node.args) == 1
-                    and not node.keywords and type(node.args[0]) is not ast.Starred):
-                one_arg_type.add(id(func))
-        elif kind is ast.Import or kind is ast.ImportFrom:
-            return False
-        elif kind is ast.Constant:
-            continue
-        elif kind is MATCH_CLASS and not all(map(plain_attribute, node.kwd_attrs)):
-            return False  # `case C(attr=...)` reads attributes by name
-        elif isinstance(node, YIELDS):
-            yields = True
-        elif isinstance(node, GUARDS):
-            guarded.append(node)
-        # Every other identifier: definitions, parameters, keywords, handlers, patterns.
-        for field in node._fields:
-            value = getattr(node, field, None)
-            for name in value if type(value) is list else (value,):
-                if type(name) is str and name.startswith("__"):
-                    return False
-    return not (yields and any(isinstance(n, YIELDS) for g in guarded for n in ast.walk(g)))
+    A pure program is ASCII (so its identifiers are exactly the words of its text: Python
+    folds other characters, e.g. `ｏｐｅｎ` is `open`), has none of IMPURE_WORDS, and does not
+    both suspend (`yield`, `await`) and clean up (`try`, `with`): closing a generator left
+    unfinished would run its clean-up code during a later request."""
+    return (source.isascii() and IMPURE_WORDS.search(source) is None
+            and (SUSPENDS.search(source) is None or CLEANS_UP.search(source) is None))
 
 
 def inside(path, root):
@@ -454,30 +406,28 @@ class Child:
         """In a forked child: run the requests read from `requests` (one JSON line each).
         The first runs whatever it is; after it the child goes on only when that program was
         pure and the child is still clean, and then refuses any program that is not pure (the
-        worker gives that one a fresh child). A syntax error runs nothing, so it leaves a
-        child that may be reused as it was."""
+        worker gives that one a fresh child). A pure program with a syntax error runs nothing,
+        so it leaves the child as it was (unless compiling ran out of memory or depth)."""
         used = False
         while True:
             line = requests.readline()
             if not line:
                 REAL_EXIT(0)
             req = json.loads(line)
+            pure = self.reuse and is_pure(req["code"])
+            if used and not pure:
+                os.write(self.done_w, REFUSED)
+                continue
+            self.start(req, pure)
+            used = True
             try:
-                tree = compile(req["code"], FNAME, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
-                pure = self.reuse and is_pure(tree)
-                if used and not pure:
-                    os.write(self.done_w, REFUSED)
-                    continue
-                self.start(req, pure)
-                code = compile(tree, FNAME, "exec", dont_inherit=True)
+                code = compile(req["code"], FNAME, "exec", dont_inherit=True)
             except (SyntaxError, ValueError, MemoryError, RecursionError, OverflowError) as e:
-                self.start(req, self.reuse)
                 self.emit_text(b"F", syntax_error_json(e), final=True)
-                if not self.reuse:
+                if not pure or isinstance(e, DOUBTFUL):
                     self.retire()
                 os.write(self.done_w, KEPT)
                 continue
-            used = True
             self.run(code, req.get("stdin", ""), pure)
 
     def run(self, code, stdin, pure):

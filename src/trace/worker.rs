@@ -1,6 +1,8 @@
 //! One long-lived tracer worker: a Python process running the embedded `tracer.py`, spoken to
 //! over its stdin/stdout. A request is one JSON line; the answer is a JSON status line
-//! followed by a payload of records (see `records.rs`).
+//! followed by a payload of records (see `records.rs`). The worker runs each request in a
+//! forked child: a pure program in a child shared with earlier pure programs and checked clean
+//! after each, any other in a fresh child of its own (see `Children`).
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
