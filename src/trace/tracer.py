@@ -450,8 +450,9 @@ class Child:
         os.write(self.done_w, KEPT)
 
     def start(self, req, pure):
-        """Apply the request's limits: a child kept for more requests keeps its hard limit on
-        the address space, so that the next request can set its own."""
+        """Apply the request's limits. A pure program's child leaves the hard limit on the
+        address space open (the program cannot reach `resource` to raise its soft limit), so
+        that the next request can set its own; any other child gets both limits, as before."""
         self.prepare(req["limits"], req["code"])
         struct.pack_into("<Q", self.shm, 0, 8)
         space = (int(req["limits"]["memory_mb"]) << 20) + SHM_SIZE
@@ -483,6 +484,7 @@ class Child:
                 and resource.getrusage(resource.RUSAGE_SELF).ru_maxrss < self.rss_bound)
 
     def installed(self):
+        """What the tracer puts in place of the program's streams and escapes."""
         return (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__, sys.settrace, os._exit,
                 sys.modules.get("builtins"))
 
@@ -850,6 +852,7 @@ class Server:
         self.spare = (pid, go_w)
 
     def stop_shared(self):
+        """Let the shared child go (it is killed and reaped with the next spare)."""
         if self.shared is not None:
             pid, go_w = self.shared
             self.shared = None
@@ -890,6 +893,7 @@ class Server:
         return ({"status": "timeout"} if not ready else exit_status(wstatus)), None
 
     def done_byte(self):
+        """The byte a child wrote to the `done` pipe, or None."""
         try:
             return os.read(self.done_r, 1) or None
         except BlockingIOError:
@@ -953,15 +957,6 @@ class Server:
         end = struct.unpack_from("<Q", self.shm, 0)[0]
         payload = self.shm[8:end] if 8 <= end <= SHM_SIZE else b""
         return status, payload
-
-
-def read_to_end(fd):
-    chunks = []
-    while True:
-        chunk = os.read(fd, 1 << 16)
-        if not chunk:
-            return b"".join(chunks)
-        chunks.append(chunk)
 
 
 def write_all(fd, data):
