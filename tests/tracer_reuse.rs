@@ -102,6 +102,10 @@ fn pure_programs_in_a_shared_child_do_not_see_each_other() {
     // Limits hit in the shared child end it; the next program runs as usual.
     let looping = run(&pool, "while True:\n    pass\n");
     assert_eq!(looping.outcome.kind, OutcomeKind::StepLimit);
+    run_sequence(&pool, &[("print(len('abc'))\n", Some("3\n"))]);
+    // Stuck in C code: the worker kills the shared child at the timeout.
+    let stuck = run(&pool, "x = 7 ** 10 ** 9\n");
+    assert_eq!(stuck.outcome.kind, OutcomeKind::Timeout);
     let deep = run(
         &pool,
         "def down(n):\n    return down(n + 1)\ntry:\n    down(0)\nexcept RecursionError:\n    print('deep')\n",
