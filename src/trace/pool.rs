@@ -11,7 +11,11 @@ use super::python::resolve_python;
 use super::records::assemble;
 use super::request::TraceRequest;
 use super::schema::{Outcome, OutcomeKind, Trace, SCHEMA_VERSION};
-use super::worker::Worker;
+use super::worker::{Children, Worker};
+
+/// Set (to anything but `0`) to run every request in a fresh child, as before children were
+/// reused: the way to compare the two.
+pub const FRESH_CHILDREN_ENV: &str = "TRACELENS_FRESH_CHILDREN";
 
 /// How to start a pool.
 #[derive(Debug, Clone)]
@@ -34,6 +38,7 @@ impl Default for PoolOptions {
 /// A pool of tracer workers; `Send + Sync`, share it with `Arc`.
 pub struct TracerPool {
     python: PathBuf,
+    children: Children,
     python_version: String,
     slots: Vec<Mutex<Option<Worker>>>,
     idle: Mutex<Vec<usize>>,
@@ -45,13 +50,30 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl TracerPool {
-    /// Resolve the interpreter and start every worker.
+    /// Resolve the interpreter and start every worker. Pure programs share a child checked
+    /// clean after every request, unless `TRACELENS_FRESH_CHILDREN` is set.
     pub fn start(opts: PoolOptions) -> Result<TracerPool, TracerError> {
+        let fresh = std::env::var_os(FRESH_CHILDREN_ENV).is_some_and(|v| !v.is_empty() && v != "0");
+        let children = if fresh {
+            Children::FreshEach
+        } else {
+            Children::ReusedWhenPure
+        };
+        Self::start_with(opts, children)
+    }
+
+    /// Start a pool whose every request runs in a freshly forked child, used once (the
+    /// reference the reused children are compared with).
+    pub fn start_with_fresh_children(opts: PoolOptions) -> Result<TracerPool, TracerError> {
+        Self::start_with(opts, Children::FreshEach)
+    }
+
+    fn start_with(opts: PoolOptions, children: Children) -> Result<TracerPool, TracerError> {
         let python = resolve_python(opts.python.as_deref())?;
         let count = opts.workers.max(1);
         let workers = std::thread::scope(|scope| {
             let spawns: Vec<_> = (0..count)
-                .map(|_| scope.spawn(|| Worker::spawn(&python)))
+                .map(|_| scope.spawn(|| Worker::spawn(&python, children)))
                 .collect();
             spawns
                 .into_iter()
@@ -68,6 +90,7 @@ impl TracerPool {
             .unwrap_or_default();
         Ok(TracerPool {
             python,
+            children,
             python_version,
             slots: workers.into_iter().map(|w| Mutex::new(Some(w))).collect(),
             idle: Mutex::new((0..count).collect()),
@@ -147,7 +170,7 @@ impl TracerPool {
         let mut last_error = String::new();
         for _attempt in 0..2 {
             if slot.is_none() {
-                *slot = Some(Worker::spawn(&self.python)?);
+                *slot = Some(Worker::spawn(&self.python, self.children)?);
             }
             let Some(worker) = slot.as_mut() else {
                 continue;

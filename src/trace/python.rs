@@ -31,13 +31,15 @@ fn find_on_path(name: &str) -> Option<PathBuf> {
         .find(|file| file.is_file())
 }
 
+/// Asks the interpreter for `sys.executable`, without its `site` import (`-S`): the answer does
+/// not depend on it, and every tracer run pays for this start.
 fn sys_executable(python: &Path) -> Result<PathBuf, TracerError> {
     let unusable = |reason: String| TracerError::PythonUnusable {
         python: python.to_path_buf(),
         reason,
     };
     let output = Command::new(python)
-        .args(["-c", "import sys; assert sys.version_info >= (3, 9), 'Python 3.9 or newer is needed'; print(sys.executable)"])
+        .args(["-S", "-c", "import sys; assert sys.version_info >= (3, 9), 'Python 3.9 or newer is needed'; print(sys.executable)"])
         .stdin(Stdio::null())
         .output()
         .map_err(|e| unusable(e.to_string()))?;

@@ -10,7 +10,9 @@
 #   E<string>      text the program wrote to stderr
 #   F<outcome>     how the run ended (absent when the child was killed or died)
 # Each request runs in a forked child that writes its records into a shared memory block,
-# so a child killed at its timeout still leaves every record it finished.
+# so a child killed at its timeout still leaves every record it finished. A pure program (see
+# `is_pure`) may run in a child that served pure programs before and was found clean after
+# each (see `Child.clean`); any other program gets a freshly forked child of its own.
 import builtins
 import gc
 import io
@@ -18,6 +20,7 @@ import json
 import linecache
 import mmap
 import os
+import re
 import resource
 import select
 import signal
@@ -26,6 +29,7 @@ import sys
 import time
 import traceback
 import types
+from operator import is_
 
 
 def import_without_fork_hook(name):
@@ -185,6 +189,34 @@ def safe_repr(v, max_repr):
         return "<unrepresentable " + t.__name__ + ">"
 
 
+# The words that make a program impure. Each is, or may be, an identifier that reaches past
+# the program's own objects: `import`; anything with `__` (`__builtins__`, `__class__`,
+# `__globals__`, `__dict__`, `__import__`, dunder methods such as `__del__`); the builtins that
+# reach globals, attributes by name, code, files or the process; `id` and `hash` (object
+# identities differ in a reused child); `type` (it makes classes from strings); `format` and
+# `format_map` (their fields read attributes by name); attributes that reach frames and code
+# (`gi_frame`, `f_globals`, `tb_frame`, `co_code` ... by prefix).
+IMPURE_WORDS = re.compile(
+    r"__|\b(?:import|globals|vars|locals|getattr|setattr|delattr|hasattr|eval|exec|compile"
+    r"|open|breakpoint|exit|quit|help|memoryview|id|hash|input|type|format|format_map)\b"
+    r"|\b(?:f|gi|cr|ag|tb|co)_\w")
+SUSPENDS = re.compile(r"\b(?:yield|await)\b")
+CLEANS_UP = re.compile(r"\b(?:try|with)\b")
+
+
+def is_pure(source):
+    """True when the program cannot reach anything outside its own objects, so running it
+    leaves a child as clean as it found it. Decided on the text, before compiling, and
+    conservatively: a word counts wherever it appears (strings and comments included).
+
+    A pure program is ASCII (so its identifiers are exactly the words of its text: Python
+    folds other characters, e.g. `ｏｐｅｎ` is `open`), has none of IMPURE_WORDS, and does not
+    both suspend (`yield`, `await`) and clean up (`try`, `with`): closing a generator left
+    unfinished would run its clean-up code during a later request."""
+    return (source.isascii() and IMPURE_WORDS.search(source) is None
+            and (SUSPENDS.search(source) is None or CLEANS_UP.search(source) is None))
+
+
 def inside(path, root):
     try:
         if isinstance(path, int):
@@ -195,16 +227,30 @@ def inside(path, root):
     return full == root or full.startswith(root + os.sep) or full == os.devnull
 
 
-class Child:
-    """The traced run of one request. The worker makes one instance and installs its hooks
-    (`install`) before the first fork; each forked child then runs its request (`run`)."""
+# The byte a child writes to the worker's `done` pipe after a request.
+KEPT = b"k"  # answered, checked clean, waiting for the next pure program
+REFUSED = b"r"  # not run: the program is not pure and this child has run others before
+EXITING = b"x"  # answered, and exiting
+# A reused child retires once its peak RSS has grown this much (KiB) since its fork.
+RSS_GROWTH_KB = 64 << 10
+# Errors after which a child is not trusted to run another program.
+DOUBTFUL = (MemoryError, RecursionError)
 
-    def __init__(self, shm, tmpdir, done_w):
+
+class Child:
+    """The traced runs of a forked child. The worker makes one instance and installs its hooks
+    (`install`) before the first fork; each forked child then serves requests (`serve`)."""
+
+    def __init__(self, shm, tmpdir, done_w, reuse):
         self.shm = shm
         self.tmpdir = tmpdir
         self.done_w = done_w
+        # Whether a child may serve more than one (pure) program.
+        self.reuse = reuse
         # The audit hook is installed once in the worker and only enforces in a child.
         self.armed = False
+        # Set when something happened that a reused child cannot vouch for (see `clean`).
+        self.doubt = False
         # Room kept for the final record even when the steps fill the block.
         self.reserve = 1 << 20
         self.prepare(WARM_UP_LIMITS, "")
@@ -238,17 +284,12 @@ class Child:
         REAL_SETTRACE(None)
         if line is None and kind != "completed":
             line = current_line()
-        message_json = "null" if message is None else ESC(message)
-        line_json = "null" if line is None else "%d" % line
-        self.end(OUTCOME_JSON % (kind, message_json, line_json))
+        self.end(outcome_json(kind, message, line))
 
-    def end(self, outcome_json):
+    def end(self, outcome):
         """The final record, the `done` byte, and an exit without clean-up."""
-        self.emit_text(b"F", outcome_json, final=True)
-        try:
-            os.write(self.done_w, b"x")
-        finally:
-            REAL_EXIT(0)
+        self.emit_text(b"F", outcome, final=True)
+        self.retire()
 
     # --- the program's view of the world ---------------------------------------------------
     def write_out(self, text):
@@ -361,22 +402,91 @@ class Child:
                 pass
         return state.local
 
-    def run(self, req):
-        """In the forked child: compile the program and trace it under the request's limits,
-        then end. Everything here is the child's own, so the worker does not write (and copy)
-        those pages before the fork."""
-        source = req["code"]
-        self.prepare(req["limits"], source)
-        try:
-            code = compile(source, FNAME, "exec", dont_inherit=True)
-        except (SyntaxError, ValueError, MemoryError, RecursionError, OverflowError) as e:
-            self.end(syntax_error_json(e))
+    def serve(self, requests):
+        """In a forked child: run the requests read from `requests` (one JSON line each).
+        The first runs whatever it is; after it the child goes on only when that program was
+        pure and the child is still clean, and then refuses any program that is not pure (the
+        worker gives that one a fresh child). A pure program with a syntax error runs nothing,
+        so it leaves the child as it was (unless compiling ran out of memory or depth)."""
+        used = False
+        while True:
+            line = requests.readline()
+            if not line:
+                REAL_EXIT(0)
+            req = json.loads(line)
+            pure = self.reuse and is_pure(req["code"])
+            if used and not pure:
+                os.write(self.done_w, REFUSED)
+                continue
+            self.start(req, pure)
+            used = True
+            try:
+                code = compile(req["code"], FNAME, "exec", dont_inherit=True)
+            except (SyntaxError, ValueError, MemoryError, RecursionError, OverflowError) as e:
+                self.emit_text(b"F", syntax_error_json(e), final=True)
+                if not pure or isinstance(e, DOUBTFUL):
+                    self.retire()
+                os.write(self.done_w, KEPT)
+                continue
+            self.run(code, req.get("stdin", ""), pure)
+
+    def run(self, code, stdin, pure):
+        """Trace one compiled program. A program that is not pure ends the child; a pure one
+        leaves it waiting for the next request when it is still clean."""
         main = fresh_module()
         sys.modules["__main__"] = main
-        sys.stdin = io.StringIO(req.get("stdin", ""))
+        self.stdin = sys.stdin = io.StringIO(stdin)
         self.armed = True
         self.deadline = time.monotonic() + self.timeout_s
-        self.finish(*self.execute(code, main))
+        kind, message, line = self.execute(code, main)
+        if not pure:
+            self.finish(kind, message, line)
+        # What the program made goes now: nothing of it can run code when freed (see
+        # is_pure), so the next request starts from a fresh module as a new child would.
+        main.__dict__.clear()
+        self.emit_text(b"F", outcome_json(kind, message, line), final=True)
+        if not self.clean():
+            self.retire()
+        os.write(self.done_w, KEPT)
+
+    def start(self, req, pure):
+        """Apply the request's limits. A pure program's child leaves the hard limit on the
+        address space open (the program cannot reach `resource` to raise its soft limit), so
+        that the next request can set its own; any other child gets both limits, as before."""
+        self.prepare(req["limits"], req["code"])
+        struct.pack_into("<Q", self.shm, 0, 8)
+        space = (int(req["limits"]["memory_mb"]) << 20) + SHM_SIZE
+        resource.setrlimit(resource.RLIMIT_AS, (space, resource.RLIM_INFINITY if pure else space))
+
+    def retire(self):
+        """Tell the worker that the answer is complete and this child exits."""
+        try:
+            os.write(self.done_w, EXITING)
+        finally:
+            REAL_EXIT(0)
+
+    def clean(self):
+        """True when this child is, for a pure program, as a freshly forked one would be: no
+        MemoryError or RecursionError was seen (nor an error in the tracer itself), no module
+        was loaded, the builtins are the worker's (same dict, same objects), the recursion
+        limit, streams, `sys.settrace`, `os._exit` and trace function are the tracer's, and
+        the peak RSS has not grown past RSS_GROWTH_KB."""
+        builtins_dict = builtins.__dict__
+        return (not self.doubt
+                and sys.gettrace() is None
+                and len(sys.modules) == self.module_count
+                and builtins_dict is self.builtins_dict
+                and len(builtins_dict) == len(self.builtin_names)
+                and all(map(is_, map(builtins_dict.get, self.builtin_names), self.builtin_values))
+                and sys.getrecursionlimit() == self.recursion_limit
+                and sys.stdin is self.stdin
+                and all(map(is_, self.installed(), self.hooks))
+                and resource.getrusage(resource.RUSAGE_SELF).ru_maxrss < self.rss_bound)
+
+    def installed(self):
+        """What the tracer puts in place of the program's streams and escapes."""
+        return (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__, sys.settrace, os._exit,
+                sys.modules.get("builtins"))
 
     def execute(self, code, main):
         """Trace `code` in `main`; returns how it ended as (kind, message, line)."""
@@ -393,6 +503,8 @@ class Child:
             line = program_line(e.__traceback__)
             self.write_err(format_program_traceback(e, self.source))
             kind = "memory_limit" if isinstance(e, MemoryError) else "exception"
+            if isinstance(e, DOUBTFUL):
+                self.doubt = True
             return kind, exception_text(e), line
         REAL_SETTRACE(None)
         return "completed", None, None
@@ -406,6 +518,17 @@ class Child:
         sys.settrace = self.fake_settrace
         os._exit = self.fake_exit
         sys.addaudithook(self.audit)
+        # What `clean` compares with after each request of a reused child.
+        self.hooks = self.installed()
+        self.builtins_dict = builtins.__dict__
+        self.builtin_names = tuple(builtins.__dict__)
+        self.builtin_values = tuple(builtins.__dict__.values())
+        self.recursion_limit = sys.getrecursionlimit()
+
+    def forked(self):
+        """In a new child: the bounds `clean` checks that depend on the moment of the fork."""
+        self.module_count = len(sys.modules)
+        self.rss_bound = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss + RSS_GROWTH_KB
 
 
 class FrameState:
@@ -444,13 +567,15 @@ class FrameState:
                     child.step("line", self.pending, self, frame)
                     self.pending = None
                 exc = arg[1]
+                if issubclass(arg[0], DOUBTFUL):
+                    child.doubt = True
                 value = (safe_repr(exc, child.max_repr), arg[0].__name__)
                 child.step("exception", frame.f_lineno, self, frame, value)
                 self.unwinding = True
         except Exception:
             # The tracer itself hit a limit (recursion depth, memory): drop this event and
             # keep tracing; the program meets the same limit on its own.
-            pass
+            child.doubt = True
         return self.local
 
 
@@ -599,6 +724,12 @@ for i in range(12):
 """
 
 
+def outcome_json(kind, message, line):
+    message_json = "null" if message is None else ESC(message)
+    line_json = "null" if line is None else "%d" % line
+    return OUTCOME_JSON % (kind, message_json, line_json)
+
+
 def syntax_error_json(e):
     line = getattr(e, "lineno", None) or 1
     column = getattr(e, "offset", None) or 1
@@ -614,20 +745,24 @@ def fresh_module():
 
 
 class Server:
-    """The worker's side of the requests: fork a child per request and wait for it.
+    """The worker's side of the requests: hand each to a child and wait for it.
 
     Everything that does not depend on the request is done once, before the first fork: the
     program's streams, the audit hook, the seeded `random`, the warmed-up tracer code. A child
-    only applies its limits, runs the program and exits, and so copies few pages.
+    only applies its limits, runs the program, and so copies few pages.
 
-    The child of the next request is forked ahead of it, as soon as an answer is out (the
-    "spare"): it moves into the temporary directory and waits for its request on a pipe. A
-    child that finishes writes one byte to the `done` pipe just before it exits, and the answer
-    goes out at once. Forking, setting up and tearing down children are then off the latency
-    path, unless requests come back to back (then the worker is still busy with them).
+    A request goes first to the `shared` child, when there is one: a child that has run only
+    pure programs (see `is_pure`) and was found clean after each. It runs a pure program and
+    waits for the next; it refuses any other program, which then goes to the `spare`: a child
+    forked ahead of its request, as soon as an answer is out, that moved into the emptied
+    temporary directory and waits on a pipe. A spare that ran a pure program and is still clean
+    becomes the shared child; any other ends after its one request. A child writes one byte to
+    the `done` pipe when its answer is complete (KEPT, REFUSED or EXITING), and the answer goes
+    out at once. With `reuse` off, every request gets a fresh child (the old contract, kept to
+    compare with).
     """
 
-    def __init__(self, shm, base, devnull):
+    def __init__(self, shm, base, devnull, reuse):
         self.shm = shm
         self.base = base
         self.devnull = devnull
@@ -638,9 +773,11 @@ class Server:
         os.set_blocking(self.done_r, False)
         self.poller = select.poll()
         self.poller.register(self.done_r, select.POLLIN)
-        self.child = Child(shm, self.tmpdir, done_w)
-        self.unreaped = None
+        self.child = Child(shm, self.tmpdir, done_w, reuse)
+        self.unreaped = []
+        # Each child as (pid, the write end of its request pipe).
         self.spare = None
+        self.shared = None
         self.stale = 0
 
     def warm_up(self):
@@ -654,11 +791,11 @@ class Server:
         self.child.execute(code, fresh_module())
         self.child.prepare(WARM_UP_LIMITS, "")
 
+
     def reap(self):
-        """Make sure the previous child is gone (it may still be exiting)."""
-        if self.unreaped is not None:
-            pid = self.unreaped
-            self.unreaped = None
+        """Make sure the children that said they exit are gone (they may still be exiting)."""
+        while self.unreaped:
+            pid = self.unreaped.pop()
             os.kill(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
 
@@ -687,6 +824,7 @@ class Server:
         except FileNotFoundError:  # someone removed the worker's own directory
             os.makedirs(self.tmpdir)
 
+
     def fork_spare(self):
         """Fork the child of the next request, unless there is one: it takes the previous
         child's place (reaped first) in an emptied temporary directory."""
@@ -701,97 +839,124 @@ class Server:
             try:
                 os.close(self.done_r)
                 os.close(go_w)
+                if self.shared is not None:  # only the worker talks to the shared child
+                    os.close(self.shared[1])
                 for fd in (0, 1, 2):  # no access to the worker's pipes
                     os.dup2(self.devnull, fd)
                 os.chdir(self.tmpdir)
-                req = json.loads(read_to_end(go_r))
-                address_space = (int(req["limits"]["memory_mb"]) << 20) + SHM_SIZE
-                resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
-                self.child.run(req)
+                self.child.forked()
+                self.child.serve(os.fdopen(go_r, "rb"))
             finally:
                 REAL_EXIT(70)
         os.close(go_r)
         self.spare = (pid, go_w)
 
+    def stop_shared(self):
+        """Let the shared child go (it is killed and reaped with the next spare)."""
+        if self.shared is not None:
+            pid, go_w = self.shared
+            self.shared = None
+            os.close(go_w)
+            self.unreaped.append(pid)
+
     def close(self):
-        """Stop the spare child and reap the last one."""
+        """Stop the spare and shared children and reap every child."""
+        self.stop_shared()
         if self.spare is not None:
             pid, go_w = self.spare
             self.spare = None
             os.close(go_w)
-            self.unreaped = pid
+            self.unreaped.append(pid)
         self.reap()
 
     def wait(self, pid, timeout_ms):
-        """Wait until the child is done, has died, or is past its limit (then kill it).
+        """Wait until the child has answered, has died, or is past its limit (then kill it).
 
-        Returns (status, reaped)."""
+        Returns (status, the child's `done` byte, or None when it died or was killed and has
+        been reaped)."""
         limit = timeout_ms + KILL_GRACE_MS
         try:
             pidfd = os.pidfd_open(pid)
         except (AttributeError, OSError):
-            return self.wait_polling(pid, limit), True
+            return self.wait_polling(pid, limit)
         self.poller.register(pidfd, select.POLLIN)
         ready = self.poller.poll(limit)
         self.poller.unregister(pidfd)
         os.close(pidfd)
-        if len(ready) == 1 and ready[0][0] == self.done_r:
-            os.read(self.done_r, 1)
-            return {"status": "exited", "exit": 0}, False
+        done = self.done_byte()
+        if done is not None:
+            return {"status": "exited", "exit": 0}, done
         if not ready:
             os.kill(pid, signal.SIGKILL)
         _, wstatus = os.waitpid(pid, 0)
         self.drain_done()
-        return ({"status": "timeout"} if not ready else exit_status(wstatus)), True
+        return ({"status": "timeout"} if not ready else exit_status(wstatus)), None
+
+    def done_byte(self):
+        """The byte a child wrote to the `done` pipe, or None."""
+        try:
+            return os.read(self.done_r, 1) or None
+        except BlockingIOError:
+            return None
 
     def wait_polling(self, pid, limit):
         """wait() where pidfd_open is missing."""
         end = time.monotonic() + limit / 1000.0
         pause = 0.0002
         while True:
-            done, wstatus = os.waitpid(pid, os.WNOHANG)
-            if done:
+            done = self.done_byte()
+            if done is not None:
+                return {"status": "exited", "exit": 0}, done
+            finished, wstatus = os.waitpid(pid, os.WNOHANG)
+            if finished:
                 self.drain_done()
-                return exit_status(wstatus)
+                return exit_status(wstatus), None
             if time.monotonic() > end:
                 os.kill(pid, signal.SIGKILL)
                 os.waitpid(pid, 0)
                 self.drain_done()
-                return {"status": "timeout"}
+                return {"status": "timeout"}, None
             time.sleep(pause)
             pause = min(pause * 2, 0.01)
 
-    def serve(self, line):
-        """Hand one request (its JSON line) to the spare child and wait for the child. The
-        worker itself only forks and waits: each page it writes after a fork costs a
-        copy-on-write fault, so the request's own work (compiling included) is the child's."""
-        start = time.perf_counter()
-        timeout_ms = int(json.loads(line)["limits"]["timeout_ms"])
-        self.fork_spare()
-        pid, go_w = self.spare
-        self.spare = None
+    def ask(self, child, line, timeout_ms):
+        """Give `line` to `child` and wait for it; returns (status, done byte or None). A
+        child that is gone, or says it exits, is closed here."""
+        pid, go_w = child
         try:
             write_all(go_w, line)
         except BrokenPipeError:
             pass  # the child is gone already: wait() reports how it ended
-        finally:
+        status, done = self.wait(pid, timeout_ms)
+        if done != KEPT and done != REFUSED:
             os.close(go_w)
-        status, reaped = self.wait(pid, timeout_ms)
+            if done is not None:
+                self.unreaped.append(pid)
+        return status, done
+
+    def serve(self, line):
+        """Run one request (its JSON line) on the shared child, or, when there is none or it
+        refuses, on the spare. The worker itself only forks and waits: each page it writes
+        after a fork costs a copy-on-write fault, so the request's own work (compiling
+        included) is the child's."""
+        start = time.perf_counter()
+        timeout_ms = int(json.loads(line)["limits"]["timeout_ms"])
+        done = REFUSED
+        if self.shared is not None:
+            status, done = self.ask(self.shared, line, timeout_ms)
+            if done != KEPT and done != REFUSED:
+                self.shared = None  # the ask closed it
+        if done == REFUSED:
+            self.fork_spare()
+            child, self.spare = self.spare, None
+            status, done = self.ask(child, line, timeout_ms)
+            if done == KEPT:
+                self.stop_shared()
+                self.shared = child
         status["elapsed_ms"] = (time.perf_counter() - start) * 1000.0
         end = struct.unpack_from("<Q", self.shm, 0)[0]
         payload = self.shm[8:end] if 8 <= end <= SHM_SIZE else b""
-        if not reaped:
-            self.unreaped = pid
         return status, payload
-
-
-def read_to_end(fd):
-    chunks = []
-    while True:
-        chunk = os.read(fd, 1 << 16)
-        if not chunk:
-            return b"".join(chunks)
-        chunks.append(chunk)
 
 
 def write_all(fd, data):
@@ -840,7 +1005,7 @@ def main():
     shm = mmap.mmap(-1, SHM_SIZE)
     base = make_worker_dir()
     devnull = os.open(os.devnull, os.O_RDWR)
-    server = Server(shm, base, devnull)
+    server = Server(shm, base, devnull, reuse="--fresh-children" not in sys.argv)
     # The children's environment and limits: set once here, since changing them in each child
     # is slow.
     os.environ.clear()

@@ -1,6 +1,8 @@
 //! One long-lived tracer worker: a Python process running the embedded `tracer.py`, spoken to
 //! over its stdin/stdout. A request is one JSON line; the answer is a JSON status line
-//! followed by a payload of records (see `records.rs`).
+//! followed by a payload of records (see `records.rs`). The worker runs each request in a
+//! forked child: a pure program in a child shared with earlier pure programs and checked clean
+//! after each, any other in a fresh child of its own (see `Children`).
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
@@ -18,6 +20,16 @@ const TRACER_PY: &str = include_str!("tracer.py");
 /// How long a closing worker gets to clean up before it is killed.
 const CLOSE_GRACE: Duration = Duration::from_millis(300);
 
+/// Which children a worker runs its requests in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Children {
+    /// Pure programs share a child that is checked clean after every request; any other
+    /// program gets a fresh child of its own (the default).
+    ReusedWhenPure,
+    /// Every request gets a freshly forked child, used once.
+    FreshEach,
+}
+
 /// The first line a worker writes once it is ready.
 #[derive(Debug, Deserialize)]
 struct Hello {
@@ -26,7 +38,7 @@ struct Hello {
     tmpdir: PathBuf,
 }
 
-/// How the forked child of one request ended, as the worker saw it.
+/// How the child of one request ended, as the worker saw it.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct Status {
     /// `exited`, `timeout` (killed at the time limit), `signal`, or `error` (the worker could
@@ -60,14 +72,19 @@ pub struct Worker {
 }
 
 impl Worker {
-    /// Start a worker on `python` and wait until it reports ready.
-    pub fn spawn(python: &Path) -> Result<Worker, TracerError> {
+    /// Start a worker on `python` and wait until it reports ready. With `children` set to
+    /// `Children::FreshEach`, every request runs in a child of its own, even a pure program.
+    pub fn spawn(python: &Path, children: Children) -> Result<Worker, TracerError> {
         let fail = |what: &str, e: &dyn std::fmt::Display| TracerError::PythonUnusable {
             python: python.to_path_buf(),
             reason: format!("{what}: {e}"),
         };
-        let mut child = Command::new(python)
-            .args(["-S", "-u", "-c", TRACER_PY])
+        let mut command = Command::new(python);
+        command.args(["-S", "-u", "-c", TRACER_PY]);
+        if children == Children::FreshEach {
+            command.arg("--fresh-children");
+        }
+        let mut child = command
             .env_clear()
             .env("PYTHONHASHSEED", "0")
             .env("LANG", "C.UTF-8")
