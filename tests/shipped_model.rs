@@ -1,7 +1,6 @@
 //! The shipped model (models/tracelens-tiny) loads with the runtime and, for every sample
 //! program, predicts text that the tolerant parser reads as a trace starting with a step
-//! marker. (Whether the steps are complete and right is measured in MODEL_CARD.md; the
-//! current tiny model often runs on inside its first state.)
+//! marker. (Whether the steps are complete and right is measured in MODEL_CARD.md.)
 
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
