@@ -267,7 +267,6 @@ impl Trainer {
                 })
                 .collect::<Result<Vec<_>>>()
         })?;
-        let t1 = Instant::now();
         let loss: f32 = parts.iter().map(|p| p.loss).sum();
         if !loss.is_finite() {
             bail!("the loss became {loss} at step {}", self.step);
@@ -280,7 +279,7 @@ impl Trainer {
         let grad_norm = self.optim.step(&grads, lr)?;
         let t3 = Instant::now();
         // The threads overlap, so the step's wall time is split in proportion to their time.
-        let wall = (t1 - t0).as_secs_f64() + (t2 - t1).as_secs_f64();
+        let wall = (t2 - t0).as_secs_f64();
         let forward_share = forward / (forward + backward).max(1e-12);
         self.timing.forward_s += wall * forward_share;
         self.timing.backward_s += wall * (1.0 - forward_share);
