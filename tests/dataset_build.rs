@@ -83,14 +83,25 @@ fn generated_stages_are_deterministic_split_by_program_and_reparse() {
             assert_eq!(std::fs::read(x).unwrap(), std::fs::read(y).unwrap());
         }
     }
-    let (train, test) = check(&build(&args(Stage::Tutorial, 5, &dir.path().join("c"))).unwrap());
-    let all = origins(&train)
-        .union(&origins(&test))
-        .cloned()
-        .collect::<Vec<_>>();
-    assert!(
-        all.iter().any(|id| id.starts_with("sample-")),
-        "samples added"
+    let samples_in = |max_steps: u64, dir: &Path| -> HashSet<String> {
+        let report = build(&BuildArgs {
+            max_steps,
+            ..args(Stage::Tutorial, 5, dir)
+        })
+        .unwrap();
+        let (train, test) = (records(&report.train_path), records(&report.test_path));
+        origins(&train)
+            .union(&origins(&test))
+            .filter(|id| id.starts_with("sample-"))
+            .cloned()
+            .collect()
+    };
+    let kept = samples_in(100, &dir.path().join("c"));
+    assert!(kept.len() >= 10, "samples added: {kept:?}");
+    assert_eq!(
+        samples_in(3, &dir.path().join("d")),
+        kept,
+        "--max-steps leaves the generated programs out, never the samples"
     );
 }
 

@@ -87,7 +87,8 @@ pub struct BuildArgs {
     /// Tracer workers.
     #[arg(long)]
     pub jobs: Option<usize>,
-    /// Line steps a program may take before it is left out.
+    /// Line steps a generated or CRUXEval program may take before it is left out (the
+    /// programs of samples/ are always kept, under the tracer's own limit).
     #[arg(long, default_value_t = 100)]
     pub max_steps: u64,
 }
@@ -118,6 +119,8 @@ struct Program {
     code: String,
     stdin: String,
     mutation: Option<crate::dataset::record::Mutation>,
+    /// A program from samples/: traced under the tracer's own step limit, not `--max-steps`.
+    hand_written: bool,
 }
 
 /// FNV-1a over the seed and a text, then a SplitMix64 finish so every bit depends on every
@@ -148,6 +151,7 @@ fn seed_program(id: String, code: String, stdin: String) -> Program {
         code,
         stdin,
         mutation: None,
+        hand_written: false,
     }
 }
 
@@ -172,7 +176,10 @@ fn samples(dir: &Path) -> Result<Vec<Program>> {
                 .file_stem()
                 .map(|s| s.to_string_lossy())
                 .unwrap_or_default();
-            Ok(seed_program(format!("sample-{stem}"), code, stdin))
+            Ok(Program {
+                hand_written: true,
+                ..seed_program(format!("sample-{stem}"), code, stdin)
+            })
         })
         .collect()
 }
@@ -232,6 +239,7 @@ fn with_mutants(p: Program, k: usize, seed: u64) -> Vec<Program> {
             code: format!("{}{call}", m.code),
             stdin: String::new(),
             mutation: Some(m.mutation.to_record()),
+            hand_written: false,
         });
     }
     out
@@ -377,7 +385,14 @@ pub fn build(args: &BuildArgs) -> Result<BuildReport> {
         .map(|(_, p)| TraceRequest {
             code: p.code.clone(),
             stdin: p.stdin.clone(),
-            limits,
+            limits: if p.hand_written {
+                Limits {
+                    max_steps: Limits::default().max_steps,
+                    ..limits
+                }
+            } else {
+                limits
+            },
         })
         .collect();
     let bar = ProgressBar::new(requests.len() as u64);

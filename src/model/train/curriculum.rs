@@ -1,5 +1,5 @@
 //! CodeExecutor's curriculum: stage 1 trains on SingleLine, stage 2 continues on Tutorial, stage
-//! 3 continues on a mix of all three datasets. Each stage is its own fine-tuning run (fresh
+//! 3 continues on a mix of all three datasets, which take turns within every batch. Each stage is its own fine-tuning run (fresh
 //! optimizer moments, its own warm-up and decay). Which examples form the batch of a given step
 //! depends only on the seed, the stage and the step, so a resumed run sees the same batches.
 
@@ -87,31 +87,40 @@ impl Curriculum {
         None
     }
 
-    /// The examples a stage draws from.
-    fn pool(&self, stage: usize) -> Vec<&Example> {
+    /// The non-empty datasets a stage draws from.
+    fn sources(&self, stage: usize) -> Vec<usize> {
         self.stages[stage]
             .datasets
             .iter()
-            .flat_map(|&d| self.examples[d].iter())
+            .copied()
+            .filter(|&d| !self.examples[d].is_empty())
             .collect()
     }
 
-    /// The `batch` examples of a step: the stage's pool is walked in a fresh seeded order each
-    /// epoch.
+    /// The `batch` examples of a step. A stage's datasets take turns, so each has an equal share
+    /// of every batch however their sizes differ; each dataset is walked in a fresh seeded order
+    /// each epoch.
     pub fn batch(&self, at: Position, batch: usize) -> Vec<&Example> {
-        let pool = self.pool(at.stage);
+        let sources = self.sources(at.stage);
+        let mut orders: Vec<(usize, Vec<usize>)> = vec![(usize::MAX, Vec::new()); sources.len()];
         let first = at.step * batch;
-        let mut order: Vec<usize> = Vec::new();
-        let mut epoch = usize::MAX;
         (first..first + batch)
             .map(|k| {
-                if k / pool.len() != epoch {
-                    epoch = k / pool.len();
-                    order = (0..pool.len()).collect();
-                    let seed = self.seed ^ ((at.stage as u64) << 56) ^ (epoch as u64);
+                let turn = k % sources.len();
+                let d = sources[turn];
+                let pool = &self.examples[d];
+                let j = k / sources.len();
+                let (epoch, order) = &mut orders[turn];
+                if j / pool.len() != *epoch {
+                    *epoch = j / pool.len();
+                    *order = (0..pool.len()).collect();
+                    let seed = self.seed
+                        ^ ((at.stage as u64) << 56)
+                        ^ ((turn as u64) << 48)
+                        ^ (*epoch as u64);
                     order.shuffle(&mut StdRng::seed_from_u64(seed));
                 }
-                pool[order[k % pool.len()]]
+                &pool[order[j % pool.len()]]
             })
             .collect()
     }
@@ -158,7 +167,12 @@ mod tests {
         let mix: Vec<u32> = (0..4)
             .flat_map(|s| tags(Position { stage: 2, step: s }))
             .collect();
-        assert!(mix.iter().any(|t| *t < 5) && mix.iter().any(|t| *t >= 20));
+        let share = |range: std::ops::Range<u32>| mix.iter().filter(|t| range.contains(*t)).count();
+        assert_eq!(
+            [share(0..5), share(10..13), share(20..22)],
+            [6, 5, 5],
+            "the mix gives each dataset an equal share, whatever its size"
+        );
         assert_eq!(s1, tags(Position { stage: 0, step: 0 }));
     }
 
