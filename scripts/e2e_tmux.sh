@@ -122,8 +122,9 @@ keys clear Enter
 "${T[@]}" send-keys -t e2e "'$BIN' prog.py; echo AGAIN=\$?" Enter
 wait_for 'Recover unsaved work'
 keys r
-wait_for 'recovered the unsaved buffer'
-screen | grep -q '1 xdef square' || fail "recovered buffer not shown"
+# prog.py on disk lacks the x, so the buffer shows it only if it was recovered (the status
+# message saying so may already be replaced by the re-trace's syntax error on a slow machine).
+wait_for '1 xdef square'
 keys C-q
 wait_for 'Unsaved changes'
 keys y

@@ -18,10 +18,11 @@ cargo build --release
 mkdir -p "$work/data" "$model"
 
 # 1. Datasets (seed 0, 10% of seed programs held out).
-# Tutorial programs longer than 12 line steps are left out, so most traces fit the 256-id target.
-"$bin" dataset build --stage singleline --count 30000 --seed 0 --out "$work/data"
-"$bin" dataset build --stage tutorial --count 15000 --max-steps 12 --seed 0 --out "$work/data"
-"$bin" dataset build --stage mutants --count 800 --mutants-per-program 3 --seed 0 \
+# Generated tutorial programs longer than 10 line steps are left out, so their traces fit the
+# 320-id target (the programs of samples/ are always kept).
+"$bin" dataset build --stage singleline --count 60000 --seed 0 --out "$work/data"
+"$bin" dataset build --stage tutorial --count 20000 --max-steps 10 --seed 0 --out "$work/data"
+"$bin" dataset build --stage mutants --count 800 --mutants-per-program 6 --seed 0 \
     --cruxeval ../shared/cruxeval/cruxeval.jsonl --out "$work/data"
 
 # 2. Tokenizer (2,000-token byte-level BPE on the training splits) and the curriculum.
@@ -31,8 +32,8 @@ time "$bin" train --out "$work/run" \
     --tutorial "$work/data/tutorial.train.jsonl" \
     --mutants "$work/data/mutants.train.jsonl" \
     --vocab-size 2000 --hidden 128 --layers 4 --heads 4 --intermediate 512 \
-    --steps 1500,900,600 --batch-size 16 --lr 2e-3 --warmup 50 --max-target 256 \
-    --checkpoint-every 100 --seed 0 --shards 2
+    --steps 4800,1500,600 --batch-size 16 --lr 2e-3 --warmup 100 --max-target 320 \
+    --checkpoint-every 250 --seed 0 --shards 2
 cp "$work/run/config.json" "$work/run/model.safetensors" "$work/run/tokenizer.json" "$model/"
 
 # 3. Held-out evaluation: greedy predictions scored with the standard (whole-trace) metric;
@@ -44,7 +45,7 @@ for split in singleline:singleline tutorial:tutorial mutants:codenet; do
     if [ "$limit" = 0 ]; then cp "$work/data/$name.test.jsonl" "$gold"
     else head -n "$limit" "$work/data/$name.test.jsonl" > "$gold"; fi
     "$bin" eval "$gold" --model "$model" --prefix "$prefix" --metric standard \
-        --jobs 2 --max-tokens 256 --json --out "$work/$name.samples.jsonl" > "$work/$name.eval.json"
+        --jobs 2 --max-tokens 400 --json --out "$work/$name.samples.jsonl" > "$work/$name.eval.json"
     echo "$name: $(cat "$work/$name.eval.json")"
 done
 "$python" scripts/first_arg_baseline.py "$work/mutants.gold.jsonl" "$work/baseline.pred.jsonl"
