@@ -251,6 +251,29 @@ fn turning_the_tracer_off_is_reported_as_tampering() {
 }
 
 #[test]
+fn rebinding_builtins_changes_the_program_not_the_tracer() {
+    let code = "import builtins\nbuiltins.len = None\nbuiltins.repr = None\n\
+                del builtins.isinstance\nx = [1, 2]\nprint('done')\n";
+    let t = trace(code);
+    assert_eq!(t.outcome.kind, OutcomeKind::Completed, "{:?}", t.outcome);
+    assert_eq!(last_repr(&t, "x").as_deref(), Some("[1, 2]"));
+    assert_eq!(t.stdout, "done\n");
+    assert_eq!(line_steps(&t), 6);
+    // The program itself sees what it rebound.
+    let t = trace("__builtins__.len = None\nn = len('ab')\n");
+    assert_outcome(
+        &t,
+        OutcomeKind::Exception,
+        "TypeError: 'NoneType' object is not callable",
+    );
+    assert_eq!(t.outcome.line, Some(2));
+    // And the next program gets the real builtins back.
+    let next = trace("n = len('abc')\n");
+    assert_eq!(last_repr(&next, "n").as_deref(), Some("3"), "{next:?}");
+    assert_pool_still_serves();
+}
+
+#[test]
 fn non_utf8_bytes_on_stdout_are_shown_escaped() {
     let t = trace("import sys\nsys.stdout.buffer.write(b'ok \\xff\\xfe\\n')\n");
     assert_eq!(t.outcome.kind, OutcomeKind::Completed, "{:?}", t.outcome);

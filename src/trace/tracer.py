@@ -31,6 +31,11 @@ import traceback
 import types
 from operator import is_
 
+# The tracer's own builtins. A program may rebind or delete a name in `builtins` (say
+# `builtins.len = None`): that must change what the program sees, never the tracer. Every
+# function below is made after this line, so it looks names up in this copy.
+__builtins__ = dict(builtins.__dict__)
+
 
 def import_without_fork_hook(name):
     """Import a module without the at-fork hook it registers. `random` reseeds itself from
