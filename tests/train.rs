@@ -195,15 +195,28 @@ fn a_saved_checkpoint_loads_in_the_runtime_with_identical_outputs() {
 }
 
 #[test]
-fn a_step_on_two_shards_equals_a_step_on_the_whole_batch() {
+fn a_step_on_two_threads_of_length_groups_equals_a_step_on_the_whole_batch() {
     let s = setup();
     let cfg = tiny_config(&s.tokenizer);
-    let refs: Vec<&Example> = s.examples.iter().take(5).collect();
+    // One example three times as long as the others, so a thread runs two batches.
+    let first = &s.examples[0];
+    let long = Example {
+        source: first.source.repeat(3),
+        target: first.target.clone(),
+    };
+    let mut refs: Vec<&Example> = s.examples.iter().take(5).collect();
+    refs.push(&long);
     let device = candle_core::Device::Cpu;
-    let whole = vec![Batch::new(&refs, &s.vocab, &device).unwrap()];
-    let halves = shards(&refs, 2, &s.vocab, &device).unwrap();
+    let whole = vec![vec![Batch::new(&refs, &s.vocab, &device).unwrap()]];
+    let scaled: Vec<_> = refs.iter().map(|&e| (e, 1.0)).collect();
+    let halves = shards(&scaled, 2, &s.vocab, &device).unwrap();
     assert_eq!(halves.len(), 2);
-    assert_eq!(halves[0].tokens + halves[1].tokens, whole[0].tokens);
+    let tokens = |threads: &[Vec<Batch>]| threads.iter().flatten().map(|b| b.tokens).sum::<usize>();
+    assert_eq!(tokens(&halves), tokens(&whole));
+    assert!(
+        halves.iter().any(|batches| batches.len() > 1),
+        "the long example has a batch of its own"
+    );
     let mut one = Trainer::new(&cfg, options([1, 0, 0])).unwrap();
     let mut two = Trainer::new(&cfg, options([1, 0, 0])).unwrap();
     let a = one.train_step(&whole, 1e-2).unwrap();

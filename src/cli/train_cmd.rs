@@ -74,10 +74,14 @@ pub struct TrainArgs {
     /// Save a checkpoint every N steps (0 = at stage ends only).
     #[arg(long, default_value_t = 100)]
     pub checkpoint_every: usize,
-    /// Split each batch into this many shards that run on parallel threads (a fixed number, so
-    /// a run gives the same numbers on any machine).
+    /// Share each batch among this many parallel threads, each running its part in batches of
+    /// similar length (a fixed number, so a run gives the same numbers on any machine).
     #[arg(long, default_value_t = 2)]
     pub shards: usize,
+    /// In the mix stage, give each dataset an equal share of the loss instead of weighing it by
+    /// its number of target tokens (which lets the long CRUXEval traces dominate).
+    #[arg(long)]
+    pub balance_datasets: bool,
     /// Continue the run whose checkpoint is in --out (its options win over the ones given).
     #[arg(long)]
     pub resume: bool,
@@ -113,6 +117,7 @@ impl TrainArgs {
             max_target: self.max_target.clamp(1, MAX_TARGET_TOKENS),
             checkpoint_every: self.checkpoint_every,
             shards: self.shards,
+            balance_datasets: self.balance_datasets,
         })
     }
 

@@ -1,7 +1,9 @@
 //! Training examples and batches for CodeExecutor's prefix-LM objective: each sequence is the
 //! source (seen bidirectionally) followed by `<mask0>` and the trace (seen causally); the loss
 //! covers the trace tokens and the final `</s>` only, with weight 10 on every token except the
-//! structural `<state>`, `</state>`, `<dictsep>` and `:`, which weigh 1.
+//! structural `<state>`, `</state>`, `<dictsep>` and `:`, which weigh 1 (optionally scaled so
+//! that each dataset of a mixed batch has an equal share, [`loss_scales`]). A step's examples are
+//! shared among threads and cut into batches of similar length ([`shards`]).
 
 use std::collections::HashSet;
 
@@ -126,7 +128,13 @@ impl Batch {
     /// source; a target token sees the source and the target up to itself; padding sees the
     /// source (its rows are never scored).
     pub fn new(examples: &[&Example], vocab: &Vocab, device: &Device) -> Result<Self> {
-        let n = examples.iter().map(|e| e.len()).max().unwrap_or(0);
+        let scaled: Vec<Scaled> = examples.iter().map(|&e| (e, 1.0)).collect();
+        Self::scaled(&scaled, vocab, device)
+    }
+
+    /// [`Batch::new`] with each example's loss weights multiplied by its scale.
+    pub fn scaled(examples: &[Scaled], vocab: &Vocab, device: &Device) -> Result<Self> {
+        let n = examples.iter().map(|(e, _)| e.len()).max().unwrap_or(0);
         if n == 0 {
             bail!("an empty batch");
         }
@@ -135,7 +143,7 @@ impl Batch {
         let mut mask = Vec::with_capacity(b * n * n);
         let (mut rows, mut labels, mut weights) = (Vec::new(), Vec::new(), Vec::new());
         let mut tokens = 0;
-        for (i, ex) in examples.iter().enumerate() {
+        for (i, (ex, scale)) in examples.iter().enumerate() {
             let s = ex.source.len();
             let len = ex.len();
             tokens += len;
@@ -156,7 +164,7 @@ impl Batch {
             for (j, &label) in ex.target.iter().enumerate() {
                 rows.push((i * n + s + j) as u32);
                 labels.push(label);
-                weights.push(vocab.weight(label));
+                weights.push(vocab.weight(label) * scale);
             }
         }
         let target_tokens = rows.len();
@@ -174,21 +182,99 @@ impl Batch {
     }
 }
 
-/// Split `examples` into at most `n` batches of similar length and similar work: sorted by
-/// length and dealt out in turn, so each shard pads little and the shards cost about the same.
+/// An example and the factor its loss weights are multiplied by.
+pub type Scaled<'a> = (&'a Example, f32);
+
+/// The examples of a step (each with the index of its dataset) and their loss scales. With
+/// `balance`, every dataset in the batch gets an equal share of the loss, whatever its number of
+/// target tokens; without it (or with one dataset) every scale is 1 and each target token
+/// counts by its own weight. The scales keep the batch's total weight unchanged.
+pub fn loss_scales<'a>(
+    examples: &[(usize, &'a Example)],
+    vocab: &Vocab,
+    balance: bool,
+) -> Vec<Scaled<'a>> {
+    let weight = |e: &Example| -> f64 { e.target.iter().map(|&t| vocab.weight(t) as f64).sum() };
+    let mut per_dataset: Vec<(usize, f64)> = Vec::new();
+    for &(d, e) in examples {
+        match per_dataset.iter_mut().find(|(k, _)| *k == d) {
+            Some((_, w)) => *w += weight(e),
+            None => per_dataset.push((d, weight(e))),
+        }
+    }
+    let total: f64 = per_dataset.iter().map(|(_, w)| w).sum();
+    let share = total / per_dataset.len() as f64;
+    examples
+        .iter()
+        .map(|&(d, e)| {
+            let dataset_weight = per_dataset
+                .iter()
+                .find(|(k, _)| *k == d)
+                .map_or(total, |(_, w)| *w);
+            let scale = if balance && dataset_weight > 0.0 {
+                (share / dataset_weight) as f32
+            } else {
+                1.0
+            };
+            (e, scale)
+        })
+        .collect()
+}
+
+/// The padded work of a batch of `count` examples of at most `len` tokens, in units of one
+/// token's dense layers: attention adds one unit per [`KEYS_PER_DENSE_UNIT`] keys it looks at.
+fn padded_cost(count: usize, len: usize) -> usize {
+    count * len * (KEYS_PER_DENSE_UNIT + len) / KEYS_PER_DENSE_UNIT + BATCH_OVERHEAD
+}
+
+/// Keys of attention that cost about as much as a token's dense layers at the shipped width.
+const KEYS_PER_DENSE_UNIT: usize = 384;
+/// The fixed cost of one more forward and backward pass, in the units of [`padded_cost`].
+const BATCH_OVERHEAD: usize = 64;
+
+/// Split `examples` (sorted by length) into consecutive runs that minimise their total
+/// [`padded_cost`]: short examples are not padded to the length of long ones.
+fn length_groups<'a>(examples: &[Scaled<'a>]) -> Vec<Vec<Scaled<'a>>> {
+    let m = examples.len();
+    // best[i]: the least cost of the first i examples, and where its last run starts.
+    let mut best = vec![(0usize, 0usize); m + 1];
+    for i in 1..=m {
+        let len = examples[i - 1].0.len();
+        best[i] = (0..i)
+            .map(|j| (best[j].0 + padded_cost(i - j, len), j))
+            .min()
+            .unwrap_or((0, 0));
+    }
+    let mut groups = Vec::new();
+    let mut end = m;
+    while end > 0 {
+        let start = best[end].1;
+        groups.push(examples[start..end].to_vec());
+        end = start;
+    }
+    groups.reverse();
+    groups
+}
+
+/// Split `examples` into the work of at most `n` parallel threads of about equal cost: sorted by
+/// length and dealt out in turn, then each thread's share cut into [`length_groups`], so that
+/// little padding is computed. Each inner list is one thread's batches.
 pub fn shards(
-    examples: &[&Example],
+    examples: &[Scaled],
     n: usize,
     vocab: &Vocab,
     device: &Device,
-) -> Result<Vec<Batch>> {
+) -> Result<Vec<Vec<Batch>>> {
     let mut sorted = examples.to_vec();
-    sorted.sort_by_key(|e| e.len());
+    sorted.sort_by_key(|(e, _)| e.len());
     let n = n.clamp(1, sorted.len().max(1));
     (0..n)
         .map(|k| {
-            let shard: Vec<&Example> = sorted.iter().skip(k).step_by(n).copied().collect();
-            Batch::new(&shard, vocab, device)
+            let share: Vec<Scaled> = sorted.iter().skip(k).step_by(n).copied().collect();
+            length_groups(&share)
+                .iter()
+                .map(|group| Batch::scaled(group, vocab, device))
+                .collect()
         })
         .collect()
 }
@@ -204,6 +290,66 @@ mod tests {
             pad: 1,
             light: [7].into_iter().collect(),
         }
+    }
+
+    fn sized(source: usize, target: usize) -> Example {
+        Example {
+            source: vec![10; source],
+            target: vec![21; target],
+        }
+    }
+
+    #[test]
+    fn balanced_scales_give_each_dataset_an_equal_share_of_the_weight() {
+        let v = vocab();
+        let (short, long) = (sized(3, 2), sized(3, 30));
+        let examples = [(0, &short), (2, &long), (0, &short)];
+        let weight = |scaled: &[Scaled], d: usize| -> f64 {
+            examples
+                .iter()
+                .zip(scaled)
+                .filter(|((k, _), _)| *k == d)
+                .map(|(_, (e, s))| e.target.len() as f64 * HEAVY as f64 * *s as f64)
+                .sum()
+        };
+        let plain = loss_scales(&examples, &v, false);
+        assert!(plain.iter().all(|(_, s)| *s == 1.0));
+        assert_eq!((weight(&plain, 0), weight(&plain, 2)), (40.0, 300.0));
+        let balanced = loss_scales(&examples, &v, true);
+        let (a, b) = (weight(&balanced, 0), weight(&balanced, 2));
+        assert!(
+            (a - 170.0).abs() < 1e-3 && (b - 170.0).abs() < 1e-3,
+            "{a} {b}"
+        );
+        let one_dataset = [(1, &short), (1, &long)];
+        assert!(loss_scales(&one_dataset, &v, true)
+            .iter()
+            .all(|(_, s)| *s == 1.0));
+    }
+
+    #[test]
+    fn short_examples_are_not_padded_to_the_length_of_long_ones() {
+        let v = vocab();
+        let (short, long) = (sized(2, 2), sized(100, 100));
+        let mut examples: Vec<Scaled> = vec![(&long, 1.0); 2];
+        examples.extend([(&short, 1.0); 6]);
+        let threads = shards(&examples, 2, &v, &Device::Cpu).unwrap();
+        assert_eq!(threads.len(), 2);
+        for batches in &threads {
+            let widths: Vec<(usize, usize)> =
+                batches.iter().map(|b| b.ids.dims2().unwrap()).collect();
+            assert_eq!(
+                widths,
+                vec![(3, 4), (1, 200)],
+                "each thread: 3 short, 1 long"
+            );
+        }
+        let same = vec![(&short, 1.0); 5];
+        assert_eq!(
+            length_groups(&same).len(),
+            1,
+            "equal lengths share one batch"
+        );
     }
 
     #[test]

@@ -97,10 +97,10 @@ impl Curriculum {
             .collect()
     }
 
-    /// The `batch` examples of a step. A stage's datasets take turns, so each has an equal share
-    /// of every batch however their sizes differ; each dataset is walked in a fresh seeded order
-    /// each epoch.
-    pub fn batch(&self, at: Position, batch: usize) -> Vec<&Example> {
+    /// The `batch` examples of a step, each with the index of its dataset. A stage's datasets
+    /// take turns, so each has an equal share of every batch however their sizes differ; each
+    /// dataset is walked in a fresh seeded order each epoch.
+    pub fn batch(&self, at: Position, batch: usize) -> Vec<(usize, &Example)> {
         let sources = self.sources(at.stage);
         let mut orders: Vec<(usize, Vec<usize>)> = vec![(usize::MAX, Vec::new()); sources.len()];
         let first = at.step * batch;
@@ -120,7 +120,7 @@ impl Curriculum {
                         ^ (*epoch as u64);
                     order.shuffle(&mut StdRng::seed_from_u64(seed));
                 }
-                &pool[order[j % pool.len()]]
+                (d, &pool[order[j % pool.len()]])
             })
             .collect()
     }
@@ -150,7 +150,19 @@ mod tests {
         assert_eq!(c.position(4), Some(Position { stage: 1, step: 0 }));
         assert_eq!(c.position(8), Some(Position { stage: 2, step: 1 }));
         assert_eq!(c.position(9), None);
-        let tags = |p| -> Vec<u32> { c.batch(p, 4).iter().map(|e| e.source[0]).collect() };
+        let tags = |p| -> Vec<u32> {
+            c.batch(p, 4)
+                .iter()
+                .map(|(d, e)| {
+                    assert_eq!(
+                        e.source[0] / 10,
+                        *d as u32,
+                        "the dataset index is the example's"
+                    );
+                    e.source[0]
+                })
+                .collect()
+        };
         let s1 = tags(Position { stage: 0, step: 0 });
         assert!(s1.iter().all(|t| *t < 5));
         let mut first_epoch = s1.clone();

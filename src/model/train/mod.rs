@@ -46,9 +46,14 @@ pub struct TrainOptions {
     pub max_target: usize,
     /// Save a checkpoint every this many steps (0 = only at the end).
     pub checkpoint_every: usize,
-    /// Shards of each batch, run on parallel threads (see [`batch::shards`]).
+    /// Parallel threads that share each batch (see [`batch::shards`]).
     #[serde(default = "one_shard")]
     pub shards: usize,
+    /// Give every dataset of a mixed batch an equal share of the loss (see
+    /// [`batch::loss_scales`]); off, each target token counts by its own weight, so the datasets
+    /// with long traces dominate the mix.
+    #[serde(default)]
+    pub balance_datasets: bool,
 }
 
 /// Checkpoints written before sharding trained on whole batches.
@@ -69,6 +74,7 @@ impl Default for TrainOptions {
             max_target: 512,
             checkpoint_every: 100,
             shards: 2,
+            balance_datasets: false,
         }
     }
 }
@@ -247,17 +253,25 @@ impl Trainer {
         Ok(())
     }
 
-    /// One optimisation step on the shards of one batch at learning rate `lr`, timed: the
-    /// shards' forward and backward passes run on parallel threads and their gradients add up
-    /// to the whole batch's.
-    pub fn train_step(&mut self, shards: &[Batch], lr: f64) -> Result<StepReport> {
-        let total_weight: f64 = shards.iter().map(|b| b.total_weight).sum();
+    /// One optimisation step on one batch at learning rate `lr`, timed: each thread's batches
+    /// (see [`batch::shards`]) run their forward and backward passes in turn, the threads in
+    /// parallel, and all their gradients add up to the whole batch's.
+    pub fn train_step(&mut self, threads: &[Vec<Batch>], lr: f64) -> Result<StepReport> {
+        let shards = || threads.iter().flatten();
+        let total_weight: f64 = shards().map(|b| b.total_weight).sum();
         let t0 = Instant::now();
         let this = &*self;
         let parts = std::thread::scope(|scope| {
-            let running: Vec<_> = shards
+            let running: Vec<_> = threads
                 .iter()
-                .map(|shard| scope.spawn(move || this.shard_gradients(shard, total_weight)))
+                .map(|batches| {
+                    scope.spawn(move || {
+                        batches
+                            .iter()
+                            .map(|shard| this.shard_gradients(shard, total_weight))
+                            .collect::<Result<Vec<_>>>()
+                    })
+                })
                 .collect();
             running
                 .into_iter()
@@ -267,6 +281,7 @@ impl Trainer {
                 })
                 .collect::<Result<Vec<_>>>()
         })?;
+        let parts: Vec<ShardGradients> = parts.into_iter().flatten().collect();
         let loss: f32 = parts.iter().map(|p| p.loss).sum();
         if !loss.is_finite() {
             bail!("the loss became {loss} at step {}", self.step);
@@ -284,7 +299,7 @@ impl Trainer {
         self.timing.forward_s += wall * forward_share;
         self.timing.backward_s += wall * (1.0 - forward_share);
         self.timing.optimizer_s += (t3 - t2).as_secs_f64();
-        for shard in shards {
+        for shard in shards() {
             self.timing.tokens += shard.tokens as u64;
             self.timing.target_tokens += shard.target_tokens as u64;
         }
@@ -404,7 +419,8 @@ pub fn run(
             trainer.options.lr,
         );
         let examples = curriculum.batch(at, trainer.options.batch_size);
-        let shards = batch::shards(&examples, trainer.options.shards, vocab, &device)?;
+        let scaled = batch::loss_scales(&examples, vocab, trainer.options.balance_datasets);
+        let shards = batch::shards(&scaled, trainer.options.shards, vocab, &device)?;
         let report = trainer.train_step(&shards, lr)?;
         let elapsed = started.elapsed().as_secs_f64();
         let done = trainer.step - start_step;
