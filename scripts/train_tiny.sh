@@ -48,6 +48,9 @@ for split in singleline:singleline tutorial:tutorial mutants:codenet; do
         --jobs 2 --max-tokens 400 --json --out "$work/$name.samples.jsonl" > "$work/$name.eval.json"
     echo "$name: $(cat "$work/$name.eval.json")"
 done
+"$bin" eval "$work/mutants.gold.jsonl" --model "$model" --prefix codenet --metric standard \
+    --jobs 2 --max-tokens 400 --beam 4 --json > "$work/mutants.beam4.eval.json"
+echo "mutants, beam 4: $(cat "$work/mutants.beam4.eval.json")"
 "$python" scripts/first_arg_baseline.py "$work/mutants.gold.jsonl" "$work/baseline.pred.jsonl"
 "$bin" eval --gold "$work/mutants.gold.jsonl" --pred "$work/baseline.pred.jsonl" \
     --prefix codenet --json > "$work/baseline.eval.json"
