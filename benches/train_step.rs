@@ -12,7 +12,7 @@ use std::time::Instant;
 use candle_core::Device;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use tracelens::model::train::batch::{loss_scales, shards, Batch, Example, Scaled, Vocab};
+use tracelens::model::train::batch::{deal, loss_scales, shards, Batch, Example, Scaled, Vocab};
 use tracelens::model::train::{TrainOptions, Trainer};
 use tracelens::model::{alloc, CodeTokenizer, RobertaConfig};
 
@@ -38,16 +38,11 @@ fn example(rng: &mut StdRng, dataset: usize, vocab_size: u32) -> Example {
     }
 }
 
-/// The layout before length groups: examples sorted by length, dealt in turn, one padded batch
-/// per thread.
+/// The layout before length groups: one padded batch per thread's share.
 fn one_batch_per_thread(examples: &[Scaled], vocab: &Vocab) -> Vec<Vec<Batch>> {
-    let mut sorted = examples.to_vec();
-    sorted.sort_by_key(|(e, _)| e.len());
-    (0..THREADS)
-        .map(|k| {
-            let share: Vec<Scaled> = sorted.iter().skip(k).step_by(THREADS).copied().collect();
-            vec![Batch::scaled(&share, vocab, &Device::Cpu).expect("a batch")]
-        })
+    deal(examples, THREADS)
+        .iter()
+        .map(|share| vec![Batch::scaled(share, vocab, &Device::Cpu).expect("a batch")])
         .collect()
 }
 

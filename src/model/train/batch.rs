@@ -194,6 +194,9 @@ pub fn loss_scales<'a>(
     vocab: &Vocab,
     balance: bool,
 ) -> Vec<Scaled<'a>> {
+    if !balance {
+        return examples.iter().map(|&(_, e)| (e, 1.0)).collect();
+    }
     let weight = |e: &Example| -> f64 { e.target.iter().map(|&t| vocab.weight(t) as f64).sum() };
     let mut per_dataset: Vec<(usize, f64)> = Vec::new();
     for &(d, e) in examples {
@@ -211,7 +214,7 @@ pub fn loss_scales<'a>(
                 .iter()
                 .find(|(k, _)| *k == d)
                 .map_or(total, |(_, w)| *w);
-            let scale = if balance && dataset_weight > 0.0 {
+            let scale = if dataset_weight > 0.0 {
                 (share / dataset_weight) as f32
             } else {
                 1.0
@@ -256,22 +259,30 @@ fn length_groups<'a>(examples: &[Scaled<'a>]) -> Vec<Vec<Scaled<'a>>> {
     groups
 }
 
-/// Split `examples` into the work of at most `n` parallel threads of about equal cost: sorted by
-/// length and dealt out in turn, then each thread's share cut into [`length_groups`], so that
-/// little padding is computed. Each inner list is one thread's batches.
+/// The shares of at most `n` parallel threads, of about equal cost: `examples` sorted by length
+/// and dealt out in turn, so each share is sorted by length too.
+pub fn deal<'a>(examples: &[Scaled<'a>], n: usize) -> Vec<Vec<Scaled<'a>>> {
+    let mut sorted = examples.to_vec();
+    sorted.sort_by_key(|(e, _)| e.len());
+    let n = n.clamp(1, sorted.len().max(1));
+    (0..n)
+        .map(|k| sorted.iter().skip(k).step_by(n).copied().collect())
+        .collect()
+}
+
+/// Split `examples` into the work of at most `n` parallel threads ([`deal`]), each thread's
+/// share cut into [`length_groups`], so that little padding is computed. Each inner list is one
+/// thread's batches.
 pub fn shards(
     examples: &[Scaled],
     n: usize,
     vocab: &Vocab,
     device: &Device,
 ) -> Result<Vec<Vec<Batch>>> {
-    let mut sorted = examples.to_vec();
-    sorted.sort_by_key(|(e, _)| e.len());
-    let n = n.clamp(1, sorted.len().max(1));
-    (0..n)
-        .map(|k| {
-            let share: Vec<Scaled> = sorted.iter().skip(k).step_by(n).copied().collect();
-            length_groups(&share)
+    deal(examples, n)
+        .iter()
+        .map(|share| {
+            length_groups(share)
                 .iter()
                 .map(|group| Batch::scaled(group, vocab, device))
                 .collect()
