@@ -97,6 +97,14 @@ fn power_instead_of_product(app: &mut App) {
     pick(app, |m| m.before == "*" && m.after == "**");
 }
 
+/// Apply the picker's first mutation of 1-based `line`. Mutations of different lines never
+/// cancel each other out, as two random ones can.
+fn mutate_line(app: &mut App, line: u16) {
+    cursor_to_line(app, line);
+    alt(app, 'm');
+    key(app, KeyCode::Enter);
+}
+
 /// Put the editor cursor on 1-based `line`.
 fn cursor_to_line(app: &mut App, line: u16) {
     app.editor
@@ -205,13 +213,9 @@ fn every_mutation_of_the_sample_applies_exactly_and_undoes_in_one_step() {
 fn undo_redo_and_the_distance_from_the_original() {
     let mut app = traced_app();
     let original = app.code();
-    cursor_to_line(&mut app, 2);
-    alt(&mut app, 'm');
-    key(&mut app, KeyCode::Enter);
+    mutate_line(&mut app, 2);
     let first = app.code();
-    cursor_to_line(&mut app, 4);
-    alt(&mut app, 'm');
-    key(&mut app, KeyCode::Enter);
+    mutate_line(&mut app, 4);
     let second = app.code();
     assert_ne!(first, second);
     assert_eq!(
@@ -290,8 +294,8 @@ fn diff_shows_the_changed_lines_against_the_original() {
 fn back_to_original_is_one_undoable_edit() {
     let mut app = traced_app();
     let original = app.code();
-    alt(&mut app, 'r');
-    alt(&mut app, 'r');
+    mutate_line(&mut app, 2);
+    mutate_line(&mut app, 4);
     let mutated = app.code();
     assert_ne!(mutated, original);
     app.focus = Focus::Stepping;
@@ -328,7 +332,7 @@ fn first_changed_step_is_marked_and_shown_after_a_mutation() {
         .position(|s| !s.locals.is_empty() && s.line == 5)
         .unwrap()
         + 2;
-    alt(&mut app, 'r');
+    mutate_line(&mut app, 2);
     assert_eq!(
         app.mutation.first_change, None,
         "not known before the trace"
@@ -352,10 +356,10 @@ fn first_changed_step_is_marked_and_shown_after_a_mutation() {
     // A shorter trace differs where it ends; an equal one does not differ.
     let mut shorter = original_trace();
     shorter.steps.truncate(5);
-    alt(&mut app, 'r');
+    mutate_line(&mut app, 4);
     deliver(&mut app, shorter);
     assert_eq!(app.mutation.first_change, Some(5));
-    alt(&mut app, 'r');
+    mutate_line(&mut app, 6);
     deliver(&mut app, original_trace());
     assert_eq!(app.mutation.first_change, None);
     assert_eq!(
@@ -416,9 +420,7 @@ fn picker_render() {
 #[test]
 fn diff_render() {
     let mut app = traced_app();
-    cursor_to_line(&mut app, 5);
-    alt(&mut app, 'm');
-    key(&mut app, KeyCode::Enter);
+    mutate_line(&mut app, 5);
     alt(&mut app, 'd');
     insta::assert_snapshot!("mutation_diff", render(&app));
 }
