@@ -1,5 +1,5 @@
 //! `tracelens eval DATASET.jsonl --model DIR` with the tiny random parity model: the scores
-//! equal what `--gold --pred` gives for the same predictions, `--jobs 2` equals `--jobs 1`,
+//! equal what `--gold --pred` gives when it reads the written report back as predictions, `--jobs 2` equals `--jobs 1`,
 //! bad records are reported while the run goes on, and model problems are one clear error.
 
 use std::path::{Path, PathBuf};
@@ -112,21 +112,13 @@ fn scores_equal_the_gold_pred_form_and_jobs_do_not_change_results() {
     assert!(samples.iter().all(|s| s["prediction"].is_string()));
     assert!(samples.iter().any(|s| s["prediction"] != ""));
 
-    // The predictions written back as records, scored by the --gold --pred form.
-    let pred = dir.path().join("pred.jsonl");
-    let pred_lines: String = samples
-        .iter()
-        .map(|s| {
-            json!({"id": s["id"], "code": "", "prediction": s["prediction"]}).to_string() + "\n"
-        })
-        .collect();
-    std::fs::write(&pred, pred_lines).unwrap();
+    // The report itself, read back as the predictions of the --gold --pred form.
     let rescored = dir.path().join("rescored.jsonl");
     let out = eval(&[
         "--gold",
         dir.path().join("scorable.jsonl").to_str().unwrap(),
         "--pred",
-        pred.to_str().unwrap(),
+        report.to_str().unwrap(),
         "--json",
         "--out",
         rescored.to_str().unwrap(),

@@ -2,8 +2,10 @@
 //! (`--gold G.jsonl --pred P.jsonl`), print a summary and breakdowns, write per-sample results.
 //!
 //! Records are matched by `id`. A gold trace is the record's `trace` list joined with single
-//! spaces; a prediction is the `prediction` field of the record with the same id (raw text, or
-//! an object whose `trace` list is joined the same way). A gold record without a prediction is
+//! spaces; a prediction is the `prediction` field of the line with the same id (raw text, or
+//! an object whose `trace` list is joined the same way). A prediction line needs only `id` and
+//! `prediction`, so both dataset records and the per-sample lines `eval --out` writes can be
+//! scored again. A gold record without a prediction is
 //! scored as an empty prediction (and counted in a warning); predictions without a gold
 //! record are ignored (with a warning); malformed lines are reported with their line number
 //! and skipped.
@@ -20,12 +22,14 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use clap::{Args, ValueEnum};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
 use serde_json::{json, Value as JsonValue};
 
 use crate::analysis::align::align_text;
 use crate::analysis::metrics::{score, Tally, Variant};
 use crate::dataset::atomic::replace_file;
-use crate::dataset::record::Record;
+use crate::dataset::record::{Prediction, Record};
 
 mod predict_form;
 
@@ -116,7 +120,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
     let variant = args.metric.map_or(args.prefix.variant(), Variant::from);
     let report = match (&args.dataset, &args.gold, &args.pred) {
         (Some(dataset), _, _) => {
-            let loaded = read_records(dataset)?;
+            let loaded = read_records::<Record>(dataset)?;
             let predicted = predict_form::predict(&loaded.records, &args)?;
             let warnings = loaded.warnings.into_iter().chain(predicted.warnings);
             evaluate(&predicted.pairs, variant, warnings.collect())
@@ -151,13 +155,20 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Records read from a JSONL file, and a warning per malformed line.
-struct Loaded {
-    records: Vec<Record>,
+/// Lines read from a JSONL file, and a warning per malformed line.
+struct Loaded<T> {
+    records: Vec<T>,
     warnings: Vec<String>,
 }
 
-fn read_records(path: &Path) -> anyhow::Result<Loaded> {
+/// A line of the `--pred` file: its id and prediction; any other fields are ignored.
+#[derive(Deserialize)]
+struct PredictionLine {
+    id: String,
+    prediction: Option<Prediction>,
+}
+
+fn read_records<T: DeserializeOwned>(path: &Path) -> anyhow::Result<Loaded<T>> {
     let text = if path == Path::new("-") {
         let mut text = String::new();
         io::stdin()
@@ -175,7 +186,7 @@ fn read_records(path: &Path) -> anyhow::Result<Loaded> {
         if line.trim().is_empty() {
             continue;
         }
-        match serde_json::from_str::<Record>(line) {
+        match serde_json::from_str::<T>(line) {
             Ok(record) => loaded.records.push(record),
             Err(err) => loaded.warnings.push(format!(
                 "{}:{}: skipped malformed record: {err}",
@@ -226,7 +237,10 @@ struct Report {
 type Pair<'a> = (&'a Record, String);
 
 /// Pair every gold record with the prediction of the same id (empty when there is none).
-fn match_by_id<'a>(gold: &'a Loaded, pred: &Loaded) -> (Vec<Pair<'a>>, Vec<String>) {
+fn match_by_id<'a>(
+    gold: &'a Loaded<Record>,
+    pred: &Loaded<PredictionLine>,
+) -> (Vec<Pair<'a>>, Vec<String>) {
     let mut warnings: Vec<String> = gold
         .warnings
         .iter()
