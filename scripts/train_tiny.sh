@@ -32,7 +32,7 @@ time "$bin" train --out "$work/run" \
     --tutorial "$work/data/tutorial.train.jsonl" \
     --mutants "$work/data/mutants.train.jsonl" \
     --vocab-size 2000 --hidden 128 --layers 4 --heads 4 --intermediate 512 \
-    --steps 4800,1500,4500 --balance-datasets --batch-size 16 --lr 2e-3 --warmup 100 --max-target 320 \
+    --steps 9600,1500,4500 --balance-datasets --batch-size 16 --lr 2e-3 --warmup 100 --max-target 320 \
     --checkpoint-every 250 --seed 0 --shards 2
 cp "$work/run/config.json" "$work/run/model.safetensors" "$work/run/tokenizer.json" "$model/"
 
