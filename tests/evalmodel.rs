@@ -1,6 +1,7 @@
 //! `tracelens eval DATASET.jsonl --model DIR` with the tiny random parity model: the scores
-//! equal what `--gold --pred` gives when it reads the written report back as predictions, `--jobs 2` equals `--jobs 1`,
-//! bad records are reported while the run goes on, and model problems are one clear error.
+//! equal what `--gold --pred` gives when it reads the written report back as predictions,
+//! `--jobs 2` equals `--jobs 1`, bad records are reported while the run goes on, and model
+//! problems are one clear error.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
