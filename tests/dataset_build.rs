@@ -5,6 +5,9 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
+mod build_support;
+
+use build_support::build_args;
 use tracelens::dataset::build::{build, BuildArgs, BuildReport, Stage};
 use tracelens::dataset::Record;
 use tracelens::trace::codeexecutor::parse_trace;
@@ -15,18 +18,10 @@ fn cruxeval() -> PathBuf {
 
 fn args(stage: Stage, count: usize, out: &Path) -> BuildArgs {
     BuildArgs {
-        stage,
-        count,
         mutants_per_program: 3,
         test_fraction: 0.3,
         seed: 9,
-        shard: (0, 1),
-        cruxeval: cruxeval(),
-        samples: Path::new(env!("CARGO_MANIFEST_DIR")).join("samples"),
-        out: out.to_path_buf(),
-        python: None,
-        jobs: Some(2),
-        max_steps: 100,
+        ..build_args(stage, count, out)
     }
 }
 

@@ -3,16 +3,23 @@
 //!
 //! - `singleline`: generated state setup plus one transforming line ([`singleline`]);
 //! - `tutorial`: generated tutorial-style programs ([`tutorial`]) plus `samples/*.py`;
-//! - `mutants`: CRUXEval functions followed by `print(f(INPUT))`, and their mutants.
+//! - `mutants`: CRUXEval functions followed by `print(f(INPUT))`, and their mutants;
+//! - `diverse`: programs drawn from a grammar of statements and expressions ([`diverse`]);
+//! - `handwritten`: every `.py` file of `--programs` (the hand-written evaluation set), all
+//!   in the test split.
 //!
-//! Seed programs are split into train and test by a seeded hash of their id, so a test
-//! program and all its mutants are only ever in the test split. `--shard i/n` keeps the seed
+//! Seed programs are split into train and test by a seeded hash of their text, so a test
+//! program and all its mutants are only ever in the test split; the diverse stage hashes the
+//! program's [`structure`] instead (names and literals abstracted), so no test structure is in
+//! training. `--shard i/n` keeps the seed
 //! programs whose index is `i` modulo `n`. Programs that do not complete (exceptions,
 //! timeouts, limits), whose trace does not re-parse, or whose trace shows a memory address
 //! (`<... object at 0x...>`, which changes from run to run and cannot be predicted) are left
 //! out and counted.
 
+pub mod diverse;
 pub mod singleline;
+pub mod structure;
 pub mod tutorial;
 
 use std::io::Write;
@@ -40,6 +47,8 @@ pub enum Stage {
     Singleline,
     Tutorial,
     Mutants,
+    Diverse,
+    Handwritten,
 }
 
 impl Stage {
@@ -48,6 +57,8 @@ impl Stage {
             Stage::Singleline => "singleline",
             Stage::Tutorial => "tutorial",
             Stage::Mutants => "mutants",
+            Stage::Diverse => "diverse",
+            Stage::Handwritten => "handwritten",
         }
     }
 }
@@ -58,7 +69,8 @@ pub struct BuildArgs {
     /// The dataset to build.
     #[arg(long, value_enum)]
     pub stage: Stage,
-    /// Seed programs: generated programs (singleline, tutorial) or CRUXEval functions (mutants).
+    /// Seed programs: generated programs (singleline, tutorial, diverse) or CRUXEval functions
+    /// (mutants).
     #[arg(long, default_value_t = 1000)]
     pub count: usize,
     /// Mutants per CRUXEval function (mutants stage).
@@ -78,6 +90,13 @@ pub struct BuildArgs {
     /// Directory of sample programs added to the tutorial stage.
     #[arg(long, default_value = "samples")]
     pub samples: PathBuf,
+    /// Deepest nesting of blocks in diverse programs (a function body counts as one level).
+    #[arg(long, default_value_t = 3)]
+    pub max_depth: usize,
+    /// Directory of hand-written programs (`*.py`, with `NAME.stdin` when present) traced by
+    /// the handwritten stage.
+    #[arg(long, default_value = "tests/fixtures/eval_handwritten")]
+    pub programs: PathBuf,
     /// Output directory: STAGE.train.jsonl and STAGE.test.jsonl (with `.I-of-N` when sharded).
     #[arg(long)]
     pub out: PathBuf,
@@ -155,8 +174,9 @@ fn seed_program(id: String, code: String, stdin: String) -> Program {
     }
 }
 
-/// The sample programs (`NAME.py`, with `NAME.stdin` when present), by name.
-fn samples(dir: &Path) -> Result<Vec<Program>> {
+/// The programs of a directory (`NAME.py`, with `NAME.stdin` when present), by name, with ids
+/// `PREFIX-NAME`.
+fn samples(dir: &Path, prefix: &str) -> Result<Vec<Program>> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         eprintln!("no samples directory at {}; none added", dir.display());
         return Ok(Vec::new());
@@ -178,7 +198,7 @@ fn samples(dir: &Path) -> Result<Vec<Program>> {
                 .unwrap_or_default();
             Ok(Program {
                 hand_written: true,
-                ..seed_program(format!("sample-{stem}"), code, stdin)
+                ..seed_program(format!("{prefix}-{stem}"), code, stdin)
             })
         })
         .collect()
@@ -253,7 +273,7 @@ const DRAWS_PER_PROGRAM: usize = 20;
 fn generated(
     prefix: &str,
     count: usize,
-    generator: fn(&mut StdRng) -> String,
+    generator: &dyn Fn(&mut StdRng) -> String,
     rng: &mut StdRng,
 ) -> Vec<Program> {
     let mut seen = std::collections::HashSet::new();
@@ -278,19 +298,36 @@ fn generated(
 fn seeds(args: &BuildArgs) -> Result<Vec<Program>> {
     let mut rng = StdRng::seed_from_u64(args.seed);
     Ok(match args.stage {
-        Stage::Singleline => generated("singleline", args.count, singleline::program, &mut rng),
+        Stage::Singleline => generated("singleline", args.count, &singleline::program, &mut rng),
         Stage::Tutorial => {
-            let mut all = generated("tutorial", args.count, tutorial::program, &mut rng);
+            let mut all = generated("tutorial", args.count, &tutorial::program, &mut rng);
             let known: std::collections::HashSet<String> =
                 all.iter().map(|p| p.code.clone()).collect();
             all.extend(
-                samples(&args.samples)?
+                samples(&args.samples, "sample")?
                     .into_iter()
                     .filter(|p| !known.contains(&p.code)),
             );
             all
         }
         Stage::Mutants => cruxeval(&args.cruxeval, args.count)?,
+        Stage::Diverse => {
+            let cfg = diverse::Config {
+                max_depth: args.max_depth,
+            };
+            generated(
+                "diverse",
+                args.count,
+                &|rng| diverse::program(rng, cfg),
+                &mut rng,
+            )
+        }
+        Stage::Handwritten => {
+            if !args.programs.is_dir() {
+                bail!("no directory of programs at {}", args.programs.display());
+            }
+            samples(&args.programs, "handwritten")?
+        }
     })
 }
 
@@ -361,7 +398,14 @@ pub fn build(args: &BuildArgs) -> Result<BuildReport> {
         .enumerate()
         .filter(|(i, _)| i % shards == shard)
         .flat_map(|(_, p)| {
-            let test = is_test(args.seed, &p.code, args.test_fraction);
+            let test = match args.stage {
+                Stage::Handwritten => true,
+                Stage::Diverse => {
+                    let shape = structure::structure(&p.code).unwrap_or_else(|| p.code.clone());
+                    is_test(args.seed, &shape, args.test_fraction)
+                }
+                _ => is_test(args.seed, &p.code, args.test_fraction),
+            };
             let all = if args.stage == Stage::Mutants {
                 with_mutants(p, args.mutants_per_program, args.seed)
             } else {
@@ -457,7 +501,7 @@ mod tests {
     #[test]
     fn generated_programs_are_distinct() {
         let mut rng = StdRng::seed_from_u64(1);
-        let programs = generated("t", 300, tutorial::program, &mut rng);
+        let programs = generated("t", 300, &tutorial::program, &mut rng);
         assert_eq!(programs.len(), 300);
         let codes: std::collections::HashSet<&str> =
             programs.iter().map(|p| p.code.as_str()).collect();
