@@ -9,7 +9,7 @@ use anyhow::{bail, Context, Result};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::model::tokenizer_train::{save_tokenizer, train_tokenizer};
+use crate::model::tokenizer_train::{round_trip_failures, save_tokenizer, train_tokenizer};
 use crate::model::train::batch::{Example, Vocab};
 use crate::model::train::curriculum::{Curriculum, DATASETS};
 use crate::model::train::data::{load_examples, read_records, tokenizer_texts};
@@ -82,6 +82,11 @@ pub struct TrainArgs {
     /// its number of target tokens (which lets the long CRUXEval traces dominate).
     #[arg(long)]
     pub balance_datasets: bool,
+    /// Share of every batch of the tutorial stage kept for SingleLine records (a stage keeps
+    /// this share for the datasets of earlier stages that it does not draw from), so it does
+    /// not forget them; 0 to 1, exclusive.
+    #[arg(long, default_value_t = 0.0)]
+    pub replay: f64,
     /// Continue the run whose checkpoint is in --out (its options win over the ones given).
     #[arg(long)]
     pub resume: bool,
@@ -118,6 +123,7 @@ impl TrainArgs {
             checkpoint_every: self.checkpoint_every,
             shards: self.shards,
             balance_datasets: self.balance_datasets,
+            replay: self.replay,
         })
     }
 
@@ -170,7 +176,16 @@ fn tokenizer(args: &TrainArgs) -> Result<(CodeTokenizer, PathBuf)> {
         records.len()
     );
     let trained = train_tokenizer(texts.iter(), args.vocab_size)?;
-    Ok((save_tokenizer(&trained, &in_out)?, in_out))
+    let saved = save_tokenizer(&trained, &in_out)?;
+    let failed = round_trip_failures(&saved, &records);
+    if let Some(first) = failed.first() {
+        eprintln!(
+            "warning: {} of {} records do not decode back to their text (first: {first})",
+            failed.len(),
+            records.len()
+        );
+    }
+    Ok((saved, in_out))
 }
 
 /// Load the examples of each stage's file.
@@ -224,7 +239,8 @@ pub fn run(args: TrainArgs) -> Result<ExitCode> {
     };
     let options = trainer.options.clone();
     let data = examples(&args, &tokenizer, &vocab, &options)?;
-    let curriculum = Curriculum::new(data, options.steps, options.seed)?;
+    let curriculum =
+        Curriculum::new(data, options.steps, options.seed)?.with_replay(options.replay)?;
     let bar = ProgressBar::new(curriculum.total_steps() as u64);
     bar.set_style(
         ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}")

@@ -1,6 +1,10 @@
 //! Training the model's tokenizer: byte-level BPE (the tokenizers crate's trainer) over the
 //! training split's code and trace text, with UniXcoder's control tokens and CodeExecutor's 211
 //! tokens as special tokens, saved as a `tokenizer.json` that [`super::CodeTokenizer`] loads.
+//! Numbers are split into single digits before BPE (the `Digits` pre-tokenizer after the
+//! byte-level one), so every digit is its own token in code and traces and the model can work
+//! digit by digit; the split is saved in `tokenizer.json`, so older tokenizers (CodeExecutor's
+//! own, or a model trained before) load and tokenize as they always did.
 
 use std::path::Path;
 
@@ -9,7 +13,11 @@ use tokenizers::decoders::byte_level::ByteLevel as ByteLevelDecoder;
 use tokenizers::models::bpe::{BpeTrainerBuilder, BPE};
 use tokenizers::models::TrainerWrapper;
 use tokenizers::pre_tokenizers::byte_level::ByteLevel;
-use tokenizers::{AddedToken, Tokenizer};
+use tokenizers::pre_tokenizers::digits::Digits;
+use tokenizers::pre_tokenizers::sequence::Sequence;
+use tokenizers::{AddedToken, PreTokenizerWrapper, Tokenizer};
+
+use crate::dataset::Record;
 
 use super::tokenizer::{codeexecutor_tokens, special, CodeTokenizer};
 
@@ -34,7 +42,8 @@ fn special_tokens() -> Vec<String> {
         .collect()
 }
 
-/// Train a byte-level BPE of at most `vocab_size` ids (special tokens included) on `texts`.
+/// Train a byte-level BPE of at most `vocab_size` ids (special tokens included) on `texts`,
+/// with every digit its own token.
 pub fn train_tokenizer<S: AsRef<str> + Send>(
     texts: impl Iterator<Item = S> + Send,
     vocab_size: usize,
@@ -49,7 +58,10 @@ pub fn train_tokenizer<S: AsRef<str> + Send>(
         .build()
         .into();
     let mut tokenizer = Tokenizer::new(BPE::default());
-    tokenizer.with_pre_tokenizer(Some(ByteLevel::new(false, true, true)));
+    tokenizer.with_pre_tokenizer(Some(Sequence::new(vec![
+        PreTokenizerWrapper::ByteLevel(ByteLevel::new(false, true, true)),
+        PreTokenizerWrapper::Digits(Digits::new(true)),
+    ])));
     tokenizer.with_decoder(Some(ByteLevelDecoder::default()));
     tokenizer
         .train(&mut trainer, texts)
@@ -82,6 +94,25 @@ pub fn save_tokenizer(tokenizer: &Tokenizer, path: &Path) -> Result<CodeTokenize
     std::fs::rename(&staged, path)
         .with_context(|| format!("cannot move the tokenizer to {}", path.display()))?;
     Ok(loaded)
+}
+
+/// The ids of the records whose code tokens or trace do not decode back to the same text
+/// (what training encodes; see [`crate::model::train::data::tokenizer_texts`]).
+pub fn round_trip_failures(tokenizer: &CodeTokenizer, records: &[Record]) -> Vec<String> {
+    records
+        .iter()
+        .filter(|r| {
+            [r.code_tokens.join(" "), r.trace.join(" ")]
+                .iter()
+                .any(|text| {
+                    tokenizer
+                        .encode(text)
+                        .and_then(|ids| tokenizer.decode(&ids))
+                        .map_or(true, |back| back != *text)
+                })
+        })
+        .map(|r| r.id.clone())
+        .collect()
 }
 
 #[cfg(test)]

@@ -54,6 +54,10 @@ pub struct TrainOptions {
     /// with long traces dominate the mix.
     #[serde(default)]
     pub balance_datasets: bool,
+    /// Share of each batch of stages 2 and 3 kept for earlier stages' datasets (see
+    /// [`Curriculum::with_replay`]); 0 in runs saved before replay existed.
+    #[serde(default)]
+    pub replay: f64,
 }
 
 /// Checkpoints written before sharding trained on whole batches.
@@ -75,6 +79,7 @@ impl Default for TrainOptions {
             checkpoint_every: 100,
             shards: 2,
             balance_datasets: false,
+            replay: 0.0,
         }
     }
 }
@@ -419,7 +424,11 @@ pub fn run(
             trainer.options.lr,
         );
         let examples = curriculum.batch(at, trainer.options.batch_size);
-        let scaled = batch::loss_scales(&examples, vocab, trainer.options.balance_datasets);
+        // Replayed records count by their own token weights: balancing would give them half the
+        // loss of a stage whatever their share of the batch.
+        let balance = trainer.options.balance_datasets
+            && curriculum.replay_places(at.stage, trainer.options.batch_size) == 0;
+        let scaled = batch::loss_scales(&examples, vocab, balance);
         let shards = batch::shards(&scaled, trainer.options.shards, vocab, &device)?;
         let report = trainer.train_step(&shards, lr)?;
         let elapsed = started.elapsed().as_secs_f64();
