@@ -6,9 +6,11 @@
 
 pub mod analysis;
 pub mod app;
+pub mod atomic_file;
 pub mod cli;
 pub mod dataset;
 pub mod model;
 pub mod mutate;
+pub mod pipeline;
 pub mod trace;
 pub mod ui;
