@@ -4,8 +4,8 @@
 use crossterm::event::{KeyCode, KeyEvent};
 
 use super::action::Command;
-use super::browser::{parse_filter, BrowserModal, PromptKind};
-use super::modal::edit_prompt;
+use super::pane::browser::{parse_filter, BrowserModal, PromptKind};
+use super::prompt::edit_prompt;
 use super::state::{App, Modal};
 use crate::dataset::{Filter, Verdict};
 
