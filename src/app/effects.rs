@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use super::action::Command;
+use super::command::Command;
 use super::files;
 use super::state::{App, Modal, EDIT_DEBOUNCE};
 

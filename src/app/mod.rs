@@ -5,6 +5,7 @@
 pub mod action;
 pub mod browser;
 mod browser_keys;
+pub mod command;
 mod effects;
 pub mod files;
 pub mod focus;
@@ -17,13 +18,15 @@ pub mod mutation;
 pub mod pane;
 pub mod prediction;
 mod prompt;
+pub mod scope;
 pub mod state;
 pub mod theme;
 pub mod trace_view;
 pub mod update;
 pub mod worker;
 
-pub use action::{Action, Command};
+pub use action::Action;
+pub use command::Command;
 pub use focus::Focus;
 pub use keymap::Keymap;
 pub use state::{App, AppOptions, Modal, TracerStatus};

@@ -4,7 +4,7 @@
 use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
 use tui_textarea::CursorMove;
 
-use super::action::Command;
+use super::command::Command;
 use super::effects::navigate;
 use super::focus::Focus;
 use super::layout::{contains, gutter_width, inner, list_top, PaneAreas};

@@ -7,7 +7,8 @@ use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyEventKind};
 use ratatui::layout::Rect;
 use tui_textarea::Input;
 
-use super::action::{Action, Command};
+use super::action::Action;
+use super::command::Command;
 use super::effects::{buffer_changed, finish, navigate, save, Buffer};
 use super::focus::Focus;
 use super::state::{App, Modal, TracerStatus};
@@ -102,7 +103,6 @@ fn run_command(app: &mut App, command: Command) {
             }
         }
         Command::JumpToStep => app.modal = Some(Modal::JumpToStep(String::new())),
-        c if browser_keys::handles(c) => browser_keys::run(app, c),
         Command::ToggleBeam => prediction::toggle_beam(app),
         Command::FirstDivergence => prediction::jump_to_divergence(app, false),
         Command::NextDivergence => prediction::jump_to_divergence(app, true),
@@ -111,7 +111,34 @@ fn run_command(app: &mut App, command: Command) {
         Command::MutateRandom => mutation::apply_random(app),
         Command::ShowDiff => mutation::show_diff(app),
         Command::BackToOriginal => mutation::back_to_original(app),
-        nav => navigate(app, nav),
+        Command::NextStep
+        | Command::PrevStep
+        | Command::Forward10
+        | Command::Back10
+        | Command::FirstStep
+        | Command::LastStep
+        | Command::NextOnCursorLine
+        | Command::PrevOnCursorLine
+        | Command::StepOver
+        | Command::BackOver
+        | Command::StepOut
+        | Command::BackOut => navigate(app, command),
+        Command::SampleNext
+        | Command::SamplePrev
+        | Command::SamplePageDown
+        | Command::SamplePageUp
+        | Command::Accept
+        | Command::Reject
+        | Command::Unreview
+        | Command::Tag
+        | Command::Note
+        | Command::Search
+        | Command::FilterSpec
+        | Command::ClearFilter
+        | Command::SaveSample
+        | Command::SaveAsNewSample
+        | Command::SaveDataset
+        | Command::OpenDataset => browser_keys::run(app, command),
     }
 }
 
