@@ -14,8 +14,8 @@ use super::pane::browser::{Browser, BrowserModal};
 use super::pane::mutation::{MutationPicker, MutationState};
 use super::pane::prediction::PredictionPane;
 use super::theme::Theme;
+use super::trace_jobs::Job;
 use super::trace_view::TraceView;
-use super::worker::Job;
 use crate::trace::{Limits, Outcome, TraceRequest};
 
 /// How long an edit waits for the next keystroke before it is traced.
