@@ -8,14 +8,14 @@ use std::process::Command;
 
 use rand::rngs::StdRng;
 use rand::SeedableRng;
-use tracelens::dataset::build::diverse::{program, Config};
-use tracelens::dataset::build::structure::structure;
+use tracelens::pipeline::dataset_build::diverse::{program, Config};
+use tracelens::pipeline::dataset_build::structure::structure;
 mod build_support;
 
 use build_support::build_args;
-use tracelens::dataset::build::{build, BuildArgs, Stage};
 use tracelens::dataset::Record;
 use tracelens::model::train::data::read_records;
+use tracelens::pipeline::dataset_build::{build, BuildOptions, Stage};
 
 /// Runs each program of a JSON list in a fresh namespace with its output captured, a budget
 /// of 200,000 line events and 5 s (a program past either counts as looping) and 2 GiB of
@@ -88,8 +88,8 @@ fn every_generated_program_runs_under_cpython() {
     );
 }
 
-fn args(count: usize, out: &Path) -> BuildArgs {
-    BuildArgs {
+fn args(count: usize, out: &Path) -> BuildOptions {
+    BuildOptions {
         test_fraction: 0.3,
         seed: 4,
         max_steps: 60,

@@ -8,7 +8,7 @@ use std::process::Command;
 mod build_support;
 
 use build_support::build_args;
-use tracelens::dataset::build::{build, Stage};
+use tracelens::pipeline::dataset_build::{build, Stage};
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -18,7 +18,7 @@ fn programs() -> PathBuf {
     root().join("tests/fixtures/eval_handwritten")
 }
 
-fn build_set(out: &Path) -> tracelens::dataset::build::BuildReport {
+fn build_set(out: &Path) -> tracelens::pipeline::dataset_build::BuildReport {
     build(&build_args(Stage::Handwritten, 0, out)).unwrap()
 }
 

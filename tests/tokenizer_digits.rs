@@ -11,11 +11,11 @@ use tokenizers::Tokenizer;
 mod build_support;
 
 use build_support::build_args;
-use tracelens::dataset::build::{build, BuildArgs, Stage};
 use tracelens::dataset::Record;
 use tracelens::model::tokenizer_train::{round_trip_failures, save_tokenizer, train_tokenizer};
 use tracelens::model::train::data::{read_records, tokenizer_texts};
 use tracelens::model::CodeTokenizer;
+use tracelens::pipeline::dataset_build::{build, BuildOptions, Stage};
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -25,7 +25,7 @@ fn root() -> &'static Path {
 fn records(dir: &Path) -> Vec<Record> {
     let mut out = Vec::new();
     for (stage, count) in [(Stage::Diverse, 150), (Stage::Handwritten, 0)] {
-        let report = build(&BuildArgs {
+        let report = build(&BuildOptions {
             test_fraction: 0.2,
             seed: 1,
             max_steps: 60,

@@ -3,11 +3,11 @@
 
 use std::path::Path;
 
-use tracelens::dataset::build::{BuildArgs, Stage};
+use tracelens::pipeline::dataset_build::{BuildOptions, Stage};
 
-pub fn build_args(stage: Stage, count: usize, out: &Path) -> BuildArgs {
+pub fn build_args(stage: Stage, count: usize, out: &Path) -> BuildOptions {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    BuildArgs {
+    BuildOptions {
         stage,
         count,
         mutants_per_program: 0,

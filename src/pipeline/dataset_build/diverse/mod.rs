@@ -338,7 +338,7 @@ mod tests {
     use rustpython_parser::{lexer::lex, Mode, Tok};
 
     use super::*;
-    use crate::dataset::build::structure::{ends_operand, statement_shapes, structure};
+    use crate::pipeline::dataset_build::structure::{ends_operand, statement_shapes, structure};
     use crate::trace::codeexecutor::code_tokens;
 
     fn programs(seed: u64, n: usize) -> Vec<String> {
