@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use thiserror::Error;
 
+use super::sandbox::StrictRefusal;
+
 /// Why the tracer could not produce a trace at all.
 #[derive(Debug, Error)]
 pub enum TracerError {
@@ -18,10 +20,10 @@ pub enum TracerError {
         "cannot use {python} as the tracer's Python (set TRACELENS_PYTHON or --python): {reason}"
     )]
     PythonUnusable { python: PathBuf, reason: String },
-    /// `--sandbox strict` and a confinement layer this machine lacks.
-    #[error("--sandbox strict: these confinement layers are unavailable here: {0} (run `tracelens doctor`)")]
-    Sandbox(String),
     /// A worker process could not be started or kept failing.
     #[error("tracer worker failed: {0}")]
     Worker(String),
+    /// `--sandbox strict` and a confinement layer this machine lacks.
+    #[error(transparent)]
+    Sandbox(#[from] StrictRefusal),
 }

@@ -10,7 +10,7 @@ use super::error::TracerError;
 use super::python::resolve_python;
 use super::records::assemble;
 use super::request::TraceRequest;
-use super::sandbox::{self, Layer, SandboxMode};
+use super::sandbox::{self, Layer, SandboxMode, StrictRefusal};
 use super::schema::{Outcome, OutcomeKind, Trace, SCHEMA_VERSION};
 use super::worker::{Children, Worker, WorkerConfig};
 
@@ -121,7 +121,7 @@ impl TracerPool {
         }
         if opts.sandbox == SandboxMode::Strict {
             if let Some(missing) = sandbox::missing_line(&layers) {
-                return Err(TracerError::Sandbox(missing));
+                return Err(StrictRefusal(missing).into());
             }
         }
         Ok(TracerPool {

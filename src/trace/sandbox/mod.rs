@@ -50,6 +50,11 @@ impl FromStr for SandboxMode {
     }
 }
 
+/// `--sandbox strict` on a machine that lacks a layer: the missing layers, with why.
+#[derive(Debug, thiserror::Error)]
+#[error("--sandbox strict: these confinement layers are unavailable here: {0} (tracelens doctor lists them)")]
+pub struct StrictRefusal(pub String);
+
 /// One layer of confinement and why it is missing (`None`: it is on).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 pub struct Layer {
