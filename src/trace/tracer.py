@@ -240,12 +240,24 @@ def instance_dict(mro):
 
 
 def slot_members(mro):
-    """(name, C getter) of every slot, base classes first."""
+    """(name, C getter) of every slot, base classes first, each class's in the order of its
+    `__slots__`."""
     members = []
     for c in reversed(mro):
-        for name, member in TYPE_DICT(c).items():
-            if type(member) is types.MemberDescriptorType and type(name) is str and (
-                    member.__objclass__ is c) and name[:2] != "__":
+        names = TYPE_DICT(c)
+        slots = names.get("__slots__")
+        if type(slots) is str:
+            slots = (slots,)
+        if type(slots) is not tuple and type(slots) is not list:
+            continue
+        for name in slots:
+            if type(name) is not str:
+                continue
+            key = name
+            if name[:2] == "__" and name[-2:] != "__":  # a private name, mangled
+                key = "_" + TYPE_NAME(c).lstrip("_") + name
+            member = names.get(key)
+            if type(member) is types.MemberDescriptorType:
                 members.append((name, member.__get__))
     return members
 
@@ -610,6 +622,41 @@ class Child:
     def fake_settrace(self, func):
         self.finish("crashed", "tracer tampering: the program called sys.settrace")
 
+    def unraisable(self, report):
+        """sys.unraisablehook: CPython's own report of an exception it cannot raise (in an exit
+        handler, a finaliser), written the same way but with the program's source lines,
+        which CPython's hook reads from a file the program does not have."""
+        err = sys.stderr
+        try:
+            obj = report.object
+            if obj is not None:
+                try:
+                    shown = repr(obj)
+                except BaseException:
+                    shown = "<object repr() failed>"
+                err.write((report.err_msg or "Exception ignored in") + ": " + shown + "\n")
+            elif report.err_msg:
+                err.write(report.err_msg + ":\n")
+            if report.exc_traceback is not None:
+                linecache.cache[FNAME] = (len(self.source), None,
+                                          self.source.splitlines(True), FNAME)
+                err.write("Traceback (most recent call last):\n")
+                err.write("".join(traceback.format_tb(report.exc_traceback)))
+            kind = report.exc_type
+            module = TYPE_MODULE(kind)
+            name = TYPE_QUALNAME(kind)
+            if module not in ("builtins", "__main__"):
+                name = "%s.%s" % (module, name)
+            if report.exc_value is not None:
+                try:
+                    name += ": " + str(report.exc_value)
+                except BaseException:
+                    name += ": <exception str() failed>"
+            err.write(name + "\n")
+            err.flush()
+        except BaseException:
+            pass
+
     def fake_exit(self, status=0):
         self.finish("crashed", "the program ended its process with os._exit(%r)" % (status,))
 
@@ -814,7 +861,8 @@ class Child:
     def installed(self):
         """What the tracer puts in place of the program's streams and escapes."""
         return (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__, sys.settrace, os._exit,
-                sys.getrecursionlimit, sys.setrecursionlimit, sys.modules.get("builtins"))
+                sys.getrecursionlimit, sys.setrecursionlimit, sys.unraisablehook,
+                sys.modules.get("builtins"))
 
     def execute(self, code, main, at_exit):
         """Trace `code` in `main`, then (with `at_exit`) what CPython runs after the program's
@@ -898,6 +946,7 @@ class Child:
                                                     sys.stderr.errors)
         self.stdin = sys.stdin = sys.__stdin__ = stdin_stream(self.stdin_errors)
         sys.settrace = self.fake_settrace
+        sys.unraisablehook = self.unraisable
         self.initial_limit = self.limit = sys.getrecursionlimit()
         sys.getrecursionlimit = self.recursion_limit
         sys.setrecursionlimit = self.set_recursion_limit
