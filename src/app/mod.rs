@@ -1,5 +1,6 @@
-//! The explorer application: one `App` state, the `Action` enum, `update`, the keymap, themes,
-//! the trace worker and the event loop. Drawing lives in `crate::ui`.
+//! The explorer application: one `App` state, the `Action` enum, `update`, the keymap, themes
+//! and the trace worker. It knows no terminal: the event loop is `crate::tui`, drawing
+//! `crate::ui`.
 
 pub mod action;
 pub mod browser;
@@ -12,7 +13,6 @@ mod modal;
 mod mouse;
 pub mod mutation;
 pub mod prediction;
-pub mod run;
 pub mod state;
 pub mod theme;
 pub mod trace_view;

@@ -6,8 +6,8 @@ use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-use super::overlay::{centered, prompt, show_popup};
 use super::pane;
+use super::popup::{centered, prompt, show_popup};
 use crate::app::browser::{Browser, BrowserModal};
 use crate::app::layout::{inner, list_top};
 use crate::app::{App, Focus};

@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 use ratatui::Frame;
 
-use super::overlay::{centered, popup};
+use super::popup::{centered, popup};
 use crate::app::layout::{inner, list_top};
 use crate::app::line_diff::{line_diff, DiffLine};
 use crate::app::mutation::{MutationPicker, PickerScope};
