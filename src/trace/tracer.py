@@ -916,11 +916,17 @@ class Child:
         return "exception", "SystemExit: " + text, program_line(e.__traceback__)
 
     def at_exit(self, main):
-        """What CPython runs once the program's module is done: the exit handlers, a flush
-        of stdout and stderr, then the finalisers of what the program left: its module's
-        names are released in order (as CPython's teardown of `__main__` does), then
-        garbage is collected."""
+        """What CPython runs once the program's module is done: it waits for the program's
+        threads, runs the exit handlers, flushes stdout and stderr, then runs the finalisers
+        of what the program left: its module's names are released in order (as CPython's
+        teardown of `__main__` does), then garbage is collected."""
         KINDS.clear()  # it holds the program's classes
+        threading = sys.modules.get("threading")
+        if threading is not None:
+            try:
+                threading._shutdown()  # CPython waits for the program's threads first
+            except BaseException:
+                pass
         try:
             atexit._run_exitfuncs()
         except BaseException:
