@@ -11,7 +11,9 @@ Usage:
     disturbs far less than the wall clock); the best round of each version.
 (f) latency: one warm worker per version, samples/bubble_sort.py traced 1,000 times,
     alternating OLD/NEW request by request; p50 and p90 of each.
-Each pair ends with NEW/OLD ratios (traces/s, CPU per trace, p50).
+(g) per-step cost: a long pure trace (a 60-item bubble sort, about 4,500 steps), 40 times per
+    version, alternating; the fastest of each (the worker's own elapsed time).
+Each pair ends with NEW/OLD ratios (traces/s, CPU per trace, p50, fastest long trace).
 """
 import json
 import os
@@ -35,10 +37,12 @@ class Worker:
         self.proc.stdout.readline()  # hello
 
     def trace(self, line):
+        """Trace one request line; returns the worker's elapsed milliseconds."""
         self.proc.stdin.write(line)
         self.proc.stdin.flush()
         status = json.loads(self.proc.stdout.readline())
         self.proc.stdout.read(status["n"])
+        return status["elapsed_ms"]
 
     def close(self):
         self.proc.stdin.close()
@@ -52,6 +56,23 @@ def children_cpu():
 
 def request(code):
     return (json.dumps({"code": code, "stdin": "", "limits": LIMITS}) + "\n").encode()
+
+
+LONG = request("""
+def bubble(items):
+    n = len(items)
+    for i in range(n):
+        for j in range(n - 1 - i):
+            if items[j] > items[j + 1]:
+                items[j], items[j + 1] = items[j + 1], items[j]
+    return items
+
+
+data = [(k * 7919) % 101 for k in range(60)]
+word = "abc"
+table = {"a": 1, "b": 2}
+result = bubble(data)
+""")
 
 
 def throughput(script, lines):
@@ -111,6 +132,16 @@ def main():
             name.upper(), statistics.median(t), t[int(len(t) * 0.9)]))
     print("(f) NEW/OLD p50: %.3f" % (statistics.median(times["new"]) /
                                       statistics.median(times["old"])))
+    workers = {"old": Worker(old), "new": Worker(new)}
+    fastest = {"old": float("inf"), "new": float("inf")}
+    for i in range(40):
+        for name in (("old", "new") if i % 2 == 0 else ("new", "old")):
+            fastest[name] = min(fastest[name], workers[name].trace(LONG))
+    for name, w in workers.items():
+        w.close()
+        print("(g) %s tracer: a 4,500-step trace in %.1f ms at best" % (name.upper(),
+                                                                       fastest[name]))
+    print("(g) NEW/OLD: %.3f" % (fastest["new"] / fastest["old"]))
     os.system("uptime")
 
 

@@ -537,6 +537,7 @@ class Child:
         self.deadline = 0.0
 
     def prepare(self, limits, source):
+        KINDS.clear()  # the previous program's classes
         self.source = source
         self.max_repr = int(limits["max_repr"])
         self.max_steps = int(limits["max_steps"])
