@@ -78,6 +78,14 @@ fn container_subclasses_are_their_builtin_base_inside_the_class_name() {
     );
     assert_eq!(last_repr(&t, "dq"), "deque([2, 3, 4], maxlen=3)");
     assert_eq!(last_repr(&t, "pt"), "Point(x=1, y=2)");
+    // Library objects that would render the program's objects through their own repr.
+    let t = trace(
+        "import types\nclass P:\n    def __repr__(self):\n        print('ran')\n        return 'P!'\nns = types.SimpleNamespace(a=P())\nview = {1: P()}.values()\nm = P().__repr__\nms = [m]\n",
+    );
+    assert_eq!(t.stdout, "");
+    assert_eq!(last_repr(&t, "ns"), "namespace(a=P())");
+    assert_eq!(last_repr(&t, "view"), "dict_values([P()])");
+    assert_eq!(last_repr(&t, "ms"), "[<bound method P.__repr__ of P()>]");
     // A 50,000-item Counter costs what its first 300 characters cost, at every step.
     let limits = Limits {
         timeout_ms: 3_000,

@@ -235,7 +235,10 @@ def instance_dict(mro):
     for c in mro:
         getter = TYPE_DICT(c).get("__dict__")
         if getter is not None:
-            return getter.__get__ if type(getter) is types.GetSetDescriptorType else None
+            kind = type(getter)
+            if kind is types.GetSetDescriptorType or kind is types.MemberDescriptorType:
+                return getter.__get__  # C code: a class's own, or a namespace's member
+            return None
     return None
 
 
