@@ -8,10 +8,12 @@ use std::time::Duration;
 use crossterm::event::{MouseButton, MouseEventKind};
 use ratatui::layout::Rect;
 
+use super::command::Command;
 use super::focus::Focus;
 use super::layout::list_top;
 use super::pane::browser::{Browser, BrowserModal};
 use super::pane::mutation::MutationState;
+use super::scope::Scope;
 use super::state::{text_area, App, Modal};
 use crate::dataset::{DatasetError, DatasetFile, Divergence, Filter, Record, Verdict};
 use crate::trace::codeexecutor;
@@ -200,6 +202,7 @@ impl App {
             }
         };
         let (code, stdin) = (self.code(), self.stdin_text());
+        let save_key = self.keymap.key_label(Scope::Browser, Command::SaveDataset);
         let Some(browser) = self.browser.as_mut() else {
             return;
         };
@@ -220,7 +223,7 @@ impl App {
         } else {
             browser.file.replace(index, record).map(|()| {
                 browser.loaded = Some((index, code, stdin));
-                "sample updated (save the dataset with Ctrl-S)".to_string()
+                format!("sample updated (save the dataset with {save_key})")
             })
         };
         self.message = Some(result.unwrap_or_else(|e| e.to_string()));

@@ -1,11 +1,12 @@
 //! The browser's commands (selection, review, filters, saving) and the keys of its pop-ups
 //! (journal offer, overwrite confirmation, tag / note / search / filter / open prompts).
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 
 use super::command::Command;
 use super::pane::browser::{parse_filter, BrowserModal, PromptKind};
 use super::prompt::edit_prompt;
+use super::scope::Scope;
 use super::state::{App, Modal};
 use crate::dataset::{Filter, Verdict};
 
@@ -29,8 +30,55 @@ pub(super) fn run(app: &mut App, command: Command) {
     }
 }
 
-pub(super) fn on_modal_key(modal: BrowserModal, app: &mut App, key: KeyEvent) {
-    on_key(modal, app, key);
+/// A command while a browser pop-up is open; false when it is not the pop-up's own (quit,
+/// help and close are handled as for every pop-up).
+pub(super) fn on_modal_command(app: &mut App, command: Command) -> bool {
+    let Some(Modal::Browser(modal)) = app.modal.as_mut() else {
+        return false;
+    };
+    match (modal, command) {
+        (BrowserModal::Prompt { kind, text }, Command::Complete) => {
+            if *kind == PromptKind::Tag {
+                let tags = app
+                    .browser
+                    .as_ref()
+                    .map(|b| b.file.tags())
+                    .unwrap_or_default();
+                if let Some(done) = complete_tag(&tags, text) {
+                    *text = done;
+                }
+            }
+        }
+        (
+            BrowserModal::Prompt { .. } | BrowserModal::Journal(_) | BrowserModal::ConfirmOverwrite,
+            Command::Submit | Command::Restore | Command::Discard | Command::Yes,
+        ) => match (app.modal.take(), command) {
+            (Some(Modal::Browser(BrowserModal::Prompt { kind, text })), Command::Submit) => {
+                submit(app, kind, &text)
+            }
+            (Some(Modal::Browser(BrowserModal::Journal(_))), Command::Restore) => replay(app, true),
+            (Some(Modal::Browser(BrowserModal::Journal(_))), Command::Discard) => {
+                replay(app, false)
+            }
+            (Some(Modal::Browser(BrowserModal::ConfirmOverwrite)), Command::Yes) => {
+                app.save_dataset(true)
+            }
+            (other, _) => app.modal = other,
+        },
+        _ => return false,
+    }
+    refresh_dirty(app);
+    true
+}
+
+/// A key no binding claimed while a browser pop-up is open: text for its prompt; any key
+/// closes the open report.
+pub(super) fn on_modal_key(app: &mut App, key: KeyEvent) {
+    match app.modal.as_mut() {
+        Some(Modal::Browser(BrowserModal::Report(_))) => app.modal = None,
+        Some(Modal::Browser(BrowserModal::Prompt { text, .. })) => edit_prompt(text, key, |_| true),
+        _ => {}
+    }
     refresh_dirty(app);
 }
 
@@ -47,7 +95,8 @@ fn run_command(app: &mut App, command: Command) {
         return prompt(app, PromptKind::Open, String::new());
     }
     let Some(browser) = app.browser.as_ref() else {
-        app.message = Some("no dataset is open (Ctrl-O opens one)".into());
+        let open = app.keymap.key_label(Scope::Global, Command::OpenDataset);
+        app.message = Some(format!("no dataset is open ({open} opens one)"));
         return;
     };
     match command {
@@ -94,53 +143,6 @@ pub fn complete_tag(tags: &[String], text: &str) -> Option<String> {
     tags.iter()
         .find(|t| t.starts_with(text) && t.len() > text.len())
         .cloned()
-}
-
-fn on_key(modal: BrowserModal, app: &mut App, key: KeyEvent) {
-    let ch = match key.code {
-        KeyCode::Char(c) => Some(c),
-        _ => None,
-    };
-    match modal {
-        BrowserModal::Report(_) => app.modal = None,
-        BrowserModal::Journal(report) => match ch {
-            Some('r') => {
-                app.modal = None;
-                replay(app, true);
-            }
-            Some('d') => {
-                app.modal = None;
-                replay(app, false);
-            }
-            _ => app.modal = Some(Modal::Browser(BrowserModal::Journal(report))),
-        },
-        BrowserModal::ConfirmOverwrite => match ch {
-            Some('y') => {
-                app.modal = None;
-                app.save_dataset(true);
-            }
-            Some('n') => app.modal = None,
-            _ => {}
-        },
-        BrowserModal::Prompt { kind, mut text } => {
-            if kind == PromptKind::Tag && key.code == KeyCode::Tab {
-                let tags = app
-                    .browser
-                    .as_ref()
-                    .map(|b| b.file.tags())
-                    .unwrap_or_default();
-                if let Some(done) = complete_tag(&tags, &text) {
-                    text = done;
-                }
-                return prompt(app, kind, text);
-            }
-            if !edit_prompt(&mut text, key, |_| true) {
-                return prompt(app, kind, text);
-            }
-            app.modal = None;
-            submit(app, kind, &text);
-        }
-    }
 }
 
 fn submit(app: &mut App, kind: PromptKind, text: &str) {
