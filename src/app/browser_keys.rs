@@ -3,6 +3,7 @@
 
 use crossterm::event::KeyEvent;
 
+use super::browser;
 use super::command::Command;
 use super::pane::browser::{parse_filter, BrowserModal, PromptKind};
 use super::prompt::edit_prompt;
@@ -61,7 +62,7 @@ pub(super) fn on_modal_command(app: &mut App, command: Command) -> bool {
                 replay(app, false)
             }
             (Some(Modal::Browser(BrowserModal::ConfirmOverwrite)), Command::Yes) => {
-                app.save_dataset(true)
+                browser::save_dataset(app, true)
             }
             (other, _) => app.modal = other,
         },
@@ -100,13 +101,13 @@ fn run_command(app: &mut App, command: Command) {
         return;
     };
     match command {
-        Command::SampleNext => app.move_selection(1),
-        Command::SamplePrev => app.move_selection(-1),
-        Command::SamplePageDown => app.move_selection(10),
-        Command::SamplePageUp => app.move_selection(-10),
-        Command::Accept => app.set_verdict(Verdict::Accepted),
-        Command::Reject => app.set_verdict(Verdict::Rejected),
-        Command::Unreview => app.set_verdict(Verdict::Unreviewed),
+        Command::SampleNext => browser::move_selection(app, 1),
+        Command::SamplePrev => browser::move_selection(app, -1),
+        Command::SamplePageDown => browser::move_selection(app, 10),
+        Command::SamplePageUp => browser::move_selection(app, -10),
+        Command::Accept => browser::set_verdict(app, Verdict::Accepted),
+        Command::Reject => browser::set_verdict(app, Verdict::Rejected),
+        Command::Unreview => browser::set_verdict(app, Verdict::Unreviewed),
         Command::Tag => prompt(app, PromptKind::Tag, String::new()),
         Command::Note => {
             let note = browser
@@ -119,9 +120,9 @@ fn run_command(app: &mut App, command: Command) {
         Command::Search => prompt(app, PromptKind::Search, browser.filter.text.clone()),
         Command::FilterSpec => prompt(app, PromptKind::Filter, String::new()),
         Command::ClearFilter => apply_filter(app, Filter::default()),
-        Command::SaveSample => app.save_sample(false),
-        Command::SaveAsNewSample => app.save_sample(true),
-        Command::SaveDataset => app.save_dataset(false),
+        Command::SaveSample => browser::save_sample(app, false),
+        Command::SaveAsNewSample => browser::save_sample(app, true),
+        Command::SaveDataset => browser::save_dataset(app, false),
         _ => {}
     }
 }
@@ -135,7 +136,7 @@ fn apply_filter(app: &mut App, filter: Filter) {
             browser.file.len()
         ));
     }
-    app.load_selected_sample();
+    browser::load_selected_sample(app);
 }
 
 /// The first tag of the file that starts with `text` (and is longer), for Tab completion.
@@ -147,8 +148,8 @@ pub fn complete_tag(tags: &[String], text: &str) -> Option<String> {
 
 fn submit(app: &mut App, kind: PromptKind, text: &str) {
     match kind {
-        PromptKind::Tag => app.toggle_tag(text),
-        PromptKind::Note => app.edit_selected(|file, i| file.set_note(i, text)),
+        PromptKind::Tag => browser::toggle_tag(app, text),
+        PromptKind::Note => browser::edit_selected(app, |file, i| file.set_note(i, text)),
         PromptKind::Search => {
             let mut filter = app
                 .browser
@@ -164,7 +165,7 @@ fn submit(app: &mut App, kind: PromptKind, text: &str) {
         },
         PromptKind::Open if text.trim().is_empty() => {}
         PromptKind::Open => {
-            if let Err(message) = app.open_dataset(std::path::Path::new(text.trim())) {
+            if let Err(message) = browser::open_dataset(app, std::path::Path::new(text.trim())) {
                 app.message = Some(message);
             }
         }
@@ -199,6 +200,6 @@ fn replay(app: &mut App, replay: bool) {
     // Replayed edits may have replaced the loaded sample or added new ones.
     browser.set_filter(browser.filter.clone());
     browser.loaded = None;
-    app.load_selected_sample();
+    browser::load_selected_sample(app);
     app.message = Some(message);
 }

@@ -10,7 +10,7 @@ use super::focus::Focus;
 use super::prompt::edit_prompt;
 use super::state::{text_area, App, Modal};
 use super::trace_view::TraceView;
-use super::{browser_keys, mutation};
+use super::{browser, browser_keys, mutation};
 
 /// A command while a pop-up is open.
 pub(super) fn on_command(app: &mut App, command: Command) {
@@ -87,7 +87,7 @@ fn save_and_quit(app: &mut App) {
         save(app);
     }
     if app.dataset_modified() {
-        app.save_dataset(false);
+        browser::save_dataset(app, false);
     }
     if !app.modified && !app.dataset_modified() && app.modal.is_none() {
         finish(app);

@@ -227,6 +227,11 @@ impl App {
         Some((self.recovery_path.clone()?, self.code()))
     }
 
+    /// Whether an open dataset has edits not yet saved to its file (the journal holds them).
+    pub fn dataset_modified(&self) -> bool {
+        self.browser.as_ref().is_some_and(|b| b.file.is_dirty())
+    }
+
     /// The current step, if there is a trace.
     pub fn current_step(&self) -> Option<&crate::trace::Step> {
         self.view.as_ref()?.steps().get(self.step)
