@@ -10,7 +10,7 @@ use std::path::Path;
 
 use tracelens::trace::Limits;
 use tracer_support::{
-    comparable, corpus_program, line_steps, record_lines, run_plain, trace_with, traced_run,
+    comparable_run, corpus_program, line_steps, record_lines, run_plain, trace_with, traced_run,
 };
 
 #[test]
@@ -31,8 +31,8 @@ fn every_corpus_program_is_recorded_as_cpython_runs_it() {
         let (path, stdin) = corpus_program(name);
         let code = std::fs::read_to_string(&path).expect("the program");
         let trace = trace_with(&code, &stdin, Limits::default());
-        let traced = comparable(&traced_run(&trace));
-        let plain = comparable(&run_plain(&path, &stdin));
+        let traced = comparable_run(&traced_run(&trace));
+        let plain = comparable_run(&run_plain(&path, &stdin));
         if traced != plain {
             failures.push(format!(
                 "{name}: traced {traced:?}\n   plain CPython {plain:?}"

@@ -1,5 +1,6 @@
 //! Shared helpers of the tracer integration tests: one pool per test binary, a compact text
-//! form of steps for hand-written expectations, and plain CPython runs to compare with.
+//! form of steps for hand-written expectations, the CRUXEval requests, and plain CPython runs
+//! to compare with.
 
 // Each test binary uses a different subset of these helpers.
 #![allow(dead_code)]
@@ -8,6 +9,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
+
+use serde::Deserialize;
 
 use tracelens::trace::{
     Event, Limits, OutcomeKind, PoolOptions, Step, Trace, TraceRequest, TracerPool,
@@ -20,6 +23,7 @@ pub fn pool() -> &'static TracerPool {
         TracerPool::start(PoolOptions {
             python: None,
             workers: 2,
+            ..PoolOptions::default()
         })
         .expect("python3 must be available to run the tracer tests")
     })
@@ -73,6 +77,70 @@ pub fn brief(step: &Step) -> String {
 /// Every step of a trace in `brief` form.
 pub fn briefs(trace: &Trace) -> Vec<String> {
     trace.steps.iter().map(brief).collect()
+}
+
+/// A trace as JSON with what differs between any two processes blanked: the elapsed time and
+/// the memory addresses in default reprs (`<map object at 0x7f..>`, see `without_addresses`).
+pub fn comparable(trace: &Trace) -> String {
+    let mut trace = trace.clone();
+    trace.elapsed_ms = 0.0;
+    without_addresses(&serde_json::to_string(&trace).expect("a trace serializes"))
+}
+
+#[derive(Deserialize)]
+struct Problem {
+    code: String,
+    input: String,
+}
+
+/// The 800 CRUXEval programs as requests (`code + "\nresult = f(" + input + ")\n"`), or `None`
+/// after a notice naming `test` when ../shared/cruxeval is absent.
+pub fn cruxeval_requests(test: &str) -> Option<Vec<TraceRequest>> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/cruxeval/cruxeval.jsonl");
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        eprintln!(
+            "SKIPPED: CRUXEval {test} test: {} is absent",
+            path.display()
+        );
+        return None;
+    };
+    let reqs: Vec<TraceRequest> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str::<Problem>(l).expect("a CRUXEval record"))
+        .map(|p| TraceRequest {
+            code: format!("{}\nresult = f({})\n", p.code, p.input),
+            stdin: String::new(),
+            limits: Limits::default(),
+        })
+        .collect();
+    assert_eq!(reqs.len(), 800);
+    Some(reqs)
+}
+
+/// Two runs of the same requests give the same traces (see `comparable`).
+pub fn assert_same_traces<E: std::fmt::Debug>(
+    (a_name, a): (&str, &[Result<Trace, E>]),
+    (b_name, b): (&str, &[Result<Trace, E>]),
+) {
+    let mut differ = Vec::new();
+    for (i, (a, b)) in a.iter().zip(b).enumerate() {
+        let (a, b) = (a.as_ref().expect("answer"), b.as_ref().expect("answer"));
+        if comparable(a) != comparable(b) {
+            differ.push(format!(
+                "program {i}:\n  {a_name} {}\n  {b_name} {}",
+                comparable(a),
+                comparable(b)
+            ));
+        }
+    }
+    assert_eq!(a.len(), b.len());
+    assert!(
+        differ.is_empty(),
+        "{} traces differ:\n{}",
+        differ.len(),
+        differ.join("\n")
+    );
 }
 
 /// How plain CPython ran a program: what it wrote and its exit status.
@@ -219,7 +287,7 @@ pub fn traced_run(trace: &Trace) -> Run {
 }
 
 /// A run with memory addresses left out.
-pub fn comparable(run: &Run) -> Run {
+pub fn comparable_run(run: &Run) -> Run {
     Run {
         stdout: without_addresses(&run.stdout),
         stderr: without_addresses(&run.stderr),
@@ -256,8 +324,8 @@ fn same_as_cpython(what: &str, code: &str, path: &Path, stdin: &str) -> Trace {
     let trace = trace_with(code, stdin, Limits::default());
     let plain = run_plain(path, stdin);
     assert_eq!(
-        comparable(&traced_run(&trace)),
-        comparable(&plain),
+        comparable_run(&traced_run(&trace)),
+        comparable_run(&plain),
         "{what}: the trace's run (left) differs from plain CPython's (right); outcome {:?}",
         trace.outcome
     );
