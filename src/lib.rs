@@ -14,6 +14,7 @@ pub mod dataset;
 pub mod model;
 pub mod mutate;
 pub mod pipeline;
+pub mod plural;
 pub mod trace;
 pub mod tui;
 pub mod ui;

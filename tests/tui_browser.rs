@@ -222,6 +222,22 @@ fn filter_specs_parse() {
         .contains("yes or no"));
 }
 
+#[test]
+fn filters_refuse_values_no_record_has_and_take_quoted_tags() {
+    let err = parse_filter("verdict:maybe").unwrap_err();
+    assert!(err.contains("unreviewed, accepted, rejected"), "{err}");
+    assert!(parse_filter("outcome:finished").is_err());
+    assert!(parse_filter("op:XYZ").is_err());
+    assert_eq!(
+        parse_filter("op:crp").unwrap().operator.as_deref(),
+        Some("CRP")
+    );
+    let f = parse_filter(r#"tag:"two words" loop"#).unwrap();
+    assert_eq!(f.tag.as_deref(), Some("two words"));
+    assert_eq!(f.text, "loop");
+    assert!(parse_filter(r#"tag:"open"#).is_err());
+}
+
 /// A one-record dataset holding sum_squares.py with a prediction.
 fn sum_squares_dataset(dir: &Path) -> PathBuf {
     let code = std::fs::read_to_string(manifest("tests/fixtures/tui/sum_squares.py")).unwrap();

@@ -8,6 +8,7 @@ use super::browser::{parse_filter, BrowserModal, PromptKind};
 use super::modal::edit_prompt;
 use super::state::{App, Modal};
 use crate::dataset::{Filter, Verdict};
+use crate::plural::count;
 
 /// Whether `command` is one of the browser's.
 pub(super) fn handles(command: Command) -> bool {
@@ -104,9 +105,9 @@ fn apply_filter(app: &mut App, filter: Filter) {
     if let Some(browser) = app.browser.as_mut() {
         browser.set_filter(filter);
         app.message = Some(format!(
-            "{} of {} samples shown",
+            "{} of {} shown",
             browser.visible.len(),
-            browser.file.len()
+            count(browser.file.len(), "sample")
         ));
     }
     app.load_selected_sample();
@@ -200,11 +201,11 @@ fn replay(app: &mut App, replay: bool) {
     let message = if replay {
         match browser.file.replay_journal() {
             Ok(report) if report.skipped.is_empty() => {
-                format!("replayed {} edit(s)", report.applied)
+                format!("replayed {}", count(report.applied, "edit"))
             }
             Ok(report) => format!(
-                "replayed {} edit(s); skipped {}: {}",
-                report.applied,
+                "replayed {}; skipped {}: {}",
+                count(report.applied, "edit"),
                 report.skipped.len(),
                 report.skipped.join("; ")
             ),

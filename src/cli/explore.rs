@@ -71,8 +71,7 @@ pub fn run(args: ExploreArgs) -> anyhow::Result<ExitCode> {
         app.open_dataset(dataset).map_err(anyhow::Error::msg)?;
     }
     app.prediction = PredictionPane::new(crate::model::model_dir(args.model.as_deref()));
-    crate::tui::run(app, tracer_factory(args.python))?;
-    Ok(ExitCode::SUCCESS)
+    crate::tui::run(app, tracer_factory(args.python))
 }
 
 fn load_keymap(explicit: Option<&Path>) -> anyhow::Result<Keymap> {

@@ -54,7 +54,7 @@ impl Summary {
     pub fn of(record: &Record, format: SourceFormat) -> Self {
         Summary::new(
             SummaryFields {
-                id: record.id.clone(),
+                id: record.id.to_string(),
                 verdict: record.verdict.clone(),
                 tags: record.tags.clone(),
                 outcome: record.outcome.clone(),
