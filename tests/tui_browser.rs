@@ -11,7 +11,7 @@ use crossterm::event::{KeyCode, KeyModifiers};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 use serde_json::{json, Value};
-use tracelens::app::browser::{parse_filter, BrowserModal};
+use tracelens::app::pane::browser::{parse_filter, BrowserModal};
 use tracelens::app::{update, Action, App, AppOptions, Focus, Modal};
 
 use support::{ctrl, deliver, fixture_trace, manifest, press, started, type_text};
@@ -124,7 +124,7 @@ fn review_keys_tags_and_notes_are_saved_with_ctrl_s() {
     assert_eq!(
         app.modal,
         Some(Modal::Browser(BrowserModal::Prompt {
-            kind: tracelens::app::browser::PromptKind::Tag,
+            kind: tracelens::app::pane::browser::PromptKind::Tag,
             text: "flaky".into()
         }))
     );

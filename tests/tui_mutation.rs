@@ -10,7 +10,8 @@ use std::path::PathBuf;
 
 use crossterm::event::KeyCode;
 use tracelens::app::line_diff::{line_diff, DiffLine};
-use tracelens::app::mutation::{status_text, MutationPicker, PickerScope};
+use tracelens::app::mutation::status_text;
+use tracelens::app::pane::mutation::{MutationPicker, PickerScope};
 use tracelens::app::{App, AppOptions, Focus, Modal};
 use tracelens::mutate::{self, Mutation};
 use tracelens::trace::Trace;

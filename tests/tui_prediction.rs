@@ -10,7 +10,8 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use crossterm::event::{KeyCode, KeyModifiers};
-use tracelens::app::prediction::{self, Generation, ModelState, PredictionPane, BEAM_SIZE};
+use tracelens::app::pane::prediction::{Generation, ModelState, PredictionPane, BEAM_SIZE};
+use tracelens::app::prediction;
 use tracelens::app::{update, Action, App, AppOptions, Focus};
 use tracelens::model::worker::WorkerEvent;
 use tracelens::model::{Partial, Prediction, StopReason};

@@ -10,7 +10,8 @@ use anyhow::Context;
 use clap::Args;
 
 use crate::app::{
-    files, prediction::PredictionPane, App, AppOptions, Keymap, Theme, TraceFn, TraceFnFactory,
+    files, pane::prediction::PredictionPane, App, AppOptions, Keymap, Theme, TraceFn,
+    TraceFnFactory,
 };
 use crate::trace::{PoolOptions, TraceRequest, TracerPool};
 

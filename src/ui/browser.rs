@@ -8,8 +8,8 @@ use ratatui::Frame;
 
 use super::pane;
 use super::popup::{centered, prompt, show_popup};
-use crate::app::browser::{Browser, BrowserModal};
 use crate::app::layout::{inner, list_top};
+use crate::app::pane::browser::{Browser, BrowserModal};
 use crate::app::{App, Focus};
 use crate::dataset::{Divergence, Summary};
 

@@ -7,7 +7,7 @@ use ratatui::widgets::{Clear, Paragraph};
 use ratatui::Frame;
 
 use super::popup::{centered, popup, prompt, show_popup};
-use crate::app::keymap::Scope;
+use crate::app::scope::Scope;
 use crate::app::{App, Modal};
 
 pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App) {
