@@ -331,11 +331,16 @@ fn saving_over_a_file_changed_on_disk_asks_first() {
         app.modal,
         Some(Modal::Browser(BrowserModal::ConfirmOverwrite))
     );
-    type_text(&mut app, "n");
+    type_text(&mut app, "yn");
+    assert!(
+        app.modal.is_some(),
+        "y and n are not answers: s saves, Esc cancels"
+    );
+    press(&mut app, KeyCode::Esc, KeyModifiers::NONE);
     assert!(app.modal.is_none());
     assert_eq!(lines(&path).len(), 1, "not overwritten");
     ctrl(&mut app, 's');
-    type_text(&mut app, "y");
+    type_text(&mut app, "s");
     let saved = lines(&path);
     assert_eq!(saved.len(), 42);
     assert_eq!(saved[0]["verdict"], "accepted");
@@ -453,7 +458,7 @@ fn quitting_with_unsaved_dataset_edits_asks_and_s_saves_the_file() {
     ctrl(&mut app, 'q');
     assert!(!app.quit, "unsaved verdicts must not be dropped silently");
     assert!(matches!(app.modal, Some(Modal::ConfirmQuit)));
-    type_text(&mut app, "n");
+    press(&mut app, KeyCode::Esc, KeyModifiers::NONE);
     assert!(app.modal.is_none() && !app.quit);
     ctrl(&mut app, 'q');
     type_text(&mut app, "s");

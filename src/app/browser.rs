@@ -82,7 +82,7 @@ impl App {
         }
         self.path = None;
         self.recovery_path = None;
-        self.modified = false;
+        self.mark_saved();
         self.view = None;
         self.step = 0;
         self.stale = false;
@@ -224,7 +224,7 @@ impl App {
             })
         };
         self.message = Some(result.unwrap_or_else(|e| e.to_string()));
-        self.modified = false;
+        self.mark_saved();
     }
 
     /// Save the dataset file; when it changed on disk, ask before overwriting (`force`).

@@ -115,14 +115,12 @@ fn on_key(modal: BrowserModal, app: &mut App, key: KeyEvent) {
             }
             _ => app.modal = Some(Modal::Browser(BrowserModal::Journal(report))),
         },
-        BrowserModal::ConfirmOverwrite => match ch {
-            Some('y') => {
+        BrowserModal::ConfirmOverwrite => {
+            if ch == Some('s') {
                 app.modal = None;
                 app.save_dataset(true);
             }
-            Some('n') => app.modal = None,
-            _ => {}
-        },
+        }
         BrowserModal::Prompt { kind, mut text } => {
             if kind == PromptKind::Tag && key.code == KeyCode::Tab {
                 let tags = app

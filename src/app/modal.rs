@@ -30,21 +30,25 @@ pub(super) fn on_modal_key(modal: Modal, app: &mut App, key: KeyEvent) {
             };
             app.modal = Some(Modal::Help { scroll });
         }
+        // The letters of every save question: s saves, d discards (Esc cancels, as it closes
+        // every pop-up).
         Modal::ConfirmQuit => match ch {
-            Some('y') => finish(app),
+            Some('d') => {
+                discard_dataset_edits(app);
+                finish(app);
+            }
             Some('s') => {
                 app.modal = None;
-                if app.modified {
+                if app.buffers_modified() {
                     save(app);
                 }
                 if app.dataset_modified() {
                     app.save_dataset(false);
                 }
-                if !app.modified && !app.dataset_modified() && app.modal.is_none() {
+                if !app.buffers_modified() && !app.dataset_modified() && app.modal.is_none() {
                     finish(app);
                 }
             }
-            Some('n') => app.modal = None,
             _ => {}
         },
         Modal::Recovery(text) => match ch {
@@ -84,6 +88,14 @@ pub(super) fn on_modal_key(modal: Modal, app: &mut App, key: KeyEvent) {
         }
         Modal::Mutations(picker) => mutation::on_picker_key(app, picker, key),
         Modal::Diff { scroll } => mutation::on_diff_key(app, scroll, key),
+    }
+}
+
+/// Quitting without saving: the dataset's journal of this session's edits is set aside
+/// (`FILE.jsonl.journal.discarded`), so the next open does not offer them back.
+fn discard_dataset_edits(app: &mut App) {
+    if let Some(browser) = app.browser.take() {
+        let _ = browser.file.close_discarding_edits();
     }
 }
 

@@ -47,6 +47,8 @@ pub struct AppOptions {
     pub path: Option<PathBuf>,
     pub code: String,
     pub stdin: String,
+    /// The name shown for a program that has no path yet (an unsaved copy of a sample).
+    pub name: Option<String>,
     pub theme: Theme,
     pub keymap: Keymap,
     /// A recovered buffer to offer.
@@ -62,6 +64,7 @@ impl AppOptions {
             path,
             code,
             stdin: String::new(),
+            name: None,
             theme: Theme::default_theme(),
             keymap: Keymap::default(),
             recovery: None,
@@ -75,7 +78,14 @@ pub struct App {
     pub editor: TextArea<'static>,
     pub stdin: TextArea<'static>,
     pub path: Option<PathBuf>,
+    /// The name shown (and offered when saving) for a program without a path.
+    pub name: Option<String>,
+    /// The program differs from what it was loaded from (its file, or the sample).
     pub modified: bool,
+    /// The stdin differs from what it was loaded from.
+    pub stdin_modified: bool,
+    /// The program and stdin as last loaded or saved: `modified` compares with them.
+    pub saved: (String, String),
     pub theme: Theme,
     pub keymap: Keymap,
     pub focus: Focus,
@@ -121,7 +131,10 @@ impl App {
             editor: text_area(&options.code),
             stdin: text_area(&options.stdin),
             path: options.path,
+            name: options.name,
             modified: false,
+            stdin_modified: false,
+            saved: (String::new(), String::new()),
             theme: options.theme,
             keymap: options.keymap,
             focus: Focus::Editor,
@@ -148,8 +161,36 @@ impl App {
             jobs: Vec::new(),
         };
         app.mutation = MutationState::new(app.code());
+        app.mark_saved();
         app.request_trace(Duration::ZERO);
         app
+    }
+
+    /// The buffers as they are now are what is on disk (or in the sample).
+    pub fn mark_saved(&mut self) {
+        self.saved = (self.code(), self.stdin_text());
+        self.modified = false;
+        self.stdin_modified = false;
+    }
+
+    /// Whether the program or its stdin has changes that would be lost.
+    pub fn buffers_modified(&self) -> bool {
+        self.modified || self.stdin_modified
+    }
+
+    /// The name of the program for titles and questions: its file name, the loaded sample's
+    /// id, the name it was opened under, or `untitled`.
+    pub fn program_name(&self) -> String {
+        if let Some(name) = self.path.as_ref().and_then(|p| p.file_name()) {
+            return name.to_string_lossy().into_owned();
+        }
+        let sample = self.browser.as_ref().and_then(|b| {
+            let (index, ..) = b.loaded.as_ref()?;
+            Some(b.file.summary(*index)?.id.clone())
+        });
+        sample
+            .or_else(|| self.name.clone())
+            .unwrap_or_else(|| "untitled".to_string())
     }
 
     /// The program text in the editor.

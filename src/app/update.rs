@@ -64,7 +64,17 @@ pub fn update(app: &mut App, action: Action) {
 fn run_command(app: &mut App, command: Command) {
     if let Some(modal) = app.modal.clone() {
         match (modal, command) {
-            (Modal::ConfirmQuit, Command::Quit) => finish(app),
+            // Keep the user's own words for leaving: the recovery file stays for the next
+            // start (nothing overwrites it this session).
+            (Modal::Recovery(_), Command::Close) => {
+                app.modal = None;
+                app.recovery_path = None;
+                app.message = Some(
+                    "kept the unsaved buffer for the next start; this session's edits are not \
+                     saved for recovery"
+                        .into(),
+                );
+            }
             (Modal::Help { .. }, Command::Quit)
             | (_, Command::Close)
             | (Modal::Help { .. }, Command::Help) => app.modal = None,
@@ -75,7 +85,7 @@ fn run_command(app: &mut App, command: Command) {
     }
     app.message = None;
     match command {
-        Command::Quit if app.modified || app.dataset_modified() => {
+        Command::Quit if app.buffers_modified() || app.dataset_modified() => {
             app.modal = Some(Modal::ConfirmQuit)
         }
         Command::Quit => finish(app),
@@ -166,7 +176,9 @@ fn on_key(app: &mut App, key: KeyEvent) {
     };
     let is_enter = key.code == KeyCode::Enter && key.modifiers.is_empty();
     if app.focus == Focus::Editor && is_enter {
-        let indent = next_line_indent(&area.lines()[area.cursor().0]);
+        let (row, column) = area.cursor();
+        let before: String = area.lines()[row].chars().take(column).collect();
+        let indent = next_line_indent(&before);
         area.insert_newline();
         area.insert_str(indent);
         buffer_changed(app, buffer);
@@ -175,11 +187,16 @@ fn on_key(app: &mut App, key: KeyEvent) {
     }
 }
 
-/// Python auto-indent: the new line keeps the current line's indentation, one level deeper
-/// after a line ending in `:`. (Tab moves focus, so the editor indents for the user.)
-fn next_line_indent(line: &str) -> String {
-    let lead: String = line.chars().take_while(|c| *c == ' ').collect();
-    if line.trim_end().ends_with(':') {
+/// Python auto-indent, from the text before the cursor: the new line keeps its indentation,
+/// one level deeper after a `:`. Enter within the indentation (column 0 included) adds none:
+/// the rest of the line moves down with its own. (Tab moves focus, so the editor indents for
+/// the user.)
+fn next_line_indent(before: &str) -> String {
+    if before.trim().is_empty() {
+        return String::new();
+    }
+    let lead: String = before.chars().take_while(|c| *c == ' ').collect();
+    if before.trim_end().ends_with(':') {
         lead + "    "
     } else {
         lead

@@ -430,6 +430,20 @@ impl DatasetFile {
         Ok(Some(aside))
     }
 
+    /// Close the dataset without saving this session's edits: their journal is set aside as
+    /// `FILE.jsonl.journal.discarded` (kept, but never offered for replay).
+    pub fn close_discarding_edits(mut self) -> Result<Option<PathBuf>, DatasetError> {
+        if !self.is_dirty() {
+            return Ok(None);
+        }
+        let path = self.journal.path().to_path_buf();
+        match self.journal.set_aside() {
+            Ok(aside) => Ok(Some(aside)),
+            Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(source) => Err(DatasetError::Io { path, source }),
+        }
+    }
+
     /// Whether the file on disk is no longer the version that was opened (or last saved).
     pub fn changed_on_disk(&self) -> Result<bool, DatasetError> {
         match File::open(&self.path) {

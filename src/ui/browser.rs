@@ -7,9 +7,9 @@ use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 use super::pane;
-use super::popup::{centered, prompt, show_popup};
+use super::popup::{hint_line, prompt, show_popup};
 use crate::app::layout::{inner, list_top};
-use crate::app::pane::browser::{Browser, BrowserModal};
+use crate::app::pane::browser::{Browser, BrowserModal, PromptKind};
 use crate::app::{App, Focus};
 use crate::dataset::{Divergence, Summary};
 
@@ -95,37 +95,53 @@ pub(super) fn modal_text(modal: &BrowserModal) -> Option<ModalParts> {
         BrowserModal::Report(_) | BrowserModal::Journal(_) => None,
         BrowserModal::ConfirmOverwrite => Some((
             " Changed on disk ",
-            Line::raw("The dataset file changed on disk since it was opened."),
-            &[("y", "overwrite it"), ("n/Esc", "cancel")][..],
+            Line::raw("The dataset file changed on disk since it was opened. Save over it?"),
+            &[("s", "save over it"), ("Esc", "cancel")][..],
         )),
         BrowserModal::Prompt { kind, text } => {
             let (title, label) = kind.label();
-            Some((
-                title,
-                prompt(label.into(), text),
+            let hints: &'static [(&str, &str)] = if *kind == PromptKind::Tag {
                 &[
                     ("Enter", "apply"),
                     ("Tab", "complete a tag"),
                     ("Esc", "cancel"),
-                ][..],
-            ))
+                ]
+            } else {
+                &[("Enter", "apply"), ("Esc", "cancel")]
+            };
+            Some((title, prompt(label.into(), text), hints))
         }
     }
 }
 
 /// The open report (malformed lines) or the journal offer: several lines.
 pub(super) fn draw_report(frame: &mut Frame, area: Rect, app: &App, modal: &BrowserModal) {
-    let (title, report, hint) = match modal {
+    let (title, report, hints) = match modal {
         BrowserModal::Journal(report) => (
             " Unsaved edits found ",
             report,
-            "r replay them   d set them aside   Esc later",
+            vec![
+                ("r".to_string(), "replay them"),
+                ("d".to_string(), "set them aside"),
+                ("Esc".to_string(), "later"),
+            ],
         ),
-        BrowserModal::Report(report) => (" Opened with problems ", report, "any key closes"),
+        BrowserModal::Report(report) => (
+            " Opened with problems ",
+            report,
+            vec![("any key".to_string(), "closes")],
+        ),
         _ => return,
     };
-    let mut lines: Vec<Line> = report.iter().map(|l| Line::raw(l.clone())).collect();
-    lines.push(Line::styled(hint, app.theme.base.patch(app.theme.help_key)));
-    let height = (lines.len() as u16 + 2).min(area.height.saturating_sub(2));
-    show_popup(frame, centered(area, 76, height), app, title, lines);
+    let lines: Vec<Line> = report.iter().map(|l| Line::raw(l.clone())).collect();
+    let width = area.width.saturating_sub(4).min(100);
+    show_popup(
+        frame,
+        area,
+        width,
+        app,
+        title,
+        lines,
+        hint_line(app, &hints),
+    );
 }

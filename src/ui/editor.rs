@@ -23,11 +23,7 @@ struct Marks {
 }
 
 pub(super) fn draw_editor(frame: &mut Frame, area: Rect, app: &App) {
-    let name = app
-        .path
-        .as_ref()
-        .and_then(|p| p.file_name())
-        .map_or("untitled".to_string(), |n| n.to_string_lossy().into_owned());
+    let name = app.program_name();
     let mut title = vec![Span::raw(format!(" Editor · {name}"))];
     if app.modified {
         title.push(Span::raw(" [+]"));

@@ -6,7 +6,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 use ratatui::Frame;
 
-use super::popup::{centered, popup, prompt, show_popup};
+use super::popup::{centered, hint_line, popup, prompt, show_popup};
+use crate::app::command::Command;
 use crate::app::scope::Scope;
 use crate::app::{App, Modal};
 
@@ -14,21 +15,9 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let Some(modal) = &app.modal else {
         return;
     };
-    let theme = &app.theme;
-    let key = |text: String| Span::styled(text, theme.base.patch(theme.help_key));
-    let (title, text, hints) = match modal {
-        Modal::Help { scroll } => {
-            let lines = help_lines(app);
-            let height = area.height.saturating_sub(4);
-            let box_area = centered(area, 76, height);
-            frame.render_widget(Clear, box_area);
-            let block = popup(app, " Help · Esc closes · ↑/↓ scroll ");
-            frame.render_widget(
-                Paragraph::new(lines).block(block).scroll((*scroll, 0)),
-                box_area,
-            );
-            return;
-        }
+    let cancel = || (key_name(app, Command::Close), "cancel");
+    let (title, text, hints): (&str, Line, Vec<(String, &str)>) = match modal {
+        Modal::Help { scroll } => return draw_help(frame, area, app, *scroll),
         Modal::Mutations(picker) => {
             super::mutation::draw_picker(frame, area, app, picker);
             return;
@@ -39,21 +28,13 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App) {
         }
         Modal::ConfirmQuit => (
             " Unsaved changes ",
-            Line::raw(match (app.modified, app.dataset_modified()) {
-                (true, true) => "The program and the dataset have unsaved changes.",
-                (false, true) => "The dataset has unsaved changes.",
-                _ => "The program has unsaved changes.",
-            }),
-            &[
-                ("s", "save and quit"),
-                ("y", "quit without saving"),
-                ("n/Esc", "cancel"),
-            ][..],
+            Line::raw(save_question(app)),
+            save_hints(app),
         ),
         Modal::SavePath(text) => (
             " Save as ",
             prompt("Path: ".into(), text),
-            &[("Enter", "save"), ("Esc", "cancel")][..],
+            vec![("Enter".into(), "save"), cancel()],
         ),
         Modal::JumpToStep(text) => (
             " Jump to step ",
@@ -61,28 +42,107 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App) {
                 format!("Step (1-{}): ", app.view.as_ref().map_or(0, |v| v.len())),
                 text,
             ),
-            &[("Enter", "jump"), ("Esc", "cancel")][..],
+            vec![("Enter".into(), "jump"), cancel()],
         ),
         Modal::Browser(modal) => match super::browser::modal_text(modal) {
-            Some(parts) => parts,
+            Some((title, text, hints)) => (
+                title,
+                text,
+                hints
+                    .iter()
+                    .map(|(k, what)| (k.to_string(), *what))
+                    .collect(),
+            ),
             None => return super::browser::draw_report(frame, area, app, modal),
         },
         Modal::Recovery(_) => (
             " Recover unsaved work? ",
             Line::raw("An unsaved buffer of this program from an earlier session was found."),
-            &[("r", "restore it"), ("d", "discard it")][..],
+            vec![
+                ("r".into(), "restore it"),
+                ("d".into(), "discard it"),
+                (key_name(app, Command::Close), "keep it for later"),
+            ],
         ),
     };
-    let hints: Vec<Span> = hints
-        .iter()
-        .flat_map(|(k, what)| [key(k.to_string()), Span::raw(format!(" {what}   "))])
-        .collect();
-    show_popup(
-        frame,
-        centered(area, 72, 4),
-        app,
-        title,
-        vec![text, Line::from(hints)],
+    let hints = hint_line(app, &hints);
+    let width = (hints.width().max(text.width()) as u16)
+        .saturating_add(4)
+        .max(40);
+    show_popup(frame, area, width, app, title, vec![text], hints);
+}
+
+/// "Save changes to bubble_sort.py and data.jsonl?": what quitting now would lose.
+pub(super) fn save_question(app: &App) -> String {
+    let mut names = Vec::new();
+    let program = app.program_name();
+    if app.modified {
+        names.push(program.clone());
+    }
+    if app.stdin_modified {
+        names.push(match &app.path {
+            Some(path) => path
+                .with_extension("stdin")
+                .file_name()
+                .map_or_else(|| "its stdin".into(), |n| n.to_string_lossy().into_owned()),
+            None => format!("the stdin of {program}"),
+        });
+    }
+    if let Some(browser) = app.browser.as_ref().filter(|b| b.file.is_dirty()) {
+        let path = browser.file.path();
+        names.push(path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        ));
+    }
+    format!("Save changes to {}?", names.join(" and "))
+}
+
+/// The letters of every save question: s saves, d discards, the close key cancels.
+pub(super) fn save_hints(app: &App) -> Vec<(String, &'static str)> {
+    vec![
+        ("s".into(), "save"),
+        ("d".into(), "discard"),
+        (key_name(app, Command::Close), "cancel"),
+    ]
+}
+
+/// The first key bound to a global command, as the help shows it (`Esc`).
+fn key_name(app: &App, command: Command) -> String {
+    app.keymap
+        .keys_of(Scope::Global, command)
+        .first()
+        .map_or_else(|| command.name().to_string(), ToString::to_string)
+}
+
+/// The help overlay: as wide as its longest line (within the screen), scrolled no further
+/// than its last line.
+fn draw_help(frame: &mut Frame, area: Rect, app: &App, scroll: u16) {
+    let lines = help_lines(app);
+    let longest = lines.iter().map(Line::width).max().unwrap_or(0);
+    let width = u16::try_from(longest + 2)
+        .unwrap_or(u16::MAX)
+        .min(area.width.saturating_sub(2));
+    let height = u16::try_from(lines.len() + 2)
+        .unwrap_or(u16::MAX)
+        .min(area.height.saturating_sub(2));
+    let box_area = centered(area, width, height);
+    let visible = box_area.height.saturating_sub(2);
+    let last_top = u16::try_from(lines.len())
+        .unwrap_or(u16::MAX)
+        .saturating_sub(visible);
+    let close = key_name(app, Command::Close);
+    let title = if last_top > 0 {
+        format!(" Help · {close} closes · ↑/↓ scroll ")
+    } else {
+        format!(" Help · {close} closes ")
+    };
+    frame.render_widget(Clear, box_area);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(popup(app, &title))
+            .scroll((scroll.min(last_top), 0)),
+        box_area,
     );
 }
 

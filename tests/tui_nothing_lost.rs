@@ -1,0 +1,235 @@
+//! The explorer loses no work without a question and asks its questions plainly (issue 22):
+//! the save question's letters, stdin saved beside the program, "modified" meaning "differs
+//! from disk", the recovery file kept on Esc, a discarded dataset's journal set aside,
+//! auto-indent from the text before the cursor, and pop-ups that always show their keys.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+
+use crossterm::event::{KeyCode, KeyModifiers};
+use tracelens::app::pane::browser::BrowserModal;
+use tracelens::app::{update, Action, App, AppOptions, Command, Focus, Modal};
+use tracelens::dataset::{DatasetFile, Verdict};
+
+use support::{buffer_rows, ctrl, key, manifest, press, render, started, type_text};
+
+fn cmd(app: &mut App, command: Command) {
+    update(app, Action::Command(command));
+}
+
+fn options(path: Option<PathBuf>, code: &str) -> AppOptions {
+    AppOptions::new(path, code.to_string())
+}
+
+/// The drawn screen as one string.
+fn screen(app: &App, width: u16, height: u16) -> String {
+    buffer_rows(render(app, width, height).backend().buffer()).join("\n")
+}
+
+#[test]
+fn the_quit_question_names_the_file_and_uses_explicit_letters() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bubble_sort.py");
+    std::fs::write(&path, "x = 1\n").unwrap();
+    let mut app = started(options(Some(path.clone()), "x = 1\n"), 100, 30);
+    type_text(&mut app, "y");
+    ctrl(&mut app, 'q');
+    assert_eq!(app.modal, Some(Modal::ConfirmQuit));
+    let shown = screen(&app, 100, 30);
+    assert!(shown.contains("Save changes to bubble_sort.py?"), "{shown}");
+    for hint in ["s save", "d discard", "Esc cancel"] {
+        assert!(shown.contains(hint), "{hint} missing:\n{shown}");
+    }
+    // y, n and a second Ctrl-Q answer nothing: only the letters on screen do.
+    type_text(&mut app, "yn");
+    ctrl(&mut app, 'q');
+    assert_eq!(
+        (app.quit, app.modal.clone()),
+        (false, Some(Modal::ConfirmQuit))
+    );
+    key(&mut app, KeyCode::Esc);
+    assert_eq!((app.quit, app.modal.clone()), (false, None));
+    ctrl(&mut app, 'q');
+    type_text(&mut app, "s");
+    assert!(app.quit);
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "yx = 1\n");
+}
+
+#[test]
+fn modified_means_different_from_disk() {
+    let mut app = started(options(Some("p.py".into()), "x = 1\n"), 100, 30);
+    type_text(&mut app, "z");
+    assert!(app.modified);
+    cmd(&mut app, Command::Undo);
+    assert!(!app.modified, "undone back to the file's text");
+    assert!(!screen(&app, 100, 30).contains("[+]"));
+    ctrl(&mut app, 'q');
+    assert!(app.quit, "nothing to save: no question");
+}
+
+#[test]
+fn stdin_edits_count_as_unsaved_and_are_saved_beside_the_program() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("reads.py");
+    std::fs::write(&path, "x = input()\n").unwrap();
+    let mut app = started(options(Some(path.clone()), "x = input()\n"), 100, 30);
+    app.focus = Focus::Stdin;
+    type_text(&mut app, "42");
+    assert!(app.stdin_modified && !app.modified);
+    ctrl(&mut app, 'q');
+    assert_eq!(
+        app.modal,
+        Some(Modal::ConfirmQuit),
+        "stdin edits are work too"
+    );
+    assert!(screen(&app, 100, 30).contains("Save changes to reads.stdin?"));
+    key(&mut app, KeyCode::Esc);
+    ctrl(&mut app, 's');
+    let stdin = dir.path().join("reads.stdin");
+    assert_eq!(std::fs::read_to_string(&stdin).unwrap(), "42\n");
+    assert!(app.message.as_deref().unwrap().contains("reads.stdin"));
+    assert!(!app.stdin_modified);
+    ctrl(&mut app, 'q');
+    assert!(app.quit);
+}
+
+#[test]
+fn esc_on_the_recovery_offer_keeps_the_file_for_the_next_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let rec = dir.path().join("p.py.recover");
+    std::fs::write(&rec, "x = 2\n").unwrap();
+    let mut app = started(
+        AppOptions {
+            recovery: Some("x = 2\n".into()),
+            recovery_path: Some(rec.clone()),
+            ..options(Some(dir.path().join("p.py")), "x = 1\n")
+        },
+        100,
+        30,
+    );
+    assert!(matches!(app.modal, Some(Modal::Recovery(_))));
+    assert!(screen(&app, 100, 30).contains("Esc keep it for later"));
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.modal, None);
+    type_text(&mut app, "y");
+    assert_eq!(
+        app.take_recovery_snapshot(),
+        None,
+        "the kept file is not overwritten"
+    );
+    cmd(&mut app, Command::Undo);
+    ctrl(&mut app, 'q');
+    assert!(app.quit);
+    assert_eq!(std::fs::read_to_string(&rec).unwrap(), "x = 2\n");
+}
+
+fn sample_copy(dir: &Path) -> PathBuf {
+    let path = dir.join("dataset.jsonl");
+    std::fs::copy(manifest("samples/dataset.jsonl"), &path).unwrap();
+    path
+}
+
+#[test]
+fn quitting_without_saving_a_dataset_sets_its_journal_aside() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = sample_copy(dir.path());
+    let mut app = started(AppOptions::new(None, String::new()), 100, 30);
+    app.open_dataset(&path).unwrap();
+    type_text(&mut app, "a");
+    ctrl(&mut app, 'q');
+    assert!(screen(&app, 100, 30).contains("Save changes to dataset.jsonl?"));
+    type_text(&mut app, "d");
+    assert!(app.quit);
+    drop(app);
+    let reopened = DatasetFile::open(&path).unwrap();
+    assert!(
+        reopened.pending_journal().is_none(),
+        "discarded edits are not offered again"
+    );
+    assert!(dir.path().join("dataset.jsonl.journal.discarded").exists());
+    assert_ne!(
+        reopened.summary(0).unwrap().verdict,
+        Verdict::Accepted.as_str()
+    );
+}
+
+#[test]
+fn enter_indents_only_from_the_text_before_the_cursor() {
+    let mut app = started(options(None, "if True:\n    x = 1\n"), 100, 30);
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(
+        app.code(),
+        "\nif True:\n    x = 1\n",
+        "column 0 adds no indent"
+    );
+    press(&mut app, KeyCode::Down, KeyModifiers::NONE);
+    press(&mut app, KeyCode::Home, KeyModifiers::NONE);
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(
+        app.code(),
+        "\nif True:\n\n    x = 1\n",
+        "the indent is not doubled"
+    );
+    press(&mut app, KeyCode::Up, KeyModifiers::NONE);
+    press(&mut app, KeyCode::Up, KeyModifiers::NONE);
+    press(&mut app, KeyCode::End, KeyModifiers::NONE);
+    key(&mut app, KeyCode::Enter);
+    type_text(&mut app, "y");
+    assert_eq!(
+        app.code(),
+        "\nif True:\n    y\n\n    x = 1\n",
+        "after `:` one level in"
+    );
+}
+
+#[test]
+fn a_copy_of_the_sample_is_named_after_it_and_saved_elsewhere() {
+    let mut app = started(
+        AppOptions {
+            name: Some("bubble_sort.py".into()),
+            ..options(None, "x = 1\n")
+        },
+        100,
+        30,
+    );
+    assert!(screen(&app, 100, 30).contains("Editor · bubble_sort.py"));
+    ctrl(&mut app, 's');
+    assert_eq!(app.modal, Some(Modal::SavePath("bubble_sort.py".into())));
+}
+
+#[test]
+fn pop_ups_always_show_their_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = sample_copy(dir.path());
+    let mut app = started(AppOptions::new(None, String::new()), 100, 30);
+    app.open_dataset(&path).unwrap();
+    type_text(&mut app, "a");
+    drop(app); // killed before saving: a journal is left
+    for (width, height) in [(220, 50), (80, 24)] {
+        let mut app = started(AppOptions::new(None, String::new()), width, height);
+        app.open_dataset(&path).unwrap();
+        assert!(matches!(
+            app.modal,
+            Some(Modal::Browser(BrowserModal::Journal(_)))
+        ));
+        let shown = screen(&app, width, height);
+        assert!(
+            shown.contains("r replay them") && shown.contains("d set them aside"),
+            "{width}x{height}:\n{shown}"
+        );
+    }
+    // Only the tag prompt completes tags.
+    let mut app = started(AppOptions::new(None, String::new()), 100, 30);
+    app.open_dataset(&path).unwrap();
+    key(&mut app, KeyCode::Esc);
+    cmd(&mut app, Command::Search);
+    assert!(matches!(
+        app.modal,
+        Some(Modal::Browser(BrowserModal::Prompt { .. }))
+    ));
+    assert!(!screen(&app, 100, 30).contains("complete a tag"));
+    key(&mut app, KeyCode::Esc);
+    cmd(&mut app, Command::Tag);
+    assert!(screen(&app, 100, 30).contains("complete a tag"));
+}
