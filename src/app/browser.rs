@@ -12,7 +12,7 @@ use super::focus::Focus;
 use super::layout::list_top;
 use super::pane::browser::{Browser, BrowserModal};
 use super::pane::mutation::MutationState;
-use super::state::{text_area, App, Modal};
+use super::state::{text_area, App, Leave, Modal};
 use crate::dataset::{DatasetError, DatasetFile, Divergence, Filter, Record, RecordId, Verdict};
 use crate::trace::codeexecutor;
 
@@ -90,8 +90,25 @@ impl App {
         self.request_trace(Duration::ZERO);
     }
 
-    /// Move the selection by `by` rows (clamped) and load the sample there.
+    /// Move the selection by `by` rows (clamped) and load the sample there; when the loaded
+    /// sample's code or stdin has unsaved edits, ask first.
     pub fn move_selection(&mut self, by: isize) {
+        let Some(browser) = self.browser.as_ref() else {
+            return;
+        };
+        let last = browser.visible.len().saturating_sub(1);
+        if browser.selected.saturating_add_signed(by).min(last) == browser.selected {
+            return;
+        }
+        if self.buffers_modified() {
+            self.modal = Some(Modal::ConfirmLeave(Leave::Select(by)));
+            return;
+        }
+        self.move_selection_now(by);
+    }
+
+    /// Move the selection without asking (the edits were saved or discarded).
+    pub fn move_selection_now(&mut self, by: isize) {
         let Some(browser) = self.browser.as_mut() else {
             return;
         };

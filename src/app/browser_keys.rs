@@ -6,12 +6,17 @@ use crossterm::event::{KeyCode, KeyEvent};
 use super::command::Command;
 use super::pane::browser::{parse_filter, BrowserModal, PromptKind};
 use super::prompt::edit_prompt;
-use super::state::{App, Modal};
+use super::state::{App, Leave, Modal};
 use crate::dataset::{Filter, Verdict};
 use crate::plural::count;
 
 fn prompt(app: &mut App, kind: PromptKind, text: String) {
     app.modal = Some(Modal::Browser(BrowserModal::Prompt { kind, text }));
+}
+
+/// Ask for the dataset to open.
+pub(super) fn open_prompt(app: &mut App) {
+    prompt(app, PromptKind::Open, String::new());
 }
 
 pub(super) fn run(app: &mut App, command: Command) {
@@ -45,7 +50,11 @@ fn refresh_dirty(app: &mut App) {
 
 fn run_command(app: &mut App, command: Command) {
     if command == Command::OpenDataset {
-        return prompt(app, PromptKind::Open, String::new());
+        if app.buffers_modified() || app.dataset_modified() {
+            app.modal = Some(Modal::ConfirmLeave(Leave::OpenDataset));
+            return;
+        }
+        return open_prompt(app);
     }
     let Some(browser) = app.browser.as_ref() else {
         app.message = Some("no dataset is open (Ctrl-O opens one)".into());

@@ -76,9 +76,17 @@ pub(super) fn finish(app: &mut App) {
 /// goes to `PATH.stdin` beside it.
 pub(super) fn save_to(app: &mut App, path: PathBuf) {
     let stdin_path = path.with_extension("stdin");
-    let saved = files::write_atomic(&path, &app.code()).and_then(|()| {
+    // The file's own line endings are kept.
+    let endings = |text: String| {
+        if app.crlf {
+            text.replace('\n', "\r\n")
+        } else {
+            text
+        }
+    };
+    let saved = files::write_atomic(&path, &endings(app.code())).and_then(|()| {
         if app.stdin_modified {
-            files::write_atomic(&stdin_path, &app.stdin_text())?;
+            files::write_atomic(&stdin_path, &endings(app.stdin_text()))?;
         }
         Ok(())
     });

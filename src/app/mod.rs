@@ -29,7 +29,7 @@ pub use action::Action;
 pub use command::Command;
 pub use focus::Focus;
 pub use keymap::Keymap;
-pub use state::{App, AppOptions, Modal, TracerStatus};
+pub use state::{App, AppOptions, Leave, Modal, TracerStatus};
 pub use theme::Theme;
 pub use trace_view::TraceView;
 pub use update::update;

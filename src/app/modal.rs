@@ -6,7 +6,7 @@ use crossterm::event::{KeyCode, KeyEvent};
 use super::effects::{buffer_changed, finish, save, save_to, Buffer};
 use super::focus::Focus;
 use super::prompt::edit_prompt;
-use super::state::{text_area, App, Modal};
+use super::state::{text_area, App, Leave, Modal};
 use super::trace_view::TraceView;
 use super::{browser_keys, mutation};
 
@@ -51,6 +51,24 @@ pub(super) fn on_modal_key(modal: Modal, app: &mut App, key: KeyEvent) {
             }
             _ => {}
         },
+        Modal::ConfirmLeave(leave) => match ch {
+            Some('s') => {
+                app.modal = None;
+                save_before_leaving(app, leave);
+                let dataset_kept = leave != Leave::OpenDataset || !app.dataset_modified();
+                if !app.buffers_modified() && dataset_kept && app.modal.is_none() {
+                    go(app, leave);
+                }
+            }
+            Some('d') => {
+                app.modal = None;
+                if leave == Leave::OpenDataset {
+                    discard_dataset_edits(app);
+                }
+                go(app, leave);
+            }
+            _ => {}
+        },
         Modal::Recovery(text) => match ch {
             Some('r') => {
                 app.modal = None;
@@ -88,6 +106,29 @@ pub(super) fn on_modal_key(modal: Modal, app: &mut App, key: KeyEvent) {
         }
         Modal::Mutations(picker) => mutation::on_picker_key(app, picker, key),
         Modal::Diff { scroll } => mutation::on_diff_key(app, scroll, key),
+    }
+}
+
+/// The `s` answer: the program to its file, or the loaded sample's edits into the sample;
+/// before another dataset opens, this one's unsaved edits to its file.
+fn save_before_leaving(app: &mut App, leave: Leave) {
+    if app.buffers_modified() {
+        if app.browser.as_ref().is_some_and(|b| b.loaded.is_some()) {
+            app.save_sample(false);
+        } else {
+            save(app);
+        }
+    }
+    if leave == Leave::OpenDataset && app.dataset_modified() {
+        app.save_dataset(false);
+    }
+}
+
+/// Carry on where the user was going.
+fn go(app: &mut App, leave: Leave) {
+    match leave {
+        Leave::Select(by) => app.move_selection_now(by),
+        Leave::OpenDataset => browser_keys::open_prompt(app),
     }
 }
 

@@ -24,14 +24,29 @@ pub const EDIT_DEBOUNCE: Duration = Duration::from_millis(150);
 /// A pop-up that takes the keys while open.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Modal {
-    Help { scroll: u16 },
+    Help {
+        scroll: u16,
+    },
     ConfirmQuit,
     SavePath(String),
     JumpToStep(String),
     Recovery(String),
+    /// Unsaved edits stand in the way of `Leave`: save them, discard them, or stay.
+    ConfirmLeave(Leave),
     Browser(BrowserModal),
     Mutations(MutationPicker),
-    Diff { scroll: u16 },
+    Diff {
+        scroll: u16,
+    },
+}
+
+/// Where the user was going when unsaved edits made the explorer ask first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Leave {
+    /// Move the browser's selection by this many rows.
+    Select(isize),
+    /// Open another dataset.
+    OpenDataset,
 }
 
 /// What the tracer pool is doing.
@@ -86,6 +101,8 @@ pub struct App {
     pub stdin_modified: bool,
     /// The program and stdin as last loaded or saved: `modified` compares with them.
     pub saved: (String, String),
+    /// The program was loaded with CRLF line endings, and is saved with them.
+    pub crlf: bool,
     pub theme: Theme,
     pub keymap: Keymap,
     pub focus: Focus,
@@ -135,6 +152,7 @@ impl App {
             modified: false,
             stdin_modified: false,
             saved: (String::new(), String::new()),
+            crlf: options.code.contains("\r\n"),
             theme: options.theme,
             keymap: options.keymap,
             focus: Focus::Editor,

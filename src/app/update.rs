@@ -3,14 +3,15 @@
 //! imports from here. No drawing, no waiting: tracing is queued as jobs for the worker, and
 //! only saving touches the disk.
 
-use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyEventKind};
+use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use ratatui::layout::Rect;
-use tui_textarea::Input;
+use tui_textarea::{CursorMove, Input, TextArea};
 
 use super::action::Action;
 use super::command::Command;
 use super::effects::{buffer_changed, finish, navigate, save, Buffer};
 use super::focus::Focus;
+use super::layout::{inner, PaneAreas};
 use super::state::{App, Modal, TracerStatus};
 use super::trace_view::TraceView;
 use super::{browser_keys, modal, mouse, mutation, prediction};
@@ -169,22 +170,51 @@ fn on_key(app: &mut App, key: KeyEvent) {
         modal::on_modal_key(modal, app, key);
         return;
     }
+    let page = PaneAreas::compute(app.screen).map_or(1, |areas| {
+        let pane = if app.focus == Focus::Stdin {
+            areas.stdin
+        } else {
+            areas.editor
+        };
+        inner(pane).height.saturating_sub(1).max(1)
+    });
     let (area, buffer) = match app.focus {
         Focus::Editor => (&mut app.editor, Buffer::Editor),
         Focus::Stdin => (&mut app.stdin, Buffer::Stdin),
         Focus::Stepping | Focus::Browser => return,
     };
+    if move_far(area, key, page) {
+        return;
+    }
     let is_enter = key.code == KeyCode::Enter && key.modifiers.is_empty();
     if app.focus == Focus::Editor && is_enter {
         let (row, column) = area.cursor();
         let before: String = area.lines()[row].chars().take(column).collect();
-        let indent = next_line_indent(&before);
-        area.insert_newline();
-        area.insert_str(indent);
+        // One edit, so one undo takes the new line back.
+        area.insert_str(format!("\n{}", next_line_indent(&before)));
         buffer_changed(app, buffer);
     } else if area.input(Input::from(key)) {
         buffer_changed(app, buffer);
     }
+}
+
+/// PageUp / PageDown move the cursor a pane's height, keeping its column where the line
+/// allows; Ctrl-Home / Ctrl-End go to the start / end of the buffer. Whether `key` was one.
+fn move_far(area: &mut TextArea<'static>, key: KeyEvent, page: u16) -> bool {
+    let ctrl = key.modifiers == KeyModifiers::CONTROL;
+    let (row, column) = area.cursor();
+    let row = u16::try_from(row).unwrap_or(u16::MAX);
+    let column = u16::try_from(column).unwrap_or(u16::MAX);
+    let target = match key.code {
+        KeyCode::PageDown if key.modifiers.is_empty() => (row.saturating_add(page), column),
+        KeyCode::PageUp if key.modifiers.is_empty() => (row.saturating_sub(page), column),
+        KeyCode::Home if ctrl => (0, 0),
+        KeyCode::End if ctrl => (u16::MAX, u16::MAX),
+        _ => return false,
+    };
+    // Jump clamps the row and column to the buffer.
+    area.move_cursor(CursorMove::Jump(target.0, target.1));
+    true
 }
 
 /// Python auto-indent, from the text before the cursor: the new line keeps its indentation,

@@ -69,6 +69,7 @@ pub fn summarize_line(bytes: &[u8]) -> Result<Summary, LineError> {
         outcome: peek.outcome.map(Cow::into_owned),
         operator: peek.operator.map(Cow::into_owned),
         has_prediction: peek.has_prediction,
+        has_note: peek.has_note,
         format,
     };
     Ok(Summary::new(fields, &[&code, &call]))
@@ -86,6 +87,7 @@ struct Peek<'a> {
     outcome: Option<Cow<'a, str>>,
     operator: Option<Cow<'a, str>>,
     has_prediction: bool,
+    has_note: bool,
     /// `input` when it is a string (only CRUXEval records need it).
     input: Option<Cow<'a, str>>,
     output_is_string: bool,
@@ -259,7 +261,8 @@ impl<'de> Visitor<'de> for PeekVisitor {
             match KEYS[index] {
                 "id" => peek.id = Some(map.next_value::<RecordId>()?),
                 "code" => peek.code = Some(map.next_value::<Text<'de>>()?.0),
-                "stdin" | "note" => map.next_value::<AnyStr>().map(drop)?,
+                "stdin" => map.next_value::<AnyStr>().map(drop)?,
+                "note" => peek.has_note = !map.next_value::<Text<'de>>()?.0.is_empty(),
                 "code_tokens" | "trace" | "trace_tokens" => {
                     map.next_value::<Strings>().map(drop)?
                 }

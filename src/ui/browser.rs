@@ -10,7 +10,8 @@ use super::pane;
 use super::popup::{hint_line, prompt, show_popup};
 use crate::app::layout::{inner, list_top};
 use crate::app::pane::browser::{Browser, BrowserModal, PromptKind};
-use crate::app::{App, Focus};
+use crate::app::scope::Scope;
+use crate::app::{App, Command, Focus};
 use crate::dataset::{Divergence, Summary};
 
 /// The browser pane.
@@ -47,10 +48,17 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App, browser: &Browser) 
         })
         .collect();
     let lines = if lines.is_empty() {
-        vec![Line::styled(
-            "no sample matches the filter (x clears it)",
-            app.theme.dim,
-        )]
+        let text = if browser.file.is_empty() {
+            "the file holds no samples".to_string()
+        } else {
+            let clear = app
+                .keymap
+                .keys_of(Scope::Browser, Command::ClearFilter)
+                .first()
+                .map_or_else(String::new, |k| format!(" ({k} clears it)"));
+            format!("no sample matches the filter{clear}")
+        };
+        vec![Line::styled(text, app.theme.dim)]
     } else {
         lines
     };
@@ -75,8 +83,9 @@ fn row_text(summary: &Summary) -> String {
     } else {
         format!(" [{}]", summary.tags.join(","))
     };
+    let note = if summary.has_note { " ✎" } else { "" };
     format!(
-        "{verdict} {}{tags} {} {} {divergence}",
+        "{verdict} {}{note}{tags} {} {} {divergence}",
         summary.id,
         summary.outcome.as_deref().unwrap_or("-"),
         summary.operator.as_deref().unwrap_or(""),

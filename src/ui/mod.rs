@@ -2,6 +2,7 @@
 //! but the editors' scroll positions (kept so the cursor stays visible).
 
 mod browser;
+mod cells;
 mod editor;
 mod mutation;
 mod overlay;

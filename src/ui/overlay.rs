@@ -26,7 +26,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App) {
             super::mutation::draw_diff(frame, area, app, *scroll);
             return;
         }
-        Modal::ConfirmQuit => (
+        Modal::ConfirmQuit | Modal::ConfirmLeave(_) => (
             " Unsaved changes ",
             Line::raw(save_question(app)),
             save_hints(app),
