@@ -8,6 +8,7 @@ mod support;
 use std::path::{Path, PathBuf};
 
 use crossterm::event::{KeyCode, KeyModifiers};
+use tracelens::app::browser;
 use tracelens::app::pane::browser::BrowserModal;
 use tracelens::app::{update, Action, App, AppOptions, Command, Focus, Leave, Modal};
 use tracelens::dataset::{DatasetFile, Verdict};
@@ -141,7 +142,7 @@ fn quitting_without_saving_a_dataset_sets_its_journal_aside() {
     let dir = tempfile::tempdir().unwrap();
     let path = sample_copy(dir.path());
     let mut app = started(AppOptions::new(None, String::new()), 100, 30);
-    app.open_dataset(&path).unwrap();
+    browser::open_dataset(&mut app, &path).unwrap();
     type_text(&mut app, "a");
     ctrl(&mut app, 'q');
     assert!(screen(&app, 100, 30).contains("Save changes to dataset.jsonl?"));
@@ -209,12 +210,12 @@ fn pop_ups_always_show_their_keys() {
     let dir = tempfile::tempdir().unwrap();
     let path = sample_copy(dir.path());
     let mut app = started(AppOptions::new(None, String::new()), 100, 30);
-    app.open_dataset(&path).unwrap();
+    browser::open_dataset(&mut app, &path).unwrap();
     type_text(&mut app, "a");
     drop(app); // killed before saving: a journal is left
     for (width, height) in [(220, 50), (80, 24)] {
         let mut app = started(AppOptions::new(None, String::new()), width, height);
-        app.open_dataset(&path).unwrap();
+        browser::open_dataset(&mut app, &path).unwrap();
         assert!(matches!(
             app.modal,
             Some(Modal::Browser(BrowserModal::Journal(_)))
@@ -227,7 +228,7 @@ fn pop_ups_always_show_their_keys() {
     }
     // Only the tag prompt completes tags.
     let mut app = started(AppOptions::new(None, String::new()), 100, 30);
-    app.open_dataset(&path).unwrap();
+    browser::open_dataset(&mut app, &path).unwrap();
     key(&mut app, KeyCode::Esc);
     cmd(&mut app, Command::Search);
     assert!(matches!(
@@ -245,7 +246,7 @@ fn switching_samples_or_datasets_over_unsaved_edits_asks_first() {
     let dir = tempfile::tempdir().unwrap();
     let path = sample_copy(dir.path());
     let mut app = started(AppOptions::new(None, String::new()), 100, 30);
-    app.open_dataset(&path).unwrap();
+    browser::open_dataset(&mut app, &path).unwrap();
     let first = app.code();
     app.focus = Focus::Editor;
     type_text(&mut app, "#");
@@ -346,7 +347,7 @@ fn edge_states_say_what_they_are() {
     let empty = dir.path().join("empty.jsonl");
     std::fs::write(&empty, "").unwrap();
     let mut app = started(AppOptions::new(None, String::new()), 100, 30);
-    app.open_dataset(&empty).unwrap();
+    browser::open_dataset(&mut app, &empty).unwrap();
     app.modal = None;
     let shown = screen(&app, 100, 30);
     assert!(
@@ -366,7 +367,7 @@ fn notes_are_marked_in_the_list() {
     )
     .unwrap();
     let mut app = started(AppOptions::new(None, String::new()), 100, 30);
-    app.open_dataset(&path).unwrap();
+    browser::open_dataset(&mut app, &path).unwrap();
     let shown = screen(&app, 100, 30);
     assert!(shown.contains("noted ✎"), "{shown}");
     assert!(!shown.contains("plain ✎"));

@@ -6,8 +6,8 @@ use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-use super::pane;
 use super::popup::{hint_line, prompt, show_popup};
+use super::{key, pane};
 use crate::app::layout::{inner, list_top};
 use crate::app::pane::browser::{Browser, BrowserModal, PromptKind};
 use crate::app::scope::Scope;
@@ -51,12 +51,10 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App, browser: &Browser) 
         let text = if browser.file.is_empty() {
             "the file holds no samples".to_string()
         } else {
-            let clear = app
-                .keymap
-                .keys_of(Scope::Browser, Command::ClearFilter)
-                .first()
-                .map_or_else(String::new, |k| format!(" ({k} clears it)"));
-            format!("no sample matches the filter{clear}")
+            format!(
+                "no sample matches the filter ({} clears it)",
+                key(app, Scope::Browser, Command::ClearFilter)
+            )
         };
         vec![Line::styled(text, app.theme.dim)]
     } else {
@@ -92,32 +90,28 @@ fn row_text(summary: &Summary) -> String {
     )
 }
 
-type ModalParts = (
-    &'static str,
-    Line<'static>,
-    &'static [(&'static str, &'static str)],
-);
+type ModalParts = (&'static str, Line<'static>, Vec<(String, &'static str)>);
 
 /// The title, text and key hints of a one-line browser pop-up (`None` for the reports).
-pub(super) fn modal_text(modal: &BrowserModal) -> Option<ModalParts> {
+pub(super) fn modal_text(app: &App, modal: &BrowserModal) -> Option<ModalParts> {
     match modal {
         BrowserModal::Report(_) | BrowserModal::Journal(_) => None,
         BrowserModal::ConfirmOverwrite => Some((
             " Changed on disk ",
             Line::raw("The dataset file changed on disk since it was opened. Save over it?"),
-            &[("s", "save over it"), ("Esc", "cancel")][..],
+            vec![
+                (key(app, Scope::Confirm, Command::Save), "save over it"),
+                (key(app, Scope::Global, Command::Close), "cancel"),
+            ],
         )),
         BrowserModal::Prompt { kind, text } => {
             let (title, label) = kind.label();
-            let hints: &'static [(&str, &str)] = if *kind == PromptKind::Tag {
-                &[
-                    ("Enter", "apply"),
-                    ("Tab", "complete a tag"),
-                    ("Esc", "cancel"),
-                ]
-            } else {
-                &[("Enter", "apply"), ("Esc", "cancel")]
-            };
+            let mut hints = vec![(key(app, Scope::Prompt, Command::Submit), "apply")];
+            // Only the tag prompt completes.
+            if *kind == PromptKind::Tag {
+                hints.push((key(app, Scope::Prompt, Command::Complete), "complete a tag"));
+            }
+            hints.push((key(app, Scope::Global, Command::Close), "cancel"));
             Some((title, prompt(label.into(), text), hints))
         }
     }
@@ -130,9 +124,9 @@ pub(super) fn draw_report(frame: &mut Frame, area: Rect, app: &App, modal: &Brow
             " Unsaved edits found ",
             report,
             vec![
-                ("r".to_string(), "replay them"),
-                ("d".to_string(), "set them aside"),
-                ("Esc".to_string(), "later"),
+                (key(app, Scope::Offer, Command::Restore), "replay them"),
+                (key(app, Scope::Offer, Command::Discard), "set them aside"),
+                (key(app, Scope::Global, Command::Close), "later"),
             ],
         ),
         BrowserModal::Report(report) => (

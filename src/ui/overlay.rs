@@ -6,16 +6,16 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 use ratatui::Frame;
 
+use super::key;
 use super::popup::{centered, hint_line, popup, prompt, show_popup};
-use crate::app::command::Command;
 use crate::app::scope::Scope;
-use crate::app::{App, Modal};
+use crate::app::{App, Command, Modal};
 
 pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let Some(modal) = &app.modal else {
         return;
     };
-    let cancel = || (key_name(app, Command::Close), "cancel");
+    let cancel = || (key(app, Scope::Global, Command::Close), "cancel");
     let (title, text, hints): (&str, Line, Vec<(String, &str)>) = match modal {
         Modal::Help { scroll } => return draw_help(frame, area, app, *scroll),
         Modal::Mutations(picker) => {
@@ -29,12 +29,16 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App) {
         Modal::ConfirmQuit | Modal::ConfirmLeave(_) => (
             " Unsaved changes ",
             Line::raw(save_question(app)),
-            save_hints(app),
+            vec![
+                (key(app, Scope::Confirm, Command::Save), "save"),
+                (key(app, Scope::Confirm, Command::Discard), "discard"),
+                cancel(),
+            ],
         ),
         Modal::SavePath(text) => (
             " Save as ",
             prompt("Path: ".into(), text),
-            vec![("Enter".into(), "save"), cancel()],
+            vec![(key(app, Scope::Prompt, Command::Submit), "save"), cancel()],
         ),
         Modal::JumpToStep(text) => (
             " Jump to step ",
@@ -42,26 +46,19 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App) {
                 format!("Step (1-{}): ", app.view.as_ref().map_or(0, |v| v.len())),
                 text,
             ),
-            vec![("Enter".into(), "jump"), cancel()],
+            vec![(key(app, Scope::Prompt, Command::Submit), "jump"), cancel()],
         ),
-        Modal::Browser(modal) => match super::browser::modal_text(modal) {
-            Some((title, text, hints)) => (
-                title,
-                text,
-                hints
-                    .iter()
-                    .map(|(k, what)| (k.to_string(), *what))
-                    .collect(),
-            ),
+        Modal::Browser(modal) => match super::browser::modal_text(app, modal) {
+            Some(parts) => parts,
             None => return super::browser::draw_report(frame, area, app, modal),
         },
         Modal::Recovery(_) => (
             " Recover unsaved work? ",
             Line::raw("An unsaved buffer of this program from an earlier session was found."),
             vec![
-                ("r".into(), "restore it"),
-                ("d".into(), "discard it"),
-                (key_name(app, Command::Close), "keep it for later"),
+                (key(app, Scope::Offer, Command::Restore), "restore it"),
+                (key(app, Scope::Offer, Command::Discard), "discard it"),
+                (key(app, Scope::Global, Command::Close), "keep it for later"),
             ],
         ),
     };
@@ -72,8 +69,8 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App) {
     show_popup(frame, area, width, app, title, vec![text], hints);
 }
 
-/// "Save changes to bubble_sort.py and data.jsonl?": what quitting now would lose.
-pub(super) fn save_question(app: &App) -> String {
+/// "Save changes to bubble_sort.py and data.jsonl?": what quitting or leaving now would lose.
+fn save_question(app: &App) -> String {
     let mut names = Vec::new();
     let program = app.program_name();
     if app.modified {
@@ -98,23 +95,6 @@ pub(super) fn save_question(app: &App) -> String {
     format!("Save changes to {}?", names.join(" and "))
 }
 
-/// The letters of every save question: s saves, d discards, the close key cancels.
-pub(super) fn save_hints(app: &App) -> Vec<(String, &'static str)> {
-    vec![
-        ("s".into(), "save"),
-        ("d".into(), "discard"),
-        (key_name(app, Command::Close), "cancel"),
-    ]
-}
-
-/// The first key bound to a global command, as the help shows it (`Esc`).
-fn key_name(app: &App, command: Command) -> String {
-    app.keymap
-        .keys_of(Scope::Global, command)
-        .first()
-        .map_or_else(|| command.name().to_string(), ToString::to_string)
-}
-
 /// The help overlay: as wide as its longest line (within the screen), scrolled no further
 /// than its last line.
 fn draw_help(frame: &mut Frame, area: Rect, app: &App, scroll: u16) {
@@ -131,9 +111,13 @@ fn draw_help(frame: &mut Frame, area: Rect, app: &App, scroll: u16) {
     let last_top = u16::try_from(lines.len())
         .unwrap_or(u16::MAX)
         .saturating_sub(visible);
-    let close = key_name(app, Command::Close);
+    let close = key(app, Scope::Global, Command::Close);
     let title = if last_top > 0 {
-        format!(" Help · {close} closes · ↑/↓ scroll ")
+        format!(
+            " Help · {close} closes · {}/{} scroll ",
+            key(app, Scope::Help, Command::ScrollUp),
+            key(app, Scope::Help, Command::ScrollDown)
+        )
     } else {
         format!(" Help · {close} closes ")
     };
@@ -171,6 +155,12 @@ fn help_lines(app: &App) -> Vec<Line<'static>> {
             Scope::Stepping => "Stepping pane",
             Scope::Stdin => "Stdin pane",
             Scope::Browser => "Dataset browser",
+            Scope::Help => "Help",
+            Scope::Picker => "Mutation picker",
+            Scope::Diff => "Diff against the original",
+            Scope::Confirm => "Questions (unsaved changes, a file changed on disk)",
+            Scope::Offer => "Offers (a recovered buffer, an edit journal)",
+            Scope::Prompt => "Prompts (other keys type)",
         };
         lines.push(Line::styled(heading, theme.base.patch(theme.title)));
         for b in bindings {
