@@ -455,3 +455,20 @@ fn tabs_are_drawn_to_the_next_tab_stop() {
     let shown = screen(&app, 100, 30);
     assert!(shown.contains("  2     y = 1"), "{shown}");
 }
+
+#[test]
+fn the_help_scrolls_no_further_than_its_end() {
+    let mut app = started(options(None, "x = 1\n"), 100, 30);
+    key(&mut app, KeyCode::F(1));
+    for _ in 0..500 {
+        key(&mut app, KeyCode::Down);
+    }
+    let Some(Modal::Help { scroll }) = app.modal.clone() else {
+        panic!("help closed")
+    };
+    let rows = app.keymap.bindings().len() + 2 * tracelens::app::scope::Scope::ALL.len();
+    assert!(
+        usize::from(scroll) < rows,
+        "scrolled to {scroll} of {rows} rows"
+    );
+}

@@ -8,14 +8,26 @@ use super::command::Command;
 use super::effects::{buffer_changed, finish, save, save_to, Buffer};
 use super::focus::Focus;
 use super::prompt::edit_prompt;
+use super::scope::Scope;
 use super::state::{text_area, App, Leave, Modal};
 use super::trace_view::TraceView;
 use super::{browser, browser_keys, mutation};
 
 /// A command while a pop-up is open.
 pub(super) fn on_command(app: &mut App, command: Command) {
+    // The help has a heading and a blank row per scope and a row per binding: scrolling
+    // stops once its last row is in view.
+    let help_rows = app.keymap.bindings().len() + 2 * Scope::ALL.len();
+    let help_view = usize::from(app.screen.height.saturating_sub(4));
+    let help_last = u16::try_from(help_rows.saturating_sub(help_view)).unwrap_or(u16::MAX);
     match app.modal.as_mut() {
-        Some(Modal::Help { scroll } | Modal::Diff { scroll }) => {
+        Some(Modal::Help { scroll }) => {
+            if let Some(moved) = scrolled(*scroll, command) {
+                *scroll = moved.min(help_last);
+                return;
+            }
+        }
+        Some(Modal::Diff { scroll }) => {
             if let Some(moved) = scrolled(*scroll, command) {
                 *scroll = moved;
                 return;
