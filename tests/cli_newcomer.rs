@@ -332,3 +332,66 @@ fn bad_arguments_are_refused_before_the_work() {
         stderr(&output)
     );
 }
+
+#[test]
+fn train_prints_its_loss_and_a_finished_run_says_so_on_resume() {
+    let dir = tempfile::tempdir().unwrap();
+    let data: String = (0..12)
+        .map(|n| {
+            let code = format!("a = {n}\nb = a * 2\n");
+            let record = json!({
+                "id": n,
+                "code": code,
+                "code_tokens": tracelens::trace::codeexecutor::code_tokens(&code).unwrap(),
+                "trace": [
+                    format!("<line> <0> <state> a : {n} </state>"),
+                    format!("<line> <1> <state> a : {n} <dictsep> b : {} </state>", 2 * n),
+                ],
+            });
+            format!("{record}\n")
+        })
+        .collect();
+    let data = write(dir.path(), "single.jsonl", &data);
+    let out = dir.path().join("model");
+    let train = |extra: &[&str]| {
+        let mut args = vec![
+            "train",
+            "--singleline",
+            data.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--steps",
+            "3,0,0",
+            "--vocab-size",
+            "600",
+            "--hidden",
+            "32",
+            "--layers",
+            "1",
+            "--heads",
+            "2",
+            "--intermediate",
+            "64",
+            "--batch-size",
+            "2",
+            "--shards",
+            "1",
+            "--max-source",
+            "64",
+            "--max-target",
+            "64",
+        ];
+        args.extend(extra);
+        tracelens(&args)
+    };
+    let output = train(&[]);
+    let text = stderr(&output);
+    assert!(output.status.success(), "{text}");
+    for want in ["step 1/3", "step 3/3", " loss ", "tok/s", "s left"] {
+        assert!(text.contains(want), "{want:?} missing from:\n{text}");
+    }
+    let output = train(&["--resume"]);
+    let text = stderr(&output);
+    assert!(output.status.success(), "{text}");
+    assert!(text.contains("is finished (step 3 of 3)"), "{text}");
+}
