@@ -472,3 +472,27 @@ fn the_help_scrolls_no_further_than_its_end() {
         "scrolled to {scroll} of {rows} rows"
     );
 }
+
+#[test]
+fn the_wheel_scrolls_the_variables_pane() {
+    use crossterm::event::{MouseEvent, MouseEventKind};
+    let names: Vec<String> = (0..25).map(|i| format!("v{i:02}")).collect();
+    let locals: Vec<(&str, &str, &str)> = names.iter().map(|n| (n.as_str(), "1", "int")).collect();
+    let mut app = started(options(None, "x = 1\n"), 100, 30);
+    support::deliver(&mut app, one_step(&locals));
+    assert!(!screen(&app, 100, 30).contains("v24 "));
+    let areas = tracelens::app::layout::PaneAreas::compute(app.screen).unwrap();
+    for _ in 0..30 {
+        update(
+            &mut app,
+            Action::Mouse(MouseEvent {
+                kind: MouseEventKind::ScrollDown,
+                column: areas.variables.x + 2,
+                row: areas.variables.y + 2,
+                modifiers: KeyModifiers::NONE,
+            }),
+        );
+    }
+    let shown = screen(&app, 100, 30);
+    assert!(shown.contains("v24 ") && !shown.contains("v00 "), "{shown}");
+}

@@ -149,6 +149,8 @@ pub struct App {
     pub recovery_dirty: bool,
     /// The editor's first visible row and column (kept by drawing so the cursor stays visible).
     pub editor_scroll: Cell<(usize, usize)>,
+    /// Rows of the Variables pane scrolled past (the mouse wheel over it).
+    pub variables_scroll: usize,
     pub stdin_scroll: Cell<(usize, usize)>,
     /// The open dataset, when the explorer browses one.
     pub browser: Option<Box<Browser>>,
@@ -190,6 +192,7 @@ impl App {
             recovery_path: options.recovery_path,
             recovery_dirty: false,
             editor_scroll: Cell::new((0, 0)),
+            variables_scroll: 0,
             stdin_scroll: Cell::new((0, 0)),
             browser: None,
             prediction: PredictionPane::default(),

@@ -148,8 +148,13 @@ pub(super) fn draw_variables(frame: &mut Frame, area: Rect, app: &App) {
     // Rows are cut to the pane's width (wide characters count two columns), and rows past its
     // height are counted in a last "+N more" row.
     let fit = |lines: Vec<Line<'static>>| {
+        // Scrolled by the wheel, never past the last screenful.
+        let skip = app
+            .variables_scroll
+            .min(lines.len().saturating_sub(usize::from(rows.height)));
         let lines = lines
             .into_iter()
+            .skip(skip)
             .map(|line| cells::cut_line(line, usize::from(rows.width)))
             .collect();
         cells::with_more_mark(lines, usize::from(rows.height), theme.base.patch(theme.dim))
