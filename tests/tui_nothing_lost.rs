@@ -496,3 +496,16 @@ fn the_wheel_scrolls_the_variables_pane() {
     let shown = screen(&app, 100, 30);
     assert!(shown.contains("v24 ") && !shown.contains("v00 "), "{shown}");
 }
+
+#[test]
+fn undo_takes_back_a_typed_word_at_a_time() {
+    let mut app = started(options(None, "\n"), 100, 30);
+    type_text(&mut app, "total = count");
+    cmd(&mut app, Command::Undo);
+    assert_eq!(app.code(), "total = \n", "the word `count` in one step");
+    cmd(&mut app, Command::Undo);
+    assert_eq!(app.code(), "total =\n");
+    cmd(&mut app, Command::Redo);
+    cmd(&mut app, Command::Redo);
+    assert_eq!(app.code(), "total = count\n");
+}

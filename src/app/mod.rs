@@ -23,6 +23,7 @@ pub mod state;
 pub mod theme;
 pub mod trace_jobs;
 pub mod trace_view;
+pub mod undo_groups;
 pub mod update;
 
 pub use action::Action;

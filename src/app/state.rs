@@ -17,6 +17,7 @@ use super::scope::Scope;
 use super::theme::Theme;
 use super::trace_jobs::Job;
 use super::trace_view::TraceView;
+use super::undo_groups::UndoGroups;
 use crate::trace::{Limits, Outcome, TraceRequest};
 
 /// How long an edit waits for the next keystroke before it is traced.
@@ -151,6 +152,8 @@ pub struct App {
     pub editor_scroll: Cell<(usize, usize)>,
     /// Rows of the Variables pane scrolled past (the mouse wheel over it).
     pub variables_scroll: usize,
+    /// How many editor edits each undo step takes (a typed word is one).
+    pub undo_groups: UndoGroups,
     pub stdin_scroll: Cell<(usize, usize)>,
     /// The open dataset, when the explorer browses one.
     pub browser: Option<Box<Browser>>,
@@ -193,6 +196,7 @@ impl App {
             recovery_dirty: false,
             editor_scroll: Cell::new((0, 0)),
             variables_scroll: 0,
+            undo_groups: UndoGroups::default(),
             stdin_scroll: Cell::new((0, 0)),
             browser: None,
             prediction: PredictionPane::default(),

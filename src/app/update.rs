@@ -84,23 +84,7 @@ fn run_command(app: &mut App, command: Command) {
         Command::FocusPrev => cycle_focus(app, Focus::ORDER.len() - 1),
         Command::Save => save(app),
         Command::Retrace => app.request_trace(std::time::Duration::ZERO),
-        Command::Undo | Command::Redo => {
-            let undo = command == Command::Undo;
-            let area = if app.focus == Focus::Stdin {
-                &mut app.stdin
-            } else {
-                &mut app.editor
-            };
-            if if undo { area.undo() } else { area.redo() } {
-                let buffer = if app.focus == Focus::Stdin {
-                    Buffer::Stdin
-                } else {
-                    mutation::after_undo_redo(app, undo);
-                    Buffer::Editor
-                };
-                buffer_changed(app, buffer);
-            }
-        }
+        Command::Undo | Command::Redo => undo_redo(app, command == Command::Undo),
         Command::JumpToStep => app.modal = Some(Modal::JumpToStep(String::new())),
         Command::ToggleBeam => prediction::toggle_beam(app),
         Command::FirstDivergence => prediction::jump_to_divergence(app, false),
@@ -153,6 +137,40 @@ fn run_command(app: &mut App, command: Command) {
     }
 }
 
+/// Undo or redo one step: in the editor a typed word is one step (see `UndoGroups`).
+fn undo_redo(app: &mut App, undo: bool) {
+    let stdin = app.focus == Focus::Stdin;
+    let steps = match (stdin, undo) {
+        (true, _) => 1,
+        (false, true) => app.undo_groups.undo_step(&app.code()),
+        (false, false) => app.undo_groups.redo_step(&app.code()),
+    };
+    let mut changed = false;
+    for _ in 0..steps {
+        let area = if stdin {
+            &mut app.stdin
+        } else {
+            &mut app.editor
+        };
+        if !(if undo { area.undo() } else { area.redo() }) {
+            break;
+        }
+        changed = true;
+        if !stdin {
+            mutation::after_undo_redo(app, undo);
+        }
+    }
+    if !changed {
+        return;
+    }
+    if stdin {
+        buffer_changed(app, Buffer::Stdin);
+    } else {
+        buffer_changed(app, Buffer::Editor);
+        app.undo_groups.settled(app.code());
+    }
+}
+
 fn cycle_focus(app: &mut App, by: usize) {
     let order = Focus::ORDER;
     let mut at = order.iter().position(|f| *f == app.focus).unwrap_or(0);
@@ -170,6 +188,8 @@ fn on_key(app: &mut App, key: KeyEvent) {
         modal::on_key(app, key);
         return;
     }
+    // The editor's text before the key, to count the edit for undo.
+    let before_code = (app.focus == Focus::Editor).then(|| app.code());
     let page = PaneAreas::compute(app.screen).map_or(1, |areas| {
         let pane = if app.focus == Focus::Stdin {
             areas.stdin
@@ -184,18 +204,28 @@ fn on_key(app: &mut App, key: KeyEvent) {
         Focus::Stepping | Focus::Browser => return,
     };
     if move_far(area, key, page) {
+        app.undo_groups.moved();
         return;
     }
     let is_enter = key.code == KeyCode::Enter && key.modifiers.is_empty();
-    if app.focus == Focus::Editor && is_enter {
+    let changed = if app.focus == Focus::Editor && is_enter {
         let (row, column) = area.cursor();
         let before: String = area.lines()[row].chars().take(column).collect();
         // One edit, so one undo takes the new line back.
-        area.insert_str(format!("\n{}", next_line_indent(&before)));
-        buffer_changed(app, buffer);
-    } else if area.input(Input::from(key)) {
-        buffer_changed(app, buffer);
+        area.insert_str(format!("\n{}", next_line_indent(&before)))
+    } else {
+        area.input(Input::from(key))
+    };
+    if !changed {
+        app.undo_groups.moved();
+        return;
     }
+    if let Some(before) = before_code {
+        let word = matches!(key.code, KeyCode::Char(c) if c.is_alphanumeric() || c == '_')
+            && (key.modifiers - KeyModifiers::SHIFT).is_empty();
+        app.undo_groups.edited(word, &before, app.code());
+    }
+    buffer_changed(app, buffer);
 }
 
 /// PageUp / PageDown move the cursor a pane's height, keeping its column where the line
