@@ -1,14 +1,23 @@
 //! `tracelens dataset`: `export` converts a dataset to CodeExecutor, CRUXEval or tracelens
 //! JSONL; `build` makes the curriculum's CodeExecutor-format datasets with the real tracer
-//! (`crate::dataset::build`).
+//! (`crate::dataset::build`); `trace` fills the traced fields of `{id, code[, stdin]}` records
+//! (`crate::dataset::traced`).
 
-use std::path::PathBuf;
+use std::io::Read;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use anyhow::{bail, Context};
 use clap::{Args, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
 
+use super::trace_cmd::TracerArgs;
+use crate::dataset::atomic::replace_file;
 use crate::dataset::build::{build, BuildArgs};
+use crate::dataset::shard::Shard;
+use crate::dataset::traced::trace_lines;
 use crate::dataset::{export, ExportFormat, ExportOptions};
+use crate::trace::{PoolOptions, TracerPool};
 
 /// Arguments of `tracelens dataset`.
 #[derive(Debug, Args)]
@@ -24,6 +33,26 @@ pub enum DatasetCommand {
     Export(ExportArgs),
     /// Build a curriculum dataset (singleline, tutorial, mutants) traced by CPython.
     Build(BuildArgs),
+    /// Trace `{id, code[, stdin]}` records: fill code_tokens, trace, trace_tokens and outcome.
+    Trace(TraceArgs),
+}
+
+/// Arguments of `tracelens dataset trace`.
+#[derive(Debug, Args)]
+pub struct TraceArgs {
+    /// The records to trace (JSONL; `-` reads standard input).
+    pub input: PathBuf,
+    /// Where to write (atomically); never the input itself.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Tracer worker processes (default: number of cores).
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Trace only the `I`-th of `N` contiguous ranges of lines (`I/N`, 0-based).
+    #[arg(long, value_name = "I/N", default_value = "0/1")]
+    pub shard: Shard,
+    #[command(flatten)]
+    pub tracer: TracerArgs,
 }
 
 /// Arguments of `tracelens dataset export`.
@@ -64,6 +93,7 @@ pub fn run(args: DatasetArgs) -> anyhow::Result<ExitCode> {
     match args.command {
         DatasetCommand::Export(args) => run_export(args),
         DatasetCommand::Build(args) => run_build(&args),
+        DatasetCommand::Trace(args) => run_trace(&args),
     }
 }
 
@@ -103,6 +133,59 @@ fn run_build(args: &BuildArgs) -> anyhow::Result<ExitCode> {
         report.left_out,
         report.train_path.display(),
         report.test_path.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Whether two paths name the same existing file.
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
+fn run_trace(args: &TraceArgs) -> anyhow::Result<ExitCode> {
+    if same_file(&args.input, &args.out) {
+        bail!(
+            "--out {} is the input file; write to another file",
+            args.out.display()
+        );
+    }
+    let mut input = Vec::new();
+    if args.input == Path::new("-") {
+        std::io::stdin().read_to_end(&mut input)
+    } else {
+        std::fs::File::open(&args.input).and_then(|mut f| f.read_to_end(&mut input))
+    }
+    .with_context(|| format!("cannot read {}", args.input.display()))?;
+    let limits = args.tracer.limits();
+    let pool = TracerPool::start(PoolOptions {
+        python: args.tracer.python.clone(),
+        workers: args.jobs.unwrap_or(PoolOptions::default().workers).max(1),
+    })
+    .context("cannot start the tracer")?;
+    let bar = ProgressBar::new(0).with_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} lines  {per_sec}  eta {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let report = replace_file(&args.out, false, |w| {
+        trace_lines(&input, args.shard, limits, &pool, w, &|done, total| {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+        })
+    })
+    .with_context(|| format!("cannot write {}", args.out.display()))?;
+    bar.finish_and_clear();
+    for (line, why) in &report.kept {
+        eprintln!("{}:{line}: kept as it is ({why})", args.input.display());
+    }
+    eprintln!(
+        "traced {} record(s) of {} line(s) into {} ({} line(s) kept as they were)",
+        report.traced,
+        report.lines,
+        args.out.display(),
+        report.kept.len()
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -13,6 +13,12 @@
 //! `tracelens eval DATASET.jsonl --model DIR` first predicts every record with the model
 //! ([`predict_form`]) and then scores through the same path. Both forms build a list of
 //! (gold record, predicted text) pairs and hand it to [`evaluate`].
+//!
+//! `--shard I/N` scores only the `I`-th of `N` contiguous ranges of the gold records (in the
+//! dataset form, predicts only those). Each per-sample line carries its raw `counts`, so
+//! `tracelens eval --merge R0.jsonl R1.jsonl ...` rebuilds the report of one unsharded run
+//! from the shards' `--out` files: the same summary and breakdowns, and with `--out` the same
+//! per-sample file, byte for byte.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs;
@@ -30,6 +36,7 @@ use crate::analysis::align::align_text;
 use crate::analysis::metrics::{score, Tally, Variant};
 use crate::dataset::atomic::replace_file;
 use crate::dataset::record::{Prediction, Record};
+use crate::dataset::shard::Shard;
 
 mod predict_form;
 
@@ -37,8 +44,14 @@ mod predict_form;
 #[derive(Debug, Args)]
 pub struct EvalArgs {
     /// Dataset to predict with the model and score in one go.
-    #[arg(conflicts_with_all = ["gold", "pred"])]
+    #[arg(conflicts_with_all = ["gold", "pred", "merge"])]
     pub dataset: Option<PathBuf>,
+    /// Merge the per-sample `--out` files of sharded runs (in shard order) into one report.
+    #[arg(long, num_args = 1.., value_name = "REPORT", conflicts_with_all = ["gold", "pred", "shard"])]
+    pub merge: Vec<PathBuf>,
+    /// Score only the `I`-th of `N` contiguous ranges of gold records (`I/N`, 0-based).
+    #[arg(long, value_name = "I/N", default_value = "0/1")]
+    pub shard: Shard,
     /// Gold dataset records (JSONL; `-` for stdin).
     #[arg(long, requires = "pred")]
     pub gold: Option<PathBuf>,
@@ -119,8 +132,12 @@ impl Prefix {
 pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
     let variant = args.metric.map_or(args.prefix.variant(), Variant::from);
     let report = match (&args.dataset, &args.gold, &args.pred) {
+        _ if !args.merge.is_empty() => merge(&args.merge)?,
         (Some(dataset), _, _) => {
-            let loaded = read_records::<Record>(dataset)?;
+            let mut loaded = read_records::<Record>(dataset)?;
+            let range = args.shard.range(loaded.records.len());
+            loaded.records.drain(range.end..);
+            loaded.records.drain(..range.start);
             let predicted = predict_form::predict(&loaded.records, &args)?;
             let warnings = loaded.warnings.into_iter().chain(predicted.warnings);
             evaluate(&predicted.pairs, variant, warnings.collect())
@@ -128,11 +145,13 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
         (None, Some(gold), Some(pred)) => {
             let gold = read_records(gold)?;
             let pred = read_records(pred)?;
-            let (pairs, warnings) = match_by_id(&gold, &pred);
-            evaluate(&pairs, variant, warnings)
+            let (mut pairs, warnings) = match_by_id(&gold, &pred);
+            let range = args.shard.range(pairs.len());
+            evaluate(&pairs.drain(range).collect::<Vec<_>>(), variant, warnings)
         }
         _ => bail!(
-            "give DATASET.jsonl (predicted with --model DIR) or --gold G.jsonl --pred P.jsonl"
+            "give DATASET.jsonl (predicted with --model DIR), --gold G.jsonl --pred P.jsonl, \
+             or --merge REPORT..."
         ),
     };
     for warning in &report.warnings {
@@ -198,9 +217,11 @@ fn read_records<T: DeserializeOwned>(path: &Path) -> anyhow::Result<Loaded<T>> {
     Ok(loaded)
 }
 
-/// One scored sample.
+/// One scored sample, as written to (and read back from) a per-sample line.
+#[derive(Deserialize)]
 struct SampleResult {
     id: String,
+    #[serde(rename = "counts")]
     tally: Tally,
     prediction: String,
     first_divergence: Option<JsonValue>,
@@ -214,6 +235,7 @@ impl SampleResult {
         json!({
             "id": self.id,
             "metrics": self.tally.metrics().to_json(variant),
+            "counts": self.tally,
             "prediction": self.prediction,
             "first_divergence": self.first_divergence,
             "op": self.op,
@@ -223,7 +245,29 @@ impl SampleResult {
     }
 }
 
+/// The report of the per-sample lines of `reports`, read in order (see `--merge`); a line that
+/// is not a per-sample line ends the merge with its file and line number.
+fn merge(reports: &[PathBuf]) -> anyhow::Result<Report> {
+    let mut report = Report::default();
+    for path in reports {
+        let text =
+            fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+        for (index, line) in text.lines().enumerate() {
+            let sample: SampleResult = serde_json::from_str(line).with_context(|| {
+                format!(
+                    "{}:{}: not a per-sample line of `eval --out`",
+                    path.display(),
+                    index + 1
+                )
+            })?;
+            report.add(sample);
+        }
+    }
+    Ok(report)
+}
+
 /// Everything `eval` reports.
+#[derive(Default)]
 struct Report {
     samples: Vec<SampleResult>,
     overall: Tally,
@@ -289,12 +333,8 @@ fn match_by_id<'a>(
 /// Score every pair: per-sample results, the overall tally and the breakdowns.
 fn evaluate(pairs: &[Pair], variant: Variant, warnings: Vec<String>) -> Report {
     let mut report = Report {
-        samples: Vec::with_capacity(pairs.len()),
-        overall: Tally::default(),
-        by_op: BTreeMap::new(),
-        by_outcome: BTreeMap::new(),
-        by_length: BTreeMap::new(),
         warnings,
+        ..Report::default()
     };
     for (record, predicted) in pairs {
         let gold_text = record.trace.join(" ");

@@ -11,6 +11,7 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::dataset::atomic::replace_file;
+use crate::dataset::shard::Shard;
 use crate::mutate::batch::{self, BatchOptions, Input, Malformed, Output, Program, TraceMany};
 use crate::mutate::{self, Mutation};
 use crate::trace::{Limits, PoolOptions, TracerPool};
@@ -52,6 +53,10 @@ pub struct MutateArgs {
     /// With --batch: keep mutants that end in an uncaught exception.
     #[arg(long, requires = "batch")]
     pub keep_exceptions: bool,
+    /// With --batch: mutate only the `I`-th of `N` contiguous ranges of programs (`I/N`,
+    /// 0-based; needs --seed). The shards' outputs concatenated are the unsharded output.
+    #[arg(long, value_name = "I/N", default_value = "0/1", requires = "batch")]
+    pub shard: Shard,
     /// With --batch: the Python interpreter that traces (default: TRACELENS_PYTHON, python3).
     #[arg(long, value_name = "PATH", requires = "batch")]
     pub python: Option<PathBuf>,
@@ -133,7 +138,13 @@ fn run_batch(args: &MutateArgs, input: &Path) -> anyhow::Result<ExitCode> {
     let Some(per_program) = args.per_program else {
         anyhow::bail!("--batch needs --per-program K");
     };
-    let inputs = parse_inputs(&read_source(input)?);
+    if !args.shard.is_whole() && args.seed.is_none() {
+        anyhow::bail!("--shard needs --seed S, the same for every shard");
+    }
+    let mut inputs = parse_inputs(&read_source(input)?);
+    let range = args.shard.range(inputs.len());
+    let first = range.start;
+    let inputs: Vec<Input> = inputs.drain(range).collect();
     let seed = args.seed.unwrap_or_else(rand::random);
     eprintln!("seed {seed}");
     let opts = BatchOptions {
@@ -141,6 +152,7 @@ fn run_batch(args: &MutateArgs, input: &Path) -> anyhow::Result<ExitCode> {
         seed,
         keep_exceptions: args.keep_exceptions,
         limits: Limits::default(),
+        first,
     };
     let tracer = start_tracer(args)?;
     let bar = ProgressBar::new(0).with_style(

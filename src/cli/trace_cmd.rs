@@ -30,15 +30,8 @@ pub struct TraceArgs {
     /// Output format of a single trace.
     #[arg(long, value_enum, default_value_t = Format::Json)]
     pub format: Format,
-    /// Wall-clock limit per program, in milliseconds.
-    #[arg(long, value_name = "N")]
-    pub timeout_ms: Option<u64>,
-    /// The most `line` steps recorded per program.
-    #[arg(long, value_name = "N")]
-    pub max_steps: Option<u64>,
-    /// The Python interpreter (default: $TRACELENS_PYTHON, then python3 on PATH).
-    #[arg(long, value_name = "PATH")]
-    pub python: Option<PathBuf>,
+    #[command(flatten)]
+    pub tracer: TracerArgs,
     /// Trace every record of a JSONL file (`{"id", "code", "stdin"}` per line; `-` = stdin).
     #[arg(long, value_name = "IN.jsonl")]
     pub batch: Option<PathBuf>,
@@ -48,6 +41,34 @@ pub struct TraceArgs {
     /// Worker processes for a batch (default: number of cores).
     #[arg(long, value_name = "N", requires = "batch")]
     pub jobs: Option<usize>,
+}
+
+/// How the tracer runs: its limits and interpreter (shared with `dataset trace`).
+#[derive(Debug, Args)]
+pub struct TracerArgs {
+    /// Wall-clock limit per program, in milliseconds.
+    #[arg(long, value_name = "N")]
+    pub timeout_ms: Option<u64>,
+    /// The most `line` steps recorded per program.
+    #[arg(long, value_name = "N")]
+    pub max_steps: Option<u64>,
+    /// The Python interpreter (default: $TRACELENS_PYTHON, then python3 on PATH).
+    #[arg(long, value_name = "PATH")]
+    pub python: Option<PathBuf>,
+}
+
+impl TracerArgs {
+    /// The default limits with the ones given on the command line.
+    pub fn limits(&self) -> Limits {
+        let mut limits = Limits::default();
+        if let Some(ms) = self.timeout_ms {
+            limits.timeout_ms = ms;
+        }
+        if let Some(steps) = self.max_steps {
+            limits.max_steps = steps;
+        }
+        limits
+    }
 }
 
 /// How a single trace is printed.
@@ -61,7 +82,7 @@ pub enum Format {
 
 /// Run the command.
 pub fn run(args: TraceArgs) -> anyhow::Result<ExitCode> {
-    let limits = limits_from(&args);
+    let limits = args.tracer.limits();
     if args.batch.is_some() && args.format != Format::Json {
         bail!("--format applies to a single program; a batch always writes trace JSON lines");
     }
@@ -76,17 +97,6 @@ pub fn run(args: TraceArgs) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn limits_from(args: &TraceArgs) -> Limits {
-    let mut limits = Limits::default();
-    if let Some(ms) = args.timeout_ms {
-        limits.timeout_ms = ms;
-    }
-    if let Some(steps) = args.max_steps {
-        limits.max_steps = steps;
-    }
-    limits
-}
-
 fn run_single(args: &TraceArgs, file: &Path, limits: Limits) -> anyhow::Result<ExitCode> {
     let code = read_text(file).with_context(|| format!("cannot read {}", file.display()))?;
     let stdin = match &args.stdin {
@@ -94,7 +104,7 @@ fn run_single(args: &TraceArgs, file: &Path, limits: Limits) -> anyhow::Result<E
         None => fs::read_to_string(file.with_extension("stdin")).unwrap_or_default(),
     };
     let pool = TracerPool::start(PoolOptions {
-        python: args.python.clone(),
+        python: args.tracer.python.clone(),
         workers: 1,
     })?;
     let req = TraceRequest {
@@ -206,7 +216,7 @@ fn run_batch(args: &TraceArgs, input: &Path, limits: Limits) -> anyhow::Result<E
     let mut workers = args.jobs.unwrap_or(PoolOptions::default().workers).max(1);
     workers = workers.min(entries.len().max(1));
     let pool = TracerPool::start(PoolOptions {
-        python: args.python.clone(),
+        python: args.tracer.python.clone(),
         workers,
     })?;
     let progress = ProgressBar::new(entries.len() as u64);

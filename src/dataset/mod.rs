@@ -1,6 +1,7 @@
 //! Dataset samples: record types (DESIGN.md section 3), indexed lazy reading of JSONL files
 //! (tracelens, CodeExecutor and CRUXEval records), journalled editing, atomic saving, and
-//! export to CodeExecutor, CRUXEval and tracelens JSONL.
+//! export to CodeExecutor, CRUXEval and tracelens JSONL, and the traced fields of plain
+//! `{id, code[, stdin]}` records.
 
 pub mod atomic;
 pub mod build;
@@ -12,8 +13,10 @@ mod peek;
 pub mod record;
 mod save;
 pub mod scan;
+pub mod shard;
 pub mod source;
 pub mod summary;
+pub mod traced;
 
 pub use export::{export, ExportFormat, ExportOptions, ExportReport};
 pub use file::{DatasetError, DatasetFile, LineProblem, ReplayReport};

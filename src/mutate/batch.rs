@@ -9,7 +9,8 @@
 //! the mutation's id, `origin` naming the program and the mutation, the CodeExecutor fields,
 //! `outcome`), and for an input that cannot be mutated one line
 //! `{"id", "code", "outcome": "syntax_error", "error"}` (no `outcome` for a malformed line).
-//! The choice of mutants depends only on the seed, the program's position and its source.
+//! The choice of mutants depends only on the seed, the program's position in the whole batch
+//! and its source.
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -39,6 +40,9 @@ pub struct BatchOptions {
     /// Keep mutants whose run ends in an uncaught exception.
     pub keep_exceptions: bool,
     pub limits: Limits,
+    /// The position of the first input in the whole batch (`--shard`), so that a program's
+    /// choice of mutants is the same however the batch is sharded.
+    pub first: usize,
 }
 
 /// Why a generated mutant was not written.
@@ -289,7 +293,7 @@ pub fn run(
             },
             Ok(program) => {
                 let (id, code) = (program.id.clone(), program.code.clone());
-                match plan(program, index, opts, &mut report) {
+                match plan(program, opts.first + index, opts, &mut report) {
                     Ok(p) => {
                         plans.push((outputs.len(), p));
                         outputs.push(None);

@@ -6,8 +6,9 @@
 //! - `mutants`: CRUXEval functions followed by `print(f(INPUT))`, and their mutants.
 //!
 //! Seed programs are split into train and test by a seeded hash of their id, so a test
-//! program and all its mutants are only ever in the test split. `--shard i/n` keeps the seed
-//! programs whose index is `i` modulo `n`. Programs that do not complete (exceptions,
+//! program and all its mutants are only ever in the test split. `--shard I/N` keeps the `I`-th
+//! of `N` contiguous ranges of seed programs ([`Shard`]): the shards' files concatenated in
+//! order are the unsharded files, byte for byte. Programs that do not complete (exceptions,
 //! timeouts, limits), whose trace does not re-parse, or whose trace shows a memory address
 //! (`<... object at 0x...>`, which changes from run to run and cannot be predicted) are left
 //! out and counted.
@@ -27,6 +28,7 @@ use rand::SeedableRng;
 use serde_json::Map;
 
 use crate::dataset::atomic::replace_file;
+use crate::dataset::shard::Shard;
 use crate::dataset::{Origin, Record};
 use crate::mutate;
 use crate::trace::codeexecutor::{self, parse_trace};
@@ -69,9 +71,9 @@ pub struct BuildArgs {
     pub test_fraction: f64,
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// Build only seed programs `i` modulo `n` (`i/n`, 0-based).
-    #[arg(long, default_value = "0/1", value_parser = parse_shard)]
-    pub shard: (usize, usize),
+    /// Build only the `I`-th of `N` contiguous ranges of seed programs (`I/N`, 0-based).
+    #[arg(long, value_name = "I/N", default_value = "0/1")]
+    pub shard: Shard,
     /// CRUXEval JSONL (fields id, code, input, output).
     #[arg(long, default_value = "../shared/cruxeval/cruxeval.jsonl")]
     pub cruxeval: PathBuf,
@@ -91,24 +93,6 @@ pub struct BuildArgs {
     /// programs of samples/ are always kept, under the tracer's own limit).
     #[arg(long, default_value_t = 100)]
     pub max_steps: u64,
-}
-
-fn parse_shard(text: &str) -> Result<(usize, usize), String> {
-    let (i, n) = text
-        .split_once('/')
-        .ok_or_else(|| format!("expected I/N, got {text:?}"))?;
-    let i: usize = i
-        .trim()
-        .parse()
-        .map_err(|_| format!("bad shard index {i:?}"))?;
-    let n: usize = n
-        .trim()
-        .parse()
-        .map_err(|_| format!("bad shard count {n:?}"))?;
-    if n == 0 || i >= n {
-        return Err(format!("shard {i}/{n}: need 0 <= I < N"));
-    }
-    Ok((i, n))
 }
 
 /// A program to trace and where it came from.
@@ -355,12 +339,11 @@ fn write_jsonl(path: &Path, records: &[Record]) -> Result<()> {
 
 /// Build one stage's train and test files.
 pub fn build(args: &BuildArgs) -> Result<BuildReport> {
-    let (shard, shards) = args.shard;
-    let programs: Vec<(bool, Program)> = seeds(args)?
-        .into_iter()
-        .enumerate()
-        .filter(|(i, _)| i % shards == shard)
-        .flat_map(|(_, p)| {
+    let mut seeds = seeds(args)?;
+    let range = args.shard.range(seeds.len());
+    let programs: Vec<(bool, Program)> = seeds
+        .drain(range)
+        .flat_map(|p| {
             let test = is_test(args.seed, &p.code, args.test_fraction);
             let all = if args.stage == Stage::Mutants {
                 with_mutants(p, args.mutants_per_program, args.seed)
@@ -415,8 +398,9 @@ pub fn build(args: &BuildArgs) -> Result<BuildReport> {
             None => left_out += 1,
         }
     }
-    let suffix = if shards > 1 {
-        format!(".{shard}-of-{shards}")
+    let Shard { index, count } = args.shard;
+    let suffix = if count > 1 {
+        format!(".{index}-of-{count}")
     } else {
         String::new()
     };
@@ -443,9 +427,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn shards_parse_and_the_split_is_stable() {
-        assert_eq!(parse_shard("1/4"), Ok((1, 4)));
-        assert!(parse_shard("4/4").is_err() && parse_shard("x").is_err());
+    fn the_split_is_stable() {
         let ids: Vec<String> = (0..1000).map(|i| format!("p-{i}")).collect();
         let held = ids.iter().filter(|id| is_test(3, id, 0.2)).count();
         assert!((150..250).contains(&held), "{held}");
