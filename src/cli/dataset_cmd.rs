@@ -1,7 +1,7 @@
 //! `tracelens dataset`: `export` converts a dataset to CodeExecutor, CRUXEval or tracelens
 //! JSONL; `build` makes the curriculum's CodeExecutor-format datasets with the real tracer
-//! (`crate::dataset::build`); `trace` fills the traced fields of `{id, code[, stdin]}` records
-//! (`crate::dataset::traced`).
+//! (`crate::pipeline::dataset_build`); `trace` fills the traced fields of `{id, code[, stdin]}`
+//! records (`crate::pipeline::dataset_trace`).
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -12,11 +12,11 @@ use clap::{Args, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::trace_cmd::TracerArgs;
-use crate::dataset::atomic::replace_file;
-use crate::dataset::build::{build, BuildArgs};
-use crate::dataset::shard::Shard;
-use crate::dataset::traced::trace_lines;
+use crate::atomic_file::replace_file;
 use crate::dataset::{export, ExportFormat, ExportOptions};
+use crate::pipeline::dataset_build::{build, BuildOptions, Stage};
+use crate::pipeline::dataset_trace::trace_lines;
+use crate::pipeline::shard::Shard;
 use crate::trace::{PoolOptions, TracerPool};
 
 /// Arguments of `tracelens dataset`.
@@ -74,6 +74,78 @@ pub struct ExportArgs {
     pub out: PathBuf,
 }
 
+/// Arguments of `tracelens dataset build`.
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    /// The dataset to build.
+    #[arg(long, value_enum)]
+    pub stage: StageArg,
+    /// Seed programs: generated programs (singleline, tutorial) or CRUXEval functions (mutants).
+    #[arg(long, default_value_t = 1000)]
+    pub count: usize,
+    /// Mutants per CRUXEval function (mutants stage).
+    #[arg(long, default_value_t = 3)]
+    pub mutants_per_program: usize,
+    /// Fraction of seed programs held out for the test split.
+    #[arg(long, default_value_t = 0.1)]
+    pub test_fraction: f64,
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Build only the `I`-th of `N` contiguous ranges of seed programs (`I/N`, 0-based).
+    #[arg(long, value_name = "I/N", default_value = "0/1")]
+    pub shard: Shard,
+    /// CRUXEval JSONL (fields id, code, input, output).
+    #[arg(long, default_value = "../shared/cruxeval/cruxeval.jsonl")]
+    pub cruxeval: PathBuf,
+    /// Directory of sample programs added to the tutorial stage.
+    #[arg(long, default_value = "samples")]
+    pub samples: PathBuf,
+    /// Output directory: STAGE.train.jsonl and STAGE.test.jsonl (with `.I-of-N` when sharded).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// The Python interpreter (default: $TRACELENS_PYTHON, else python3).
+    #[arg(long)]
+    pub python: Option<PathBuf>,
+    /// Tracer workers.
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    /// Line steps a generated or CRUXEval program may take before it is left out (the
+    /// programs of samples/ are always kept, under the tracer's own limit).
+    #[arg(long, default_value_t = 100)]
+    pub max_steps: u64,
+}
+
+/// `--stage` values.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum StageArg {
+    Singleline,
+    Tutorial,
+    Mutants,
+}
+
+impl From<BuildArgs> for BuildOptions {
+    fn from(args: BuildArgs) -> Self {
+        BuildOptions {
+            stage: match args.stage {
+                StageArg::Singleline => Stage::Singleline,
+                StageArg::Tutorial => Stage::Tutorial,
+                StageArg::Mutants => Stage::Mutants,
+            },
+            count: args.count,
+            mutants_per_program: args.mutants_per_program,
+            test_fraction: args.test_fraction,
+            seed: args.seed,
+            shard: args.shard,
+            cruxeval: args.cruxeval,
+            samples: args.samples,
+            out: args.out,
+            python: args.python,
+            jobs: args.jobs,
+            max_steps: args.max_steps,
+        }
+    }
+}
+
 /// `--format` values.
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum FormatArg {
@@ -92,7 +164,7 @@ pub enum OnlyArg {
 pub fn run(args: DatasetArgs) -> anyhow::Result<ExitCode> {
     match args.command {
         DatasetCommand::Export(args) => run_export(args),
-        DatasetCommand::Build(args) => run_build(&args),
+        DatasetCommand::Build(args) => run_build(args),
         DatasetCommand::Trace(args) => run_trace(&args),
     }
 }
@@ -124,8 +196,8 @@ fn run_export(args: ExportArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn run_build(args: &BuildArgs) -> anyhow::Result<ExitCode> {
-    let report = build(args)?;
+fn run_build(args: BuildArgs) -> anyhow::Result<ExitCode> {
+    let report = build(&args.into())?;
     eprintln!(
         "{} train and {} test records ({} programs left out) in {} and {}",
         report.train,

@@ -1,10 +1,7 @@
-//! Dataset samples: record types (DESIGN.md section 3), indexed lazy reading of JSONL files
-//! (tracelens, CodeExecutor and CRUXEval records), journalled editing, atomic saving, and
-//! export to CodeExecutor, CRUXEval and tracelens JSONL, and the traced fields of plain
-//! `{id, code[, stdin]}` records.
+//! Dataset samples: record types (docs/ARCHITECTURE.md section 3), indexed lazy reading of JSONL
+//! files (tracelens, CodeExecutor and CRUXEval records), journalled editing, atomic saving, and
+//! export to CodeExecutor, CRUXEval and tracelens JSONL.
 
-pub mod atomic;
-pub mod build;
 pub mod export;
 pub mod file;
 pub mod journal;
@@ -13,10 +10,8 @@ mod peek;
 pub mod record;
 mod save;
 pub mod scan;
-pub mod shard;
 pub mod source;
 pub mod summary;
-pub mod traced;
 
 pub use export::{export, ExportFormat, ExportOptions, ExportReport};
 pub use file::{DatasetError, DatasetFile, LineProblem, ReplayReport};

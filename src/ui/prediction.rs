@@ -11,7 +11,7 @@ use ratatui::Frame;
 
 use super::pane;
 use crate::app::layout::{inner, list_top};
-use crate::app::prediction::{Generation, ModelState, PredictionPane};
+use crate::app::pane::prediction::{Generation, ModelState, PredictionPane};
 use crate::app::App;
 use crate::trace::codeexecutor::CeStep;
 

@@ -1,5 +1,5 @@
-//! `tracelens dataset build`: the three CodeExecutor-format datasets of the curriculum, every
-//! trace recorded by the real tracer.
+//! The dataset build (`tracelens dataset build`): the three CodeExecutor-format datasets of
+//! the curriculum, every trace recorded by the real tracer.
 //!
 //! - `singleline`: generated state setup plus one transforming line ([`singleline`]);
 //! - `tutorial`: generated tutorial-style programs ([`tutorial`]) plus `samples/*.py`;
@@ -20,24 +20,23 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
-use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use serde_json::Map;
 
-use crate::dataset::atomic::replace_file;
-use crate::dataset::shard::Shard;
+use crate::atomic_file::replace_file;
 use crate::dataset::{Origin, Record};
 use crate::mutate;
+use crate::pipeline::shard::Shard;
 use crate::trace::codeexecutor::{self, parse_trace};
 use crate::trace::pool::{PoolOptions, TracerPool};
 use crate::trace::request::{Limits, TraceRequest};
 use crate::trace::schema::OutcomeKind;
 
 /// Which dataset to build.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stage {
     Singleline,
     Tutorial,
@@ -54,44 +53,31 @@ impl Stage {
     }
 }
 
-/// Arguments of `tracelens dataset build`.
-#[derive(Debug, Clone, Args)]
-pub struct BuildArgs {
-    /// The dataset to build.
-    #[arg(long, value_enum)]
+/// What to build and where (the command line's `tracelens dataset build` arguments).
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
     pub stage: Stage,
     /// Seed programs: generated programs (singleline, tutorial) or CRUXEval functions (mutants).
-    #[arg(long, default_value_t = 1000)]
     pub count: usize,
     /// Mutants per CRUXEval function (mutants stage).
-    #[arg(long, default_value_t = 3)]
     pub mutants_per_program: usize,
     /// Fraction of seed programs held out for the test split.
-    #[arg(long, default_value_t = 0.1)]
     pub test_fraction: f64,
-    #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// Build only the `I`-th of `N` contiguous ranges of seed programs (`I/N`, 0-based).
-    #[arg(long, value_name = "I/N", default_value = "0/1")]
+    /// Build only this contiguous range of the seed programs.
     pub shard: Shard,
     /// CRUXEval JSONL (fields id, code, input, output).
-    #[arg(long, default_value = "../shared/cruxeval/cruxeval.jsonl")]
     pub cruxeval: PathBuf,
     /// Directory of sample programs added to the tutorial stage.
-    #[arg(long, default_value = "samples")]
     pub samples: PathBuf,
     /// Output directory: STAGE.train.jsonl and STAGE.test.jsonl (with `.I-of-N` when sharded).
-    #[arg(long)]
     pub out: PathBuf,
     /// The Python interpreter (default: $TRACELENS_PYTHON, else python3).
-    #[arg(long)]
     pub python: Option<PathBuf>,
     /// Tracer workers.
-    #[arg(long)]
     pub jobs: Option<usize>,
     /// Line steps a generated or CRUXEval program may take before it is left out (the
     /// programs of samples/ are always kept, under the tracer's own limit).
-    #[arg(long, default_value_t = 100)]
     pub max_steps: u64,
 }
 
@@ -259,7 +245,7 @@ fn generated(
 }
 
 /// The seed programs of a stage, in a fixed order, each program text once.
-fn seeds(args: &BuildArgs) -> Result<Vec<Program>> {
+fn seeds(args: &BuildOptions) -> Result<Vec<Program>> {
     let mut rng = StdRng::seed_from_u64(args.seed);
     Ok(match args.stage {
         Stage::Singleline => generated("singleline", args.count, singleline::program, &mut rng),
@@ -338,7 +324,7 @@ fn write_jsonl(path: &Path, records: &[Record]) -> Result<()> {
 }
 
 /// Build one stage's train and test files.
-pub fn build(args: &BuildArgs) -> Result<BuildReport> {
+pub fn build(args: &BuildOptions) -> Result<BuildReport> {
     let mut seeds = seeds(args)?;
     let range = args.shard.range(seeds.len());
     let programs: Vec<(bool, Program)> = seeds
