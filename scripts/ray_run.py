@@ -44,7 +44,7 @@ COMMANDS = ("trace", "build", "mutate", "eval")
 SHIPPED = "tracelens-bundle"
 
 
-def shard_argv(command, input_path, out_path, shard, jobs, model):
+def shard_argv(command, input_path, out_path, jobs, model):
     """The tracelens arguments of one shard (before the user's extra arguments)."""
     if command == "trace":
         return ["dataset", "trace", input_path, "--out", out_path, "--jobs", str(jobs)]
@@ -78,7 +78,7 @@ def run_shard(command, binary, model, input_data, shard, count, jobs, extra):
         out_dir = os.path.join(work, "out")
         os.mkdir(out_dir)
         out = out_dir if command == "build" else os.path.join(out_dir, "part.jsonl")
-        argv = shard_argv(command, input_path, out, shard, jobs, model)
+        argv = shard_argv(command, input_path, out, jobs, model)
         argv += ["--shard", f"{shard}/{count}"] + list(extra)
         proc = subprocess.run([binary] + argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               preexec_fn=_die_with_parent, check=False)
@@ -116,12 +116,12 @@ def write_atomically(path, chunks):
         raise
 
 
-def read_parts(parts_dir, count):
-    """Each shard's files, read back from the parts directory, in shard order."""
+def part_paths(parts_dir, count):
+    """For each output file name, the paths of its parts in the parts directory, in shard
+    order."""
     names = sorted({n.split("@", 1)[1] for n in os.listdir(parts_dir) if "@" in n})
-    for name in names:
-        paths = [os.path.join(parts_dir, f"{i:05d}@{name}") for i in range(count)]
-        yield name, paths
+    return {name: [os.path.join(parts_dir, f"{i:05d}@{name}") for i in range(count)]
+            for name in names}
 
 
 def progress(done, count, started, first_at):
@@ -263,7 +263,7 @@ def read(path):
 
 def merge(args, output, parts_dir, binary):
     """Concatenate each file's parts in shard order; for eval, return the merged summary."""
-    parts = dict(read_parts(parts_dir, args.shards))
+    parts = part_paths(parts_dir, args.shards)
     if args.command == "build":
         os.makedirs(output, exist_ok=True)
         for name, paths in parts.items():

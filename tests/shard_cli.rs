@@ -68,6 +68,7 @@ fn dataset_trace_fills_every_record_keeps_every_other_line_and_shards_concatenat
         serde_json::json!({"id": "syntax", "code": "def f(:\n"}),
         serde_json::json!({"id": "killer", "code": KILLS_ITS_WORKER}),
         serde_json::json!({"id": "after", "code": "print('still here')\n"}),
+        serde_json::json!({"id": "address", "code": "it = iter([1])\nprint(it)\n"}),
     ];
     for (i, record) in records.iter().enumerate() {
         text.extend(record.to_string().as_bytes());
@@ -83,7 +84,7 @@ fn dataset_trace_fills_every_record_keeps_every_other_line_and_shards_concatenat
         3,
     );
     let lines: Vec<&[u8]> = whole.split(|b| *b == b'\n').collect();
-    assert_eq!(lines.len(), 11, "one line per input line, then the end");
+    assert_eq!(lines.len(), 12, "one line per input line, then the end");
     assert_eq!(lines[2], b"{not json");
     assert_eq!(lines[3], b"");
     assert_eq!(lines[4], b"\xff\xfe binary");
@@ -139,6 +140,11 @@ fn dataset_trace_fills_every_record_keeps_every_other_line_and_shards_concatenat
         "a crash costs only its record"
     );
     assert!(has_step(&json(9), "<output> still here"));
+    assert!(
+        has_step(&json(10), "<output> <list_iterator object at 0xADDR>"),
+        "an address, different in every run, is masked: {}",
+        json(10)
+    );
 }
 
 #[test]

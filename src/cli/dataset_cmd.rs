@@ -15,7 +15,7 @@ use super::trace_cmd::TracerArgs;
 use crate::atomic_file::replace_file;
 use crate::dataset::{export, ExportFormat, ExportOptions};
 use crate::pipeline::dataset_build::{build, BuildOptions, Stage};
-use crate::pipeline::dataset_trace::trace_lines;
+use crate::pipeline::dataset_trace::{trace_lines, ADDRESS};
 use crate::pipeline::shard::Shard;
 use crate::trace::{PoolOptions, TracerPool};
 
@@ -251,6 +251,12 @@ fn run_trace(args: &TraceArgs) -> anyhow::Result<ExitCode> {
     bar.finish_and_clear();
     for (line, why) in &report.kept {
         eprintln!("{}:{line}: kept as it is ({why})", args.input.display());
+    }
+    if report.masked > 0 {
+        eprintln!(
+            "{} record(s) show object addresses, which change from run to run: written as {ADDRESS}",
+            report.masked
+        );
     }
     eprintln!(
         "traced {} record(s) of {} line(s) into {} ({} line(s) kept as they were)",

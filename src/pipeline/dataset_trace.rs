@@ -6,7 +6,9 @@
 //! (the id keeps its JSON type, string or integer). A program the CodeExecutor lexer rejects
 //! gets empty `code_tokens` and an `error`; a program the tracer could not run at all gets the
 //! outcome `crashed` and an `error`. Any other line (blank, not JSON, not UTF-8, no `code`) is
-//! written back byte for byte, and reported unless blank. `--shard I/N` handles the `I`-th contiguous range
+//! written back byte for byte, and reported unless blank. An object's address in a repr
+//! (`<map object at 0x7f35...>`) differs from run to run and from one tracer child to the next,
+//! so it is written as `0xADDR` ([`mask_addresses`]) and the output is a function of the input. `--shard I/N` handles the `I`-th contiguous range
 //! of lines ([`Shard`]), so the shards' outputs concatenated are the unsharded output.
 
 use std::io::{self, Write};
@@ -29,6 +31,64 @@ pub struct TracedReport {
     pub traced: usize,
     /// Lines other than blank ones written back unchanged: 1-based line number and why.
     pub kept: Vec<(usize, String)>,
+    /// Records whose trace showed object addresses (written as `0xADDR`).
+    pub masked: usize,
+}
+
+/// CodeExecutor trace steps with object addresses masked, and their tokens.
+pub struct StableTrace {
+    pub steps: Vec<String>,
+    pub tokens: Vec<String>,
+    /// Whether any address was masked.
+    pub masked: bool,
+}
+
+impl StableTrace {
+    /// Mask the addresses of `steps` and split them into tokens.
+    pub fn of(steps: Vec<String>) -> StableTrace {
+        let mut masked = false;
+        let steps: Vec<String> = steps
+            .into_iter()
+            .map(|step| {
+                mask_addresses(&step).map_or(step, |stable| {
+                    masked = true;
+                    stable
+                })
+            })
+            .collect();
+        let tokens = steps
+            .iter()
+            .flat_map(|step| step.split_whitespace().map(str::to_string))
+            .collect();
+        StableTrace {
+            steps,
+            tokens,
+            masked,
+        }
+    }
+}
+
+/// The placeholder of an object's address in a trace.
+pub const ADDRESS: &str = "0xADDR";
+
+/// `step` with every ` at 0x<hex digits>` written ` at 0xADDR`; `None` when it has none.
+pub fn mask_addresses(step: &str) -> Option<String> {
+    const AT: &str = " at 0x";
+    if !step.contains(AT) {
+        return None;
+    }
+    let mut rest = step;
+    let mut out = String::with_capacity(step.len());
+    while let Some(i) = rest.find(AT) {
+        out.push_str(&rest[..i]);
+        let tail = &rest[i + AT.len()..];
+        let digits = tail.bytes().take_while(u8::is_ascii_hexdigit).count();
+        out.push_str(" at ");
+        out.push_str(if digits > 0 { ADDRESS } else { "0x" });
+        rest = &tail[digits..];
+    }
+    out.push_str(rest);
+    Some(out)
 }
 
 /// One line of the input: a record to trace, or a line kept as it is.
@@ -76,12 +136,12 @@ fn parse(line: &[u8], limits: Limits) -> Line<'_> {
     Line::Record(object, req)
 }
 
-/// The record with its traced fields set from `result`.
+/// The record with its traced fields set from `result`, and whether addresses were masked.
 fn fill(
     mut record: Map<String, JsonValue>,
     code: &str,
     result: Result<Trace, TracerError>,
-) -> Map<String, JsonValue> {
+) -> (Map<String, JsonValue>, bool) {
     let strings = |v: Vec<String>| JsonValue::Array(v.into_iter().map(JsonValue::from).collect());
     let mut error = None;
     let (trace, outcome) = match result {
@@ -95,10 +155,8 @@ fn fill(
         error.get_or_insert(e.to_string());
         Vec::new()
     });
-    let trace_tokens: Vec<String> = trace
-        .iter()
-        .flat_map(|step| step.split_whitespace().map(str::to_string))
-        .collect();
+    let stable = StableTrace::of(trace);
+    let (trace, trace_tokens, masked) = (stable.steps, stable.tokens, stable.masked);
     record.insert("code_tokens".into(), strings(tokens));
     record.insert("trace".into(), strings(trace));
     record.insert("trace_tokens".into(), strings(trace_tokens));
@@ -107,7 +165,7 @@ fn fill(
         Some(e) => record.insert("error".into(), e.into()),
         None => record.remove("error"),
     };
-    record
+    (record, masked)
 }
 
 /// Trace this shard of `input`'s lines on `pool` and write one line per input line to `out`.
@@ -153,7 +211,9 @@ pub fn trace_lines(
                         .next()
                         .ok_or_else(|| io::Error::other("a batch result is missing"))?;
                     report.traced += 1;
-                    serde_json::to_writer(&mut *out, &fill(record, &req.code, result))?;
+                    let (filled, masked) = fill(record, &req.code, result);
+                    report.masked += usize::from(masked);
+                    serde_json::to_writer(&mut *out, &filled)?;
                 }
             }
             out.write_all(b"\n")?;
@@ -197,12 +257,23 @@ mod tests {
     }
 
     #[test]
+    fn addresses_are_masked_and_nothing_else() {
+        assert_eq!(mask_addresses("<line> <0> <state> x : 1 </state>"), None);
+        assert_eq!(
+            mask_addresses("m : < map object at 0x7f351d4103d0 > <dictsep> i : <x at 0x1> at 0xg")
+                .as_deref(),
+            Some("m : < map object at 0xADDR > <dictsep> i : <x at 0xADDR> at 0xg")
+        );
+    }
+
+    #[test]
     fn a_filled_record_keeps_its_fields_in_place() {
         let record: Map<String, JsonValue> =
             serde_json::from_str(r#"{"id": 7, "code": "x = (", "tags": ["a"], "error": "old"}"#)
                 .unwrap();
         let failed = Err(TracerError::Worker("gone".into()));
-        let filled = fill(record, "x = (", failed);
+        let (filled, masked) = fill(record, "x = (", failed);
+        assert!(!masked);
         let keys: Vec<&str> = filled.keys().map(String::as_str).collect();
         assert_eq!(
             keys,

@@ -1,8 +1,9 @@
 """scripts/ray_run.py on a local 2-CPU Ray instance, output checked byte for byte against the
 single-machine tracelens command (run by tests/ray_driver.rs: `check_ray_run.py BINARY`).
 
-1. trace: 200 CRUXEval programs, plus a malformed line and a program that kills its tracer
-   worker, in 8 shards (the two bad records cost only themselves);
+1. trace: 200 CRUXEval programs (every 4th, some showing object addresses), plus a malformed
+   line and a program that kills its tracer worker, in 8 shards (the two bad records cost
+   only themselves);
 2. build: a small mutants dataset in 4 shards (shipped to the workers with runtime_env);
 3. eval: that dataset, predicted by the shipped model in 4 shards, per-sample lines and
    summary;
@@ -49,17 +50,13 @@ def same(a, b, what):
     print(f"ok: {what} ({len(read(a))} bytes identical)", flush=True)
 
 
-def programs(count):
-    """The first `count` CRUXEval programs as {id, code} lines (function, then its call)."""
-    lines = []
+def programs(count, every=1):
+    """`count` CRUXEval programs, every `every`-th from the first, as {id, code} lines (the
+    function, then a print of its call)."""
     with open(CRUX) as f:
-        for line in f:
-            if len(lines) == count:
-                break
-            p = json.loads(line)
-            code = f"{p['code'].rstrip()}\nprint(f({p['input']}))\n"
-            lines.append(json.dumps({"id": p["id"], "code": code}))
-    return lines
+        crux = [json.loads(line) for line in f if line.strip()]
+    return [json.dumps({"id": p["id"], "code": f"{p['code'].rstrip()}\nprint(f({p['input']}))\n"})
+            for p in crux[::every][:count]]
 
 
 def drive(*argv):
@@ -71,7 +68,7 @@ def drive(*argv):
 
 
 def check_trace(tmp):
-    lines = programs(200)
+    lines = programs(200, every=4)  # all over CRUXEval; two show object addresses
     lines.insert(60, "{this line is not JSON")
     lines.insert(61, json.dumps({"id": 61, "code": KILLS_ITS_WORKER}))
     src = os.path.join(tmp, "programs.jsonl")
@@ -88,6 +85,8 @@ def check_trace(tmp):
     completed = sum(r["outcome"] == "completed" for r in records)
     assert completed >= 195, f"only {completed} of 201 records completed"
     assert records[61]["outcome"] == "completed", "the record after the crash is traced"
+    masked = [r["id"] for r in records if any("0xADDR" in step for step in r["trace"])]
+    assert len(masked) >= 2, f"object addresses masked in {masked}"
     assert os.listdir(tmp).count("ray.jsonl.parts") == 0, "parts are removed"
 
 
