@@ -13,6 +13,7 @@ pub mod cli;
 pub mod dataset;
 pub mod model;
 pub mod mutate;
+pub mod newest_wins;
 pub mod pipeline;
 pub mod trace;
 pub mod tui;

@@ -25,7 +25,7 @@ use ratatui::Terminal;
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
 
-use crate::app::worker::{TraceFnFactory, TraceWorker};
+use crate::app::trace_jobs::{TraceFnFactory, TraceWorker};
 use crate::app::{files, prediction, update, Action, App};
 
 /// How often at most the recovery file is written while typing.

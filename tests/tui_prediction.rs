@@ -10,7 +10,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use crossterm::event::{KeyCode, KeyModifiers};
-use tracelens::app::pane::prediction::{Generation, ModelState, PredictionPane, BEAM_SIZE};
+use tracelens::app::pane::prediction::{GenerationStatus, ModelState, PredictionPane, BEAM_SIZE};
 use tracelens::app::prediction;
 use tracelens::app::{update, Action, App, AppOptions, Focus};
 use tracelens::model::worker::WorkerEvent;
@@ -142,7 +142,7 @@ fn a_new_trace_queues_one_request_and_stale_events_are_dropped() {
     assert_eq!(app.prediction.predicted.len(), 2);
     assert!(matches!(
         app.prediction.generation,
-        Generation::Running { .. }
+        GenerationStatus::Running { .. }
     ));
     assert!(screen(&app).contains("Pred tiny · gen 50t/s · greedy"));
     model_event(&mut app, done(newer.id, &gold.join(" ")));
@@ -175,7 +175,7 @@ fn an_edit_cancels_the_running_generation_and_drops_its_events() {
         app.prediction.take_request().is_none(),
         "no request until the trace"
     );
-    assert_eq!(app.prediction.generation, Generation::Cancelled);
+    assert_eq!(app.prediction.generation, GenerationStatus::Cancelled);
     assert!(app.prediction.stale);
     model_event(&mut app, partial(request.id, &gold_steps()[..3].join(" ")));
     assert_eq!(app.prediction.dropped_events, 1);
@@ -315,7 +315,7 @@ fn the_tiny_parity_model_streams_a_prediction_through_the_worker() {
     }
     assert_eq!(app.prediction.model, ModelState::Ready);
     assert!(
-        matches!(app.prediction.generation, Generation::Done { .. }),
+        matches!(app.prediction.generation, GenerationStatus::Done { .. }),
         "{:?}",
         app.prediction.generation
     );

@@ -21,9 +21,9 @@ mod prompt;
 pub mod scope;
 pub mod state;
 pub mod theme;
+pub mod trace_jobs;
 pub mod trace_view;
 pub mod update;
-pub mod worker;
 
 pub use action::Action;
 pub use command::Command;
@@ -31,6 +31,6 @@ pub use focus::Focus;
 pub use keymap::Keymap;
 pub use state::{App, AppOptions, Modal, TracerStatus};
 pub use theme::Theme;
+pub use trace_jobs::{Job, TraceFn, TraceFnFactory, TraceWorker};
 pub use trace_view::TraceView;
 pub use update::update;
-pub use worker::{Job, TraceFn, TraceFnFactory, TraceWorker};

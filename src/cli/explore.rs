@@ -69,7 +69,7 @@ pub fn run(args: ExploreArgs) -> anyhow::Result<ExitCode> {
         recovery_path,
     });
     if let Some(dataset) = &args.dataset {
-        app.open_dataset(dataset).map_err(anyhow::Error::msg)?;
+        crate::app::browser::open_dataset(&mut app, dataset).map_err(anyhow::Error::msg)?;
     }
     app.prediction = PredictionPane::new(crate::model::model_dir(args.model.as_deref()));
     crate::tui::run(app, tracer_factory(args.python))?;

@@ -30,7 +30,7 @@ pub enum ModelState {
 
 /// What the newest request is doing.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Generation {
+pub enum GenerationStatus {
     Idle,
     Running { tokens: usize, tokens_per_s: f64 },
     Done { tokens: usize, tokens_per_s: f64 },
@@ -105,7 +105,7 @@ pub struct PredictionPane {
     pub model: ModelState,
     /// 1 is greedy.
     pub beam: usize,
-    pub generation: Generation,
+    pub generation: GenerationStatus,
     /// The predicted text so far.
     pub text: String,
     pub predicted: Vec<CeStep>,
@@ -131,7 +131,7 @@ impl Default for PredictionPane {
             model_name: String::new(),
             model: ModelState::NotLoaded,
             beam: 1,
-            generation: Generation::Idle,
+            generation: GenerationStatus::Idle,
             text: String::new(),
             predicted: Vec::new(),
             truncated: false,
@@ -224,7 +224,7 @@ impl PredictionPane {
         self.metrics = None;
         match code_tokens(code) {
             Ok(tokens) => {
-                self.generation = Generation::Running {
+                self.generation = GenerationStatus::Running {
                     tokens: 0,
                     tokens_per_s: 0.0,
                 };
@@ -239,7 +239,8 @@ impl PredictionPane {
             }
             Err(e) => {
                 self.pending = None;
-                self.generation = Generation::Failed(format!("cannot tokenize the program: {e}"));
+                self.generation =
+                    GenerationStatus::Failed(format!("cannot tokenize the program: {e}"));
             }
         }
     }
@@ -253,8 +254,8 @@ impl PredictionPane {
         self.pending = None;
         self.cancel = true;
         self.stale = !self.text.is_empty();
-        if matches!(self.generation, Generation::Running { .. }) {
-            self.generation = Generation::Cancelled;
+        if matches!(self.generation, GenerationStatus::Running { .. }) {
+            self.generation = GenerationStatus::Cancelled;
         }
     }
 
@@ -289,7 +290,7 @@ impl PredictionPane {
             }
             WorkerEvent::LoadFailed { message, .. } => {
                 self.model = ModelState::LoadFailed(message.clone());
-                self.generation = Generation::Idle;
+                self.generation = GenerationStatus::Idle;
                 return;
             }
             WorkerEvent::Partial { id, .. }
@@ -303,14 +304,14 @@ impl PredictionPane {
         }
         match event {
             WorkerEvent::Partial { partial, .. } => {
-                self.generation = Generation::Running {
+                self.generation = GenerationStatus::Running {
                     tokens: partial.tokens,
                     tokens_per_s: partial.tokens_per_s,
                 };
                 self.set_text(partial.text);
             }
             WorkerEvent::Done { prediction, .. } => {
-                self.generation = Generation::Done {
+                self.generation = GenerationStatus::Done {
                     tokens: prediction.output_ids.len(),
                     tokens_per_s: prediction.tokens_per_s,
                 };
@@ -323,13 +324,13 @@ impl PredictionPane {
                 self.metrics = Some(tally.metrics());
                 self.set_text(prediction.text);
             }
-            WorkerEvent::Cancelled { .. } => self.generation = Generation::Cancelled,
+            WorkerEvent::Cancelled { .. } => self.generation = GenerationStatus::Cancelled,
             WorkerEvent::Failed { message, .. } => {
                 // A load failure is already on show; the request failing with it adds nothing.
                 if !matches!(self.model, ModelState::LoadFailed(_)) {
-                    self.generation = Generation::Failed(message);
+                    self.generation = GenerationStatus::Failed(message);
                 } else {
-                    self.generation = Generation::Idle;
+                    self.generation = GenerationStatus::Idle;
                 }
             }
             WorkerEvent::Loading { .. }
