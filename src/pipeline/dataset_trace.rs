@@ -12,6 +12,8 @@
 //! of lines ([`Shard`]), so the shards' outputs concatenated are the unsharded output.
 
 use std::io::{self, Write};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, PoisonError};
 
 use serde_json::{Map, Value as JsonValue};
 
@@ -92,10 +94,10 @@ pub fn mask_addresses(step: &str) -> Option<String> {
 }
 
 /// One line of the input: a record to trace, or a line kept as it is.
-enum Line<'a> {
+enum Line {
     Record(Map<String, JsonValue>, TraceRequest),
-    Kept(&'a [u8], String),
-    Blank(&'a [u8]),
+    Kept(String),
+    Blank,
 }
 
 /// The input's lines: split on `\n`, without a last empty piece after a final newline.
@@ -107,18 +109,18 @@ pub fn lines(input: &[u8]) -> Vec<&[u8]> {
     lines
 }
 
-fn parse(line: &[u8], limits: Limits) -> Line<'_> {
-    let kept = |why: &str| Line::Kept(line, why.to_string());
+fn parse(line: &[u8], limits: Limits) -> Line {
+    let kept = |why: &str| Line::Kept(why.to_string());
     let Ok(text) = std::str::from_utf8(line) else {
         return kept("not UTF-8");
     };
     if text.trim().is_empty() {
-        return Line::Blank(line);
+        return Line::Blank;
     }
     let object = match serde_json::from_str::<JsonValue>(text) {
         Ok(JsonValue::Object(object)) => object,
         Ok(_) => return kept("not a JSON object"),
-        Err(e) => return Line::Kept(line, format!("not JSON: {e}")),
+        Err(e) => return Line::Kept(format!("not JSON: {e}")),
     };
     let Some(code) = object.get("code").and_then(JsonValue::as_str) else {
         return kept("no \"code\" string");
@@ -168,6 +170,50 @@ fn fill(
     (record, masked)
 }
 
+/// A traced record's output line and whether addresses were masked in it.
+type Rendered = io::Result<(Vec<u8>, bool)>;
+
+/// Trace and render the records among `lines` (`None` for the other lines), on twice as many
+/// threads as the pool has workers: while some threads wait for a tracer worker, the others
+/// project and serialize finished traces, so the workers do not wait for that work.
+/// `on_done` is called after each line.
+fn render(
+    lines: Vec<Line>,
+    pool: &TracerPool,
+    on_done: &(dyn Fn() + Sync),
+) -> Vec<Option<Rendered>> {
+    let next = AtomicUsize::new(0);
+    let slots: Vec<Mutex<Option<Rendered>>> = lines.iter().map(|_| Mutex::new(None)).collect();
+    let lines: Vec<Mutex<Option<Line>>> = lines.into_iter().map(|l| Mutex::new(Some(l))).collect();
+    let take = |i: usize| {
+        lines[i]
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+    };
+    std::thread::scope(|scope| {
+        for _ in 0..(2 * pool.workers()).min(lines.len()) {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= lines.len() {
+                    break;
+                }
+                if let Some(Line::Record(record, req)) = take(i) {
+                    let (filled, masked) = fill(record, &req.code, pool.trace(&req));
+                    let rendered = serde_json::to_vec(&filled).map(|bytes| (bytes, masked));
+                    *slots[i].lock().unwrap_or_else(PoisonError::into_inner) =
+                        Some(rendered.map_err(io::Error::from));
+                }
+                on_done();
+            });
+        }
+    });
+    slots
+        .into_iter()
+        .map(|slot| slot.into_inner().unwrap_or_else(PoisonError::into_inner))
+        .collect()
+}
+
 /// Trace this shard of `input`'s lines on `pool` and write one line per input line to `out`.
 /// `progress` gets (lines done, lines in the shard).
 pub fn trace_lines(
@@ -186,39 +232,30 @@ pub fn trace_lines(
         lines: mine.len(),
         ..TracedReport::default()
     };
+    let done = AtomicUsize::new(0);
+    let on_done = || progress(done.fetch_add(1, Ordering::Relaxed) + 1, mine.len());
     for (c, chunk) in mine.chunks(CHUNK).enumerate() {
         let parsed: Vec<Line> = chunk.iter().map(|l| parse(l, limits)).collect();
-        let reqs: Vec<TraceRequest> = parsed
-            .iter()
-            .filter_map(|l| match l {
-                Line::Record(_, req) => Some(req.clone()),
-                Line::Kept(..) | Line::Blank(_) => None,
-            })
-            .collect();
-        let base = c * CHUNK;
-        let mut traced = pool
-            .trace_many(&reqs, &|done| progress(base + done, mine.len()))
-            .into_iter();
-        for (i, line) in parsed.into_iter().enumerate() {
-            match line {
-                Line::Blank(bytes) => out.write_all(bytes)?,
-                Line::Kept(bytes, why) => {
-                    report.kept.push((first_number + base + i, why));
-                    out.write_all(bytes)?;
-                }
-                Line::Record(record, req) => {
-                    let result = traced
-                        .next()
-                        .ok_or_else(|| io::Error::other("a batch result is missing"))?;
+        let mut kept = Vec::new();
+        for (i, line) in parsed.iter().enumerate() {
+            if let Line::Kept(why) = line {
+                kept.push((first_number + c * CHUNK + i, why.clone()));
+            }
+        }
+        report.kept.extend(kept);
+        let rendered = render(parsed, pool, &on_done);
+        for (bytes, rendered) in chunk.iter().zip(rendered) {
+            match rendered {
+                None => out.write_all(bytes)?,
+                Some(result) => {
+                    let (line, masked) = result?;
                     report.traced += 1;
-                    let (filled, masked) = fill(record, &req.code, result);
                     report.masked += usize::from(masked);
-                    serde_json::to_writer(&mut *out, &filled)?;
+                    out.write_all(&line)?;
                 }
             }
             out.write_all(b"\n")?;
         }
-        progress(base + chunk.len(), mine.len());
     }
     out.flush()?;
     Ok(report)
@@ -238,7 +275,7 @@ mod tests {
     #[test]
     fn kept_lines_say_why() {
         let limits = Limits::default();
-        assert!(matches!(parse(b" \r", limits), Line::Blank(b" \r")));
+        assert!(matches!(parse(b" \r", limits), Line::Blank));
         for (line, why) in [
             (&b"\xff{"[..], "not UTF-8"),
             (b"[1]", "not a JSON object"),
@@ -249,11 +286,11 @@ mod tests {
             ),
         ] {
             match parse(line, limits) {
-                Line::Kept(bytes, reason) => assert_eq!((bytes, reason.as_str()), (line, why)),
+                Line::Kept(reason) => assert_eq!(reason, why),
                 _ => panic!("{line:?} was not kept"),
             }
         }
-        assert!(matches!(parse(b"{", limits), Line::Kept(_, why) if why.starts_with("not JSON")));
+        assert!(matches!(parse(b"{", limits), Line::Kept(why) if why.starts_with("not JSON")));
     }
 
     #[test]
