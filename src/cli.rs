@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod dataset_cmd;
+mod doctor_cmd;
 mod eval_cmd;
 mod explore;
 mod mutate_cmd;
@@ -43,6 +44,8 @@ pub enum Command {
     Dataset(dataset_cmd::DatasetArgs),
     /// Train a model with curriculum learning.
     Train(train_cmd::TrainArgs),
+    /// Check the setup: the Python found, the sandbox layers available here, the model, the paths.
+    Doctor(doctor_cmd::DoctorArgs),
 }
 
 /// Parse the process arguments, run the command, and turn errors into a message and exit code.
@@ -56,6 +59,7 @@ pub fn main() -> ExitCode {
         Some(Command::Eval(args)) => eval_cmd::run(args),
         Some(Command::Dataset(args)) => dataset_cmd::run(args),
         Some(Command::Train(args)) => train_cmd::run(args),
+        Some(Command::Doctor(args)) => doctor_cmd::run(args),
     };
     match result {
         Ok(code) => code,
