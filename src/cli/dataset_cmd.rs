@@ -234,6 +234,7 @@ fn run_trace(args: &TraceArgs) -> anyhow::Result<ExitCode> {
     let limits = args.tracer.limits();
     let pool = TracerPool::start(PoolOptions {
         python: args.tracer.python.clone(),
+        sandbox: args.tracer.sandbox,
         workers: args.jobs.unwrap_or(PoolOptions::default().workers).max(1),
     })
     .context("cannot start the tracer")?;

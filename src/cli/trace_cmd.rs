@@ -44,13 +44,9 @@ pub struct TraceArgs {
     /// Worker processes for a batch (default: number of cores).
     #[arg(long, value_name = "N", requires = "batch")]
     pub jobs: Option<usize>,
-    /// Kernel confinement of the traced programs: `on` (every layer this machine has),
-    /// `strict` (refuse to trace without every layer) or `off` (for debugging).
-    #[arg(long, value_name = "MODE", default_value = "on", value_parser = SandboxMode::from_str)]
-    pub sandbox: SandboxMode,
 }
 
-/// How the tracer runs: its limits and interpreter (shared with `dataset trace`).
+/// How the tracer runs: its limits, interpreter and sandbox (shared with `dataset trace`).
 #[derive(Debug, Args)]
 pub struct TracerArgs {
     /// Wall-clock limit per program, in milliseconds.
@@ -62,6 +58,10 @@ pub struct TracerArgs {
     /// The Python interpreter (default: $TRACELENS_PYTHON, then python3 on PATH).
     #[arg(long, value_name = "PATH")]
     pub python: Option<PathBuf>,
+    /// Kernel confinement of the traced programs: `on` (every layer this machine has),
+    /// `strict` (refuse to trace without every layer) or `off` (for debugging).
+    #[arg(long, value_name = "MODE", default_value = "on", value_parser = SandboxMode::from_str)]
+    pub sandbox: SandboxMode,
 }
 
 impl TracerArgs {
@@ -113,7 +113,7 @@ fn run_single(args: &TraceArgs, file: &Path, limits: Limits) -> anyhow::Result<E
     let pool = TracerPool::start(PoolOptions {
         python: args.tracer.python.clone(),
         workers: 1,
-        sandbox: args.sandbox,
+        sandbox: args.tracer.sandbox,
     })?;
     pool.notice_missing_layers();
     let req = TraceRequest {
@@ -227,7 +227,7 @@ fn run_batch(args: &TraceArgs, input: &Path, limits: Limits) -> anyhow::Result<E
     let pool = TracerPool::start(PoolOptions {
         python: args.tracer.python.clone(),
         workers,
-        sandbox: args.sandbox,
+        sandbox: args.tracer.sandbox,
     })?;
     pool.notice_missing_layers();
     let progress = ProgressBar::new(entries.len() as u64);

@@ -2,7 +2,7 @@
 single-machine tracelens command (run by tests/ray_driver.rs: `check_ray_run.py BINARY`).
 
 1. trace: 200 CRUXEval programs (every 4th, some showing object addresses), plus a malformed
-   line and a program that kills its tracer worker, in 8 shards (the two bad records cost
+   line and a program that crashes its process, in 8 shards (the two bad records cost
    only themselves);
 2. build: a small mutants dataset in 4 shards (shipped to the workers with runtime_env);
 3. eval: that dataset, predicted by the shipped model in 4 shards, per-sample lines and
@@ -29,8 +29,9 @@ BINARY = os.path.abspath(sys.argv[1])
 CRUX = os.path.join(ROOT, "..", "shared", "cruxeval", "cruxeval.jsonl")
 MODEL = os.path.join(ROOT, "models", "tracelens-tiny")
 ADDRESS = None  # the local Ray instance main() starts
-KILLS_ITS_WORKER = ("import ctypes, os\nctypes.CDLL(None).kill(os.getppid(), 9)\n"
-                    "import time\ntime.sleep(1)\n")
+# Ends the process running it: the worst crash a program can cause, since the sandbox keeps it
+# from killing its tracer worker.
+CRASHES = "import os\nprint('bye')\nos._exit(3)\n"
 
 
 def tracelens(*args):
@@ -70,7 +71,7 @@ def drive(*argv):
 def check_trace(tmp):
     lines = programs(200, every=4)  # all over CRUXEval; two show object addresses
     lines.insert(60, "{this line is not JSON")
-    lines.insert(61, json.dumps({"id": 61, "code": KILLS_ITS_WORKER}))
+    lines.insert(61, json.dumps({"id": 61, "code": CRASHES}))
     src = os.path.join(tmp, "programs.jsonl")
     with open(src, "w") as f:
         f.write("\n".join(lines) + "\n")
