@@ -107,7 +107,7 @@ pub fn round_trip_failures(tokenizer: &CodeTokenizer, records: &[Record]) -> Vec
                         .map_or(true, |back| back != *text)
                 })
         })
-        .map(|r| r.id.clone())
+        .map(|r| r.id.to_string())
         .collect()
 }
 

@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use tracelens::pipeline::dataset_build::{BuildOptions, Stage};
+use tracelens::pipeline::shard::Shard;
 
 pub fn build_args(stage: Stage, count: usize, out: &Path) -> BuildOptions {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -13,7 +14,7 @@ pub fn build_args(stage: Stage, count: usize, out: &Path) -> BuildOptions {
         mutants_per_program: 0,
         test_fraction: 0.1,
         seed: 0,
-        shard: (0, 1),
+        shard: Shard::WHOLE,
         cruxeval: root.join("../shared/cruxeval/cruxeval.jsonl"),
         samples: root.join("samples"),
         out: out.to_path_buf(),
