@@ -28,8 +28,9 @@ use serde::Deserialize;
 
 use crate::analysis::metrics::Variant;
 use crate::analysis::report::{evaluate, Case, Report};
-use crate::atomic_file::replace_file;
-use crate::dataset::record::{Prediction, Record};
+use crate::atomic_file::{check_output, replace_file};
+use crate::dataset::record::{Prediction, Record, RecordId};
+use crate::plural::count;
 
 mod predict_form;
 
@@ -69,7 +70,7 @@ pub struct EvalArgs {
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=256))]
     pub jobs: u32,
     /// At most this many generated tokens per record (dataset form).
-    #[arg(long, default_value_t = crate::model::MAX_TARGET_TOKENS)]
+    #[arg(long, default_value_t = crate::model::MAX_TARGET_TOKENS, value_parser = super::values::at_least_one)]
     pub max_tokens: usize,
 }
 
@@ -118,6 +119,14 @@ impl Prefix {
 /// Run the command.
 pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
     let variant = args.metric.map_or(args.prefix.variant(), Variant::from);
+    if let Some(out) = &args.out {
+        let inputs: Vec<&Path> = [&args.dataset, &args.gold, &args.pred]
+            .into_iter()
+            .flatten()
+            .map(PathBuf::as_path)
+            .collect();
+        check_output(out, &inputs).with_context(|| format!("cannot write {}", out.display()))?;
+    }
     let (report, warnings) = match (&args.dataset, &args.gold, &args.pred) {
         (Some(dataset), _, _) => {
             let loaded = read_records::<Record>(dataset)?;
@@ -164,7 +173,7 @@ struct Loaded<T> {
 /// A line of the `--pred` file: its id and prediction; any other fields are ignored.
 #[derive(Deserialize)]
 struct PredictionLine {
-    id: String,
+    id: RecordId,
     prediction: Option<Prediction>,
 }
 
@@ -224,9 +233,8 @@ fn match_by_id<'a>(
         .filter(|r| !gold_ids.contains(r.id.as_str()))
         .count();
     if unmatched > 0 {
-        warnings.push(format!(
-            "{unmatched} prediction record(s) have no gold record; ignored"
-        ));
+        let unmatched = count(unmatched, "prediction record");
+        warnings.push(format!("{unmatched} without a gold record; ignored"));
     }
     let mut missing = 0;
     let pairs = gold
@@ -244,9 +252,8 @@ fn match_by_id<'a>(
         })
         .collect();
     if missing > 0 {
-        warnings.push(format!(
-            "{missing} gold record(s) have no prediction; scored as empty"
-        ));
+        let missing = count(missing, "gold record");
+        warnings.push(format!("{missing} without a prediction; scored as empty"));
     }
     (pairs, warnings)
 }
