@@ -177,10 +177,23 @@ wait_for 'CURATED=0'
 head -1 dataset.jsonl | grep -q '"verdict": *"accepted"' || fail "accept not saved"
 sed -n 2p dataset.jsonl | grep -q '"tags": *\["e2e"\]' || fail "tag not saved"
 tail -n +3 dataset.jsonl | cmp -s - <(tail -n +3 "$HERE/samples/dataset.jsonl") || fail "untouched records changed"
+cp dataset.jsonl saved.jsonl
 keys clear Enter
 "${T[@]}" send-keys -t e2e "'$BIN' --dataset dataset.jsonl; echo REOPENED=\$?" Enter
 wait_for '✓ bank_account '
 wait_for 'bank_account-m15 \[e2e\]'
+# Switching samples over an unsaved code edit asks first: Esc keeps the edit, d discards it.
+keys Tab
+keys '#'
+keys BTab
+keys j
+wait_for 'Save changes to bank_account\?'
+keys Escape
+keys j
+wait_for 'Save changes to bank_account\?'
+keys d
+wait_for 'bank_account-m15'
 keys q
 wait_for 'REOPENED=0'
+cmp -s dataset.jsonl saved.jsonl || fail "discarding a code edit changed the dataset"
 echo "e2e: ok"
