@@ -1,11 +1,12 @@
-//! The command line (DESIGN.md section 6): clap definitions and dispatch. Each subcommand's
-//! arguments and behaviour live in `src/cli/<name>.rs`; this file only routes.
+//! The command line (docs/ARCHITECTURE.md section 6): clap definitions and dispatch. Each
+//! subcommand's arguments and behaviour live in `src/cli/<name>.rs`; this file only routes.
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
 mod dataset_cmd;
+mod doctor_cmd;
 mod eval_cmd;
 mod explore;
 mod generate_cmd;
@@ -46,6 +47,8 @@ pub enum Command {
     Train(train_cmd::TrainArgs),
     /// Continue a prompt with a causal LM (GGUF or Hugging Face safetensors).
     Generate(generate_cmd::GenerateArgs),
+    /// Check the setup: the Python found, the sandbox layers available here, the model, the paths.
+    Doctor(doctor_cmd::DoctorArgs),
 }
 
 /// Parse the process arguments, run the command, and turn errors into a message and exit code.
@@ -60,6 +63,7 @@ pub fn main() -> ExitCode {
         Some(Command::Dataset(args)) => dataset_cmd::run(args),
         Some(Command::Train(args)) => train_cmd::run(args),
         Some(Command::Generate(args)) => generate_cmd::run(args),
+        Some(Command::Doctor(args)) => doctor_cmd::run(args),
     };
     match result {
         Ok(code) => code,

@@ -7,16 +7,16 @@
 
 use std::io::Write;
 
-use crate::dataset::atomic::replace_file;
+use crate::atomic_file::replace_file;
 use std::path::{Path, PathBuf};
 
-/// Write `text` to `path` atomically (see [`crate::dataset::atomic::replace_file`]).
+/// Write `text` to `path` atomically (see [`crate::atomic_file::replace_file`]).
 pub fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
     replace_file(path, false, |w| w.write_all(text.as_bytes()))
 }
 
 /// The folder holding recovery files, when one can be named.
-fn recovery_dir() -> Option<PathBuf> {
+pub fn recovery_dir() -> Option<PathBuf> {
     if let Some(dir) = std::env::var_os("TRACELENS_RECOVERY_DIR") {
         return Some(PathBuf::from(dir));
     }

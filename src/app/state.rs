@@ -8,40 +8,19 @@ use std::time::Duration;
 use ratatui::layout::Rect;
 use tui_textarea::TextArea;
 
+use super::focus::Focus;
 use super::keymap::Keymap;
-use super::mutation::{MutationPicker, MutationState};
-use super::prediction::PredictionPane;
+use super::pane::browser::{Browser, BrowserModal};
+use super::pane::mutation::{MutationPicker, MutationState};
+use super::pane::prediction::PredictionPane;
+use super::scope::Scope;
 use super::theme::Theme;
+use super::trace_jobs::Job;
 use super::trace_view::TraceView;
-use super::worker::Job;
 use crate::trace::{Limits, Outcome, TraceRequest};
 
 /// How long an edit waits for the next keystroke before it is traced.
 pub const EDIT_DEBOUNCE: Duration = Duration::from_millis(150);
-
-/// The pane that receives keys. Later panes (prediction, dataset) join `ORDER`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Focus {
-    Editor,
-    Stepping,
-    Stdin,
-    Browser,
-}
-
-impl Focus {
-    /// The Tab order.
-    pub const ORDER: &'static [Focus] =
-        &[Focus::Editor, Focus::Stepping, Focus::Stdin, Focus::Browser];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Focus::Editor => "editor",
-            Focus::Stepping => "stepping",
-            Focus::Stdin => "stdin",
-            Focus::Browser => "browser",
-        }
-    }
-}
 
 /// A pop-up that takes the keys while open.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,9 +30,26 @@ pub enum Modal {
     SavePath(String),
     JumpToStep(String),
     Recovery(String),
-    Browser(super::browser::BrowserModal),
+    Browser(BrowserModal),
     Mutations(MutationPicker),
     Diff { scroll: u16 },
+}
+
+impl Modal {
+    /// The keymap scope of the pop-up's own keys (`None`: a report any key closes).
+    pub fn scope(&self) -> Option<Scope> {
+        Some(match self {
+            Modal::Help { .. } => Scope::Help,
+            Modal::ConfirmQuit | Modal::Browser(BrowserModal::ConfirmOverwrite) => Scope::Confirm,
+            Modal::SavePath(_)
+            | Modal::JumpToStep(_)
+            | Modal::Browser(BrowserModal::Prompt { .. }) => Scope::Prompt,
+            Modal::Recovery(_) | Modal::Browser(BrowserModal::Journal(_)) => Scope::Offer,
+            Modal::Mutations(_) => Scope::Picker,
+            Modal::Diff { .. } => Scope::Diff,
+            Modal::Browser(BrowserModal::Report(_)) => return None,
+        })
+    }
 }
 
 /// What the tracer pool is doing.
@@ -126,7 +122,7 @@ pub struct App {
     pub editor_scroll: Cell<(usize, usize)>,
     pub stdin_scroll: Cell<(usize, usize)>,
     /// The open dataset, when the explorer browses one.
-    pub browser: Option<Box<super::browser::Browser>>,
+    pub browser: Option<Box<Browser>>,
     /// The model's prediction of the trace on show.
     pub prediction: PredictionPane,
     /// The original program, mutations applied to it and its trace.
@@ -213,7 +209,7 @@ impl App {
     }
 
     /// The code of the newest trace request.
-    pub(super) fn latest_code(&self) -> &str {
+    pub fn latest_code(&self) -> &str {
         &self.latest_code
     }
 
@@ -229,6 +225,11 @@ impl App {
         }
         self.recovery_dirty = false;
         Some((self.recovery_path.clone()?, self.code()))
+    }
+
+    /// Whether an open dataset has edits not yet saved to its file (the journal holds them).
+    pub fn dataset_modified(&self) -> bool {
+        self.browser.as_ref().is_some_and(|b| b.file.is_dirty())
     }
 
     /// The current step, if there is a trace.
