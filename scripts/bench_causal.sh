@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Causal-LM speed and memory, side by side with llama.cpp on the same GGUF files and threads.
 #
-# usage: scripts/bench_causal.sh [THREADS] [REPEATS]
+# usage: scripts/bench_causal.sh [THREADS] [REPEATS]   (TRACELENS_BIN=PATH measures that binary)
 #
 # Builds (once, under $BENCH_DIR, never in the repository) llama.cpp's llama-bench and
 # llama-quantize from the llama-cpp-python source package on PyPI, writes an F16 GGUF of
@@ -44,9 +44,12 @@ for q in Q8_0 Q4_K_M; do
     [ -f "$out" ] || "$BIN/llama-quantize" "$F16" "$out" "$q" > "$WORK/quantize-$q.log" 2>&1
 done
 
-cargo build --release --quiet
-TL=target/release/tracelens
-[ -n "${CARGO_TARGET_DIR:-}" ] && TL="$CARGO_TARGET_DIR/release/tracelens"
+# TRACELENS_BIN: a tracelens binary to measure instead of this tree's release build.
+TL="${TRACELENS_BIN:-}"
+if [ -z "$TL" ]; then
+    cargo build --release --quiet
+    TL="${CARGO_TARGET_DIR:-target}/release/tracelens"
+fi
 
 "$VENV/bin/python" - "$THREADS" "$REPEATS" "$BIN/llama-bench" "$TL" "$MODELS" <<'EOF'
 import json, os, statistics, subprocess, sys
