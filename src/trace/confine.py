@@ -114,17 +114,15 @@ class Confinement:
             self.layer("private tmpfs (64 MiB)", "needs the mount namespace")
         self.make_ruleset(base)
         filters = self.config.get("seccomp")
-        if isinstance(filters, list):
+        if isinstance(filters, list) and filters:
             self.filters = [bytes.fromhex(f) for f in filters]
-        else:
-            self.layer("seccomp", str(filters))
-        self.trial()
+        self.trial(None if self.filters else str(filters))
 
     def make_ruleset(self, base):
         ctypes = self.ctypes
         abi = self.syscall(SYS_LANDLOCK_CREATE_RULESET, None, 0, 1)
         if abi < 1:
-            self.layer("Landlock", self.errno_text())
+            self.no_landlock(self.errno_text())
             return
         fs = (1 << 13) - 1
         if abi >= 2:
@@ -138,7 +136,7 @@ class Confinement:
         size = 24 if abi >= 6 else 16 if abi >= 4 else 8
         ruleset = self.syscall(SYS_LANDLOCK_CREATE_RULESET, ctypes.byref(attr), size, 0)
         if ruleset < 0:
-            self.layer("Landlock", self.errno_text())
+            self.no_landlock(self.errno_text())
             return
         read = LL_READ_FILE | LL_READ_DIR
         file_only = LL_EXECUTE | LL_WRITE_FILE | LL_READ_FILE | LL_TRUNCATE | (1 << 15)
@@ -164,20 +162,25 @@ class Confinement:
                 rule = PathBeneath(access & fs, fd)
                 if self.syscall(SYS_LANDLOCK_ADD_RULE, ruleset, LANDLOCK_RULE_PATH_BENEATH,
                                 ctypes.byref(rule), 0) != 0:
-                    self.layer("Landlock", "%s: %s" % (path, self.errno_text()))
+                    self.no_landlock("%s: %s" % (path, self.errno_text()))
                     _os.close(ruleset)
                     return
             finally:
                 _os.close(fd)
         self.ruleset = ruleset
-        self.layer("Landlock ABI %d: files" % abi)
+        self.layer("Landlock: files (ABI %d)" % abi)
         self.layer("Landlock: TCP bind/connect", None if abi >= 4 else "needs Landlock ABI 4")
         self.layer("Landlock: signal and abstract-socket scoping",
                    None if abi >= 6 else "needs Landlock ABI 6")
 
-    def trial(self):
+    def no_landlock(self, why):
+        for name in ("Landlock: files", "Landlock: TCP bind/connect",
+                     "Landlock: signal and abstract-socket scoping"):
+            self.layer(name, why)
+
+    def trial(self, no_seccomp):
         """Apply every child layer in a throwaway child: what fails there is reported missing
-        (and not tried again in each child)."""
+        (and not tried again in each child). `no_seccomp` says why there are no filters."""
         r, w = _os.pipe()
         pid = _os.fork()
         if pid == 0:
@@ -200,7 +203,11 @@ class Confinement:
         for name in ("parent-death signal", "rlimits (file size, open files, threads)",
                      "unprivileged uid %s" % self.drop_to if self.drop_to is not None else None,
                      self.caps_layer(), "Landlock domain", "seccomp filters"):
-            if name is not None:
+            if name == "Landlock domain" and self.ruleset < 0:
+                self.layer(name, "no ruleset (see Landlock: files)")
+            elif name == "seccomp filters" and no_seccomp is not None:
+                self.layer(name, "not compiled: %s" % no_seccomp)
+            elif name is not None:
                 self.layer(name, broken.get(name))
         if "Landlock domain" in broken and self.ruleset >= 0:
             _os.close(self.ruleset)
