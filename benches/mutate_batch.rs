@@ -26,7 +26,7 @@ fn programs(n: usize) -> Vec<mutate_batch::Input> {
                 v["input"].as_str()?
             );
             Some(Ok(Program {
-                id: v["id"].as_str()?.to_string(),
+                id: v["id"].as_str()?.into(),
                 code,
                 stdin: String::new(),
             }))
@@ -60,6 +60,7 @@ fn main() {
         seed: 1,
         keep_exceptions: false,
         limits: Limits::default(),
+        first: 0,
     };
     let seen: Mutex<Vec<TraceRequest>> = Mutex::new(Vec::new());
     let tracer = |reqs: &[TraceRequest], done: &(dyn Fn(usize) + Sync)| {

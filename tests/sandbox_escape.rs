@@ -628,6 +628,18 @@ fn a_killed_tracelens_leaves_no_process_behind() {
         alive.retain(|&pid| is_alive(pid));
     }
     assert!(alive.is_empty(), "left behind: {alive:?}");
+    // Nor any worker directory (named after the worker's outer process).
+    let dirs: Vec<String> = std::fs::read_dir(std::env::temp_dir())
+        .expect("list the temporary directory")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| {
+            family
+                .iter()
+                .any(|pid| n.starts_with(&format!("tracelens-{pid}-")))
+        })
+        .collect();
+    assert!(dirs.is_empty(), "worker directories left: {dirs:?}");
 }
 
 /// Every process below `root`, found through /proc.

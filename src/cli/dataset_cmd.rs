@@ -1,14 +1,24 @@
 //! `tracelens dataset`: `export` converts a dataset to CodeExecutor, CRUXEval or tracelens
 //! JSONL; `build` makes the curriculum's CodeExecutor-format datasets with the real tracer
-//! (`crate::pipeline::dataset_build`).
+//! (`crate::pipeline::dataset_build`); `trace` fills the traced fields of `{id, code[, stdin]}`
+//! records (`crate::pipeline::dataset_trace`).
 
-use std::path::PathBuf;
+use std::io::Read;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use anyhow::{bail, Context};
 use clap::{Args, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
 
+use super::trace_cmd::TracerArgs;
+use crate::atomic_file::replace_file;
 use crate::dataset::{export, ExportFormat, ExportOptions};
 use crate::pipeline::dataset_build::{build, BuildOptions, Stage};
+use crate::pipeline::dataset_trace::{trace_lines, ADDRESS};
+use crate::pipeline::shard::Shard;
+use crate::plural::count;
+use crate::trace::{PoolOptions, TracerPool};
 
 /// Arguments of `tracelens dataset`.
 #[derive(Debug, Args)]
@@ -24,6 +34,26 @@ pub enum DatasetCommand {
     Export(ExportArgs),
     /// Build a curriculum dataset (singleline, tutorial, mutants) traced by CPython.
     Build(BuildArgs),
+    /// Trace `{id, code[, stdin]}` records: fill code_tokens, trace, trace_tokens and outcome.
+    Trace(TraceArgs),
+}
+
+/// Arguments of `tracelens dataset trace`.
+#[derive(Debug, Args)]
+pub struct TraceArgs {
+    /// The records to trace (JSONL; `-` reads standard input).
+    pub input: PathBuf,
+    /// Where to write (atomically); never the input itself.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Tracer worker processes (default: number of cores).
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Trace only the `I`-th of `N` contiguous ranges of lines (`I/N`, 0-based).
+    #[arg(long, value_name = "I/N", default_value = "0/1")]
+    pub shard: Shard,
+    #[command(flatten)]
+    pub tracer: TracerArgs,
 }
 
 /// Arguments of `tracelens dataset export`.
@@ -62,15 +92,16 @@ pub struct BuildArgs {
     pub test_fraction: f64,
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// Build only seed programs `i` modulo `n` (`i/n`, 0-based).
-    #[arg(long, default_value = "0/1", value_parser = parse_shard)]
-    pub shard: (usize, usize),
+    /// Build only the `I`-th of `N` contiguous ranges of seed programs (`I/N`, 0-based).
+    #[arg(long, value_name = "I/N", default_value = "0/1")]
+    pub shard: Shard,
     /// CRUXEval JSONL (fields id, code, input, output).
     #[arg(long, default_value = "../shared/cruxeval/cruxeval.jsonl")]
     pub cruxeval: PathBuf,
-    /// Directory of sample programs added to the tutorial stage.
-    #[arg(long, default_value = "samples")]
-    pub samples: PathBuf,
+    /// Directory of sample programs added to the tutorial stage (default: `samples`, when
+    /// there is one).
+    #[arg(long)]
+    pub samples: Option<PathBuf>,
     /// Output directory: STAGE.train.jsonl and STAGE.test.jsonl (with `.I-of-N` when sharded).
     #[arg(long)]
     pub out: PathBuf,
@@ -84,24 +115,6 @@ pub struct BuildArgs {
     /// programs of samples/ are always kept, under the tracer's own limit).
     #[arg(long, default_value_t = 100)]
     pub max_steps: u64,
-}
-
-fn parse_shard(text: &str) -> Result<(usize, usize), String> {
-    let (i, n) = text
-        .split_once('/')
-        .ok_or_else(|| format!("expected I/N, got {text:?}"))?;
-    let i: usize = i
-        .trim()
-        .parse()
-        .map_err(|_| format!("bad shard index {i:?}"))?;
-    let n: usize = n
-        .trim()
-        .parse()
-        .map_err(|_| format!("bad shard count {n:?}"))?;
-    if n == 0 || i >= n {
-        return Err(format!("shard {i}/{n}: need 0 <= I < N"));
-    }
-    Ok((i, n))
 }
 
 /// `--stage` values.
@@ -126,7 +139,7 @@ impl From<BuildArgs> for BuildOptions {
             seed: args.seed,
             shard: args.shard,
             cruxeval: args.cruxeval,
-            samples: args.samples,
+            samples: args.samples.unwrap_or_else(|| PathBuf::from("samples")),
             out: args.out,
             python: args.python,
             jobs: args.jobs,
@@ -154,6 +167,7 @@ pub fn run(args: DatasetArgs) -> anyhow::Result<ExitCode> {
     match args.command {
         DatasetCommand::Export(args) => run_export(args),
         DatasetCommand::Build(args) => run_build(args),
+        DatasetCommand::Trace(args) => run_trace(&args),
     }
 }
 
@@ -175,35 +189,110 @@ fn run_export(args: ExportArgs) -> anyhow::Result<ExitCode> {
         eprintln!("skipped {skipped}");
     }
     eprintln!(
-        "wrote {} record(s) to {} ({} filtered out, {} skipped)",
-        report.written,
+        "wrote {} to {} ({} filtered out, {} skipped)",
+        count(report.written, "record"),
         args.out.display(),
         report.filtered_out,
         report.skipped.len()
     );
-    Ok(ExitCode::SUCCESS)
+    if report.written > 0 {
+        return Ok(ExitCode::SUCCESS);
+    }
+    let why = if !report.skipped.is_empty() {
+        "every record was skipped (see above)"
+    } else if report.filtered_out > 0 {
+        "no record passed the filter"
+    } else {
+        "the input has no records"
+    };
+    eprintln!("{} is empty: {why}", args.out.display());
+    Ok(if report.skipped.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 fn run_build(args: BuildArgs) -> anyhow::Result<ExitCode> {
+    if let Some(samples) = args.samples.as_ref().filter(|dir| !dir.is_dir()) {
+        bail!("--samples {}: no such directory", samples.display());
+    }
+    let mutants = matches!(args.stage, StageArg::Mutants);
     let report = build(&args.into())?;
+    let mut left_out = count(report.left_out, "seed program");
+    if mutants {
+        left_out.push_str(&format!(
+            " and {}",
+            count(report.mutants_left_out, "mutant")
+        ));
+    }
     eprintln!(
-        "{} train and {} test records ({} programs left out) in {} and {}",
-        report.train,
+        "{} and {} test records ({left_out} left out: did not complete or would not \
+         format) in {} and {}",
+        count(report.train, "train record"),
         report.test,
-        report.left_out,
         report.train_path.display(),
         report.test_path.display()
     );
     Ok(ExitCode::SUCCESS)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn shards_parse() {
-        assert_eq!(parse_shard("1/4"), Ok((1, 4)));
-        assert!(parse_shard("4/4").is_err() && parse_shard("x").is_err());
+/// Whether two paths name the same existing file.
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
     }
+}
+
+fn run_trace(args: &TraceArgs) -> anyhow::Result<ExitCode> {
+    if same_file(&args.input, &args.out) {
+        bail!(
+            "--out {} is the input file; write to another file",
+            args.out.display()
+        );
+    }
+    let mut input = Vec::new();
+    if args.input == Path::new("-") {
+        std::io::stdin().read_to_end(&mut input)
+    } else {
+        std::fs::File::open(&args.input).and_then(|mut f| f.read_to_end(&mut input))
+    }
+    .with_context(|| format!("cannot read {}", args.input.display()))?;
+    let limits = args.tracer.limits();
+    let pool = TracerPool::start(PoolOptions {
+        python: args.tracer.python.clone(),
+        sandbox: args.tracer.sandbox,
+        workers: args.jobs.unwrap_or(PoolOptions::default().workers).max(1),
+    })
+    .context("cannot start the tracer")?;
+    let bar = ProgressBar::new(0).with_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} lines  {per_sec}  eta {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let report = replace_file(&args.out, false, |w| {
+        trace_lines(&input, args.shard, limits, &pool, w, &|done, total| {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+        })
+    })
+    .with_context(|| format!("cannot write {}", args.out.display()))?;
+    bar.finish_and_clear();
+    for (line, why) in &report.kept {
+        eprintln!("{}:{line}: kept as it is ({why})", args.input.display());
+    }
+    if report.masked > 0 {
+        eprintln!(
+            "{} record(s) show object addresses, which change from run to run: written as {ADDRESS}",
+            report.masked
+        );
+    }
+    eprintln!(
+        "traced {} record(s) of {} line(s) into {} ({} line(s) kept as they were)",
+        report.traced,
+        report.lines,
+        args.out.display(),
+        report.kept.len()
+    );
+    Ok(ExitCode::SUCCESS)
 }

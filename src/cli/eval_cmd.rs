@@ -14,6 +14,12 @@
 //! ([`predict_form`]) and then scores through the same path. Both forms build a list of
 //! (gold record, predicted text) pairs; `crate::analysis::report` scores them, and this file
 //! formats the report.
+//!
+//! `--shard I/N` scores only the `I`-th of `N` contiguous ranges of the gold records (in the
+//! dataset form, predicts only those). `tracelens eval --merge R0.jsonl R1.jsonl ...` rebuilds
+//! the report of one unsharded run from the shards' `--out` files (each line carries its raw
+//! counts): the same summary and breakdowns, and with `--out` the same per-sample file, byte
+//! for byte.
 
 use std::collections::{HashMap, HashSet};
 use std::fs;
@@ -27,9 +33,11 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
 use crate::analysis::metrics::Variant;
-use crate::analysis::report::{evaluate, Case, Report};
-use crate::atomic_file::replace_file;
-use crate::dataset::record::{Prediction, Record};
+use crate::analysis::report::{evaluate, Case, Report, SampleResult};
+use crate::atomic_file::{check_output, replace_file};
+use crate::dataset::record::{Prediction, Record, RecordId};
+use crate::pipeline::shard::Shard;
+use crate::plural::count;
 
 mod predict_form;
 
@@ -37,8 +45,14 @@ mod predict_form;
 #[derive(Debug, Args)]
 pub struct EvalArgs {
     /// Dataset to predict with the model and score in one go.
-    #[arg(conflicts_with_all = ["gold", "pred"])]
+    #[arg(conflicts_with_all = ["gold", "pred", "merge"])]
     pub dataset: Option<PathBuf>,
+    /// Merge the per-sample `--out` files of sharded runs (in shard order) into one report.
+    #[arg(long, num_args = 1.., value_name = "REPORT", conflicts_with_all = ["gold", "pred", "shard"])]
+    pub merge: Vec<PathBuf>,
+    /// Score only the `I`-th of `N` contiguous ranges of gold records (`I/N`, 0-based).
+    #[arg(long, value_name = "I/N", default_value = "0/1")]
+    pub shard: Shard,
     /// Gold dataset records (JSONL; `-` for stdin).
     #[arg(long, requires = "pred")]
     pub gold: Option<PathBuf>,
@@ -69,7 +83,7 @@ pub struct EvalArgs {
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=256))]
     pub jobs: u32,
     /// At most this many generated tokens per record (dataset form).
-    #[arg(long, default_value_t = crate::model::MAX_TARGET_TOKENS)]
+    #[arg(long, default_value_t = crate::model::MAX_TARGET_TOKENS, value_parser = super::values::at_least_one)]
     pub max_tokens: usize,
 }
 
@@ -118,9 +132,21 @@ impl Prefix {
 /// Run the command.
 pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
     let variant = args.metric.map_or(args.prefix.variant(), Variant::from);
+    if let Some(out) = &args.out {
+        let inputs: Vec<&Path> = [&args.dataset, &args.gold, &args.pred]
+            .into_iter()
+            .flatten()
+            .map(PathBuf::as_path)
+            .collect();
+        check_output(out, &inputs).with_context(|| format!("cannot write {}", out.display()))?;
+    }
     let (report, warnings) = match (&args.dataset, &args.gold, &args.pred) {
+        _ if !args.merge.is_empty() => (merge(&args.merge)?, Vec::new()),
         (Some(dataset), _, _) => {
-            let loaded = read_records::<Record>(dataset)?;
+            let mut loaded = read_records::<Record>(dataset)?;
+            let range = args.shard.range(loaded.records.len());
+            loaded.records.drain(range.end..);
+            loaded.records.drain(..range.start);
             let predicted = predict_form::predict(&loaded.records, &args)?;
             let warnings = loaded.warnings.into_iter().chain(predicted.warnings);
             (score(&predicted.pairs, variant), warnings.collect())
@@ -128,11 +154,14 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
         (None, Some(gold), Some(pred)) => {
             let gold = read_records(gold)?;
             let pred = read_records(pred)?;
-            let (pairs, warnings) = match_by_id(&gold, &pred);
-            (score(&pairs, variant), warnings)
+            let (mut pairs, warnings) = match_by_id(&gold, &pred);
+            let range = args.shard.range(pairs.len());
+            let mine: Vec<Pair> = pairs.drain(range).collect();
+            (score(&mine, variant), warnings)
         }
         _ => bail!(
-            "give DATASET.jsonl (predicted with --model DIR) or --gold G.jsonl --pred P.jsonl"
+            "give DATASET.jsonl (predicted with --model DIR), --gold G.jsonl --pred P.jsonl, \
+             or --merge REPORT..."
         ),
     };
     for warning in &warnings {
@@ -155,6 +184,27 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The report of the per-sample lines of `reports`, read in order (see `--merge`); a line that
+/// is not a per-sample line ends the merge with its file and line number.
+fn merge(reports: &[PathBuf]) -> anyhow::Result<Report> {
+    let mut samples = Vec::new();
+    for path in reports {
+        let text =
+            fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+        for (index, line) in text.lines().enumerate() {
+            let sample: SampleResult = serde_json::from_str(line).with_context(|| {
+                format!(
+                    "{}:{}: not a per-sample line of `eval --out`",
+                    path.display(),
+                    index + 1
+                )
+            })?;
+            samples.push(sample);
+        }
+    }
+    Ok(Report::from_samples(samples))
+}
+
 /// Lines read from a JSONL file, and a warning per malformed line.
 struct Loaded<T> {
     records: Vec<T>,
@@ -164,7 +214,7 @@ struct Loaded<T> {
 /// A line of the `--pred` file: its id and prediction; any other fields are ignored.
 #[derive(Deserialize)]
 struct PredictionLine {
-    id: String,
+    id: RecordId,
     prediction: Option<Prediction>,
 }
 
@@ -224,9 +274,8 @@ fn match_by_id<'a>(
         .filter(|r| !gold_ids.contains(r.id.as_str()))
         .count();
     if unmatched > 0 {
-        warnings.push(format!(
-            "{unmatched} prediction record(s) have no gold record; ignored"
-        ));
+        let unmatched = count(unmatched, "prediction record");
+        warnings.push(format!("{unmatched} without a gold record; ignored"));
     }
     let mut missing = 0;
     let pairs = gold
@@ -244,9 +293,8 @@ fn match_by_id<'a>(
         })
         .collect();
     if missing > 0 {
-        warnings.push(format!(
-            "{missing} gold record(s) have no prediction; scored as empty"
-        ));
+        let missing = count(missing, "gold record");
+        warnings.push(format!("{missing} without a prediction; scored as empty"));
     }
     (pairs, warnings)
 }

@@ -7,9 +7,11 @@
 //!
 //! Output lines, in input order: one dataset record per kept mutant (id `PROGRAM-NN` with NN
 //! the mutation's id, `origin` naming the program and the mutation, the CodeExecutor fields,
-//! `outcome`), and for an input that cannot be mutated one line
+//! `outcome`; object addresses in reprs written as `0xADDR`, as `dataset trace` does), and for
+//! an input that cannot be mutated one line
 //! `{"id", "code", "outcome": "syntax_error", "error"}` (no `outcome` for a malformed line).
-//! The choice of mutants depends only on the seed, the program's position and its source.
+//! The choice of mutants depends only on the seed, the program's position in the whole batch
+//! and its source.
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -17,14 +19,16 @@ use rand::{rngs::StdRng, seq::SliceRandom, SeedableRng};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value as JsonValue};
 
-use crate::dataset::record::{Origin, Record};
+use super::dataset_trace::StableTrace;
+use crate::dataset::record::{Origin, Record, RecordId};
 use crate::mutate::{mutants, MutateError, Mutation, Operator};
+use crate::plural::count;
 use crate::trace::{codeexecutor, Limits, OutcomeKind, Trace, TraceRequest};
 
 /// One input program (`{"id", "code", "stdin"}`; other fields are ignored).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct Program {
-    pub id: String,
+    pub id: RecordId,
     pub code: String,
     #[serde(default)]
     pub stdin: String,
@@ -39,6 +43,9 @@ pub struct BatchOptions {
     /// Keep mutants whose run ends in an uncaught exception.
     pub keep_exceptions: bool,
     pub limits: Limits,
+    /// The position of the first input in the whole batch (`--shard`), so that a program's
+    /// choice of mutants is the same however the batch is sharded.
+    pub first: usize,
 }
 
 /// Why a generated mutant was not written.
@@ -98,8 +105,11 @@ impl BatchReport {
         let kept: usize = self.kept.values().sum();
         let generated: usize = self.generated.values().sum();
         let mut text = format!(
-            "{} programs ({} with errors), {generated} mutants generated, {} traced, {kept} kept\n",
-            self.programs, self.program_errors, self.traced
+            "{} ({} with errors), {} generated, {} traced, {kept} kept\n",
+            count(self.programs, "program"),
+            self.program_errors,
+            count(generated, "mutant"),
+            self.traced
         );
         text.push_str("per operator (generated -> kept):\n");
         for (op, n) in &self.generated {
@@ -120,7 +130,7 @@ impl BatchReport {
 /// An input line that is not a program: its id (`line N` when it has none) and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Malformed {
-    pub id: String,
+    pub id: RecordId,
     pub error: String,
 }
 
@@ -133,7 +143,7 @@ pub enum Output {
     Mutant(Box<Record>),
     /// `outcome` is `syntax_error` for a program that does not parse, absent for a bad line.
     Error {
-        id: String,
+        id: RecordId,
         code: String,
         outcome: Option<&'static str>,
         error: String,
@@ -152,7 +162,7 @@ impl Output {
                 error,
             } => {
                 let mut map = Map::new();
-                map.insert("id".into(), id.clone().into());
+                map.insert("id".into(), id.to_json());
                 map.insert("code".into(), code.clone().into());
                 if let Some(outcome) = outcome {
                     map.insert("outcome".into(), (*outcome).into());
@@ -243,8 +253,9 @@ fn mutant_record(
     trace: &Trace,
 ) -> Result<Record, String> {
     let ce = codeexecutor::record(&code, trace).map_err(|e| e.to_string())?;
+    let stable = StableTrace::of(ce.trace);
     Ok(Record {
-        id: format!("{}-{:02}", program.id, mutation.id),
+        id: format!("{}-{:02}", program.id, mutation.id).into(),
         code,
         stdin: program.stdin.clone(),
         origin: Some(Origin {
@@ -253,8 +264,8 @@ fn mutant_record(
             extra: Map::new(),
         }),
         code_tokens: ce.code_tokens,
-        trace: ce.trace,
-        trace_tokens: ce.trace_tokens,
+        trace: stable.steps,
+        trace_tokens: stable.tokens,
         outcome: Some(outcome_name(trace.outcome.kind)),
         prediction: None,
         verdict: "unreviewed".to_string(),
@@ -289,7 +300,7 @@ pub fn run(
             },
             Ok(program) => {
                 let (id, code) = (program.id.clone(), program.code.clone());
-                match plan(program, index, opts, &mut report) {
+                match plan(program, opts.first + index, opts, &mut report) {
                     Ok(p) => {
                         plans.push((outputs.len(), p));
                         outputs.push(None);

@@ -26,6 +26,8 @@ LL_SCOPE = 1 | 2  # abstract UNIX sockets and signals
 FILE_SIZE_LIMIT = 64 << 20
 TMPFS_OPTIONS = b"size=64m,nr_inodes=4096,mode=0711"
 OPEN_FILES_LIMIT = 256
+# How long the outer process waits for an inner worker that is leaving by itself.
+EXIT_GRACE_S = 0.3
 THREADS_LIMIT = 256
 # Read-only beyond the Python installation: the shared libraries its extension modules load,
 # the time zones, and the harmless devices.
@@ -68,9 +70,11 @@ class Confinement:
         return _os.strerror(self.ctypes.get_errno())
 
     # --- the worker -----------------------------------------------------------------------
-    def split(self):
+    def split(self, base):
         """Fork the inner worker; the outer process waits for the lifeline to close (tracelens
-        is gone) or the inner worker to end, kills it (and so its PID namespace) and exits."""
+        is gone) or the inner worker to end. Then it gives an inner worker that is leaving by
+        itself (its stdin closed too) a moment, kills it (and so its PID namespace), and removes
+        the worker's directory `base`, whatever the inner worker left there."""
         lifeline = int(self.config["lifeline"])
         pid = _os.fork()
         if pid == 0:
@@ -82,23 +86,22 @@ class Confinement:
         devnull = _os.open(_os.devnull, _os.O_RDWR)
         for fd in (0, 1):  # tracelens sees the inner worker's end as the end of its output
             _os.dup2(devnull, fd)
-        poller = select.poll()
-        poller.register(lifeline, select.POLLIN)
+        watched = [lifeline]
         try:
-            pidfd = _os.pidfd_open(pid)
-            poller.register(pidfd, select.POLLIN)
+            watched.append(_os.pidfd_open(pid))
         except (AttributeError, OSError):
             pass  # no pidfd: only the lifeline is watched
-        while True:
-            try:
-                poller.poll()
-                break
-            except InterruptedError:
-                continue
+        select.select(watched, [], [])
         finished, status = _os.waitpid(pid, _os.WNOHANG)
+        if not finished:
+            select.select(watched[1:], [], [], EXIT_GRACE_S)
+            finished, status = _os.waitpid(pid, _os.WNOHANG)
         if not finished:
             _os.kill(pid, 9)
             _, status = _os.waitpid(pid, 0)
+        self.release(base)
+        import shutil
+        shutil.rmtree(base, ignore_errors=True)
         _os._exit(_os.waitstatus_to_exitcode(status) & 0xFF if _os.WIFEXITED(status) else 70)
 
     def prepare(self, base):
@@ -307,7 +310,8 @@ class Confinement:
 
     def release(self, base):
         """At the worker's end: unmount the private tmpfs, so that `base` can go."""
-        self.ctypes.CDLL(None).umount2(base.encode(), 2)  # MNT_DETACH
+        if self.config.get("mount_namespace"):
+            self.ctypes.CDLL(None).umount2(base.encode(), 2)  # MNT_DETACH
 
     def own_dir(self, path):
         """A directory the child writes in, owned by the uid it drops to."""

@@ -945,6 +945,9 @@ class FrameState:
         child = self.child
         try:
             if event == "line":
+                if frame.f_lineno < 1:
+                    # An empty module still reports a line event at line 0: no source line ran.
+                    return self.local
                 if self.pending is not None:
                     child.step("line", self.pending, self, frame)
                 self.pending = frame.f_lineno
@@ -1437,13 +1440,13 @@ def preload():
 def main():
     # Confined (unless --sandbox off): the outer process stays behind to watch the lifeline.
     sandbox = Confinement.from_env()
+    base = make_worker_dir()
     if sandbox is not None:
-        sandbox.split()
+        sandbox.split(base)
     # The worker's own streams: the protocol. Held here, since they would close once the
     # program's streams replace them in sys.
     streams = (sys.stdin, sys.stdout, sys.stderr)
     inp, out = streams[0].buffer, streams[1].buffer
-    base = make_worker_dir()
     if sandbox is not None:
         sandbox.prepare(base)
     devnull = os.open(os.devnull, os.O_RDWR)

@@ -6,8 +6,9 @@
 //! - `mutants`: CRUXEval functions followed by `print(f(INPUT))`, and their mutants.
 //!
 //! Seed programs are split into train and test by a seeded hash of their id, so a test
-//! program and all its mutants are only ever in the test split. `--shard i/n` keeps the seed
-//! programs whose index is `i` modulo `n`. Programs that do not complete (exceptions,
+//! program and all its mutants are only ever in the test split. `--shard I/N` keeps the `I`-th
+//! of `N` contiguous ranges of seed programs ([`Shard`]): the shards' files concatenated in
+//! order are the unsharded files, byte for byte. Programs that do not complete (exceptions,
 //! timeouts, limits), whose trace does not re-parse, or whose trace shows a memory address
 //! (`<... object at 0x...>`, which changes from run to run and cannot be predicted) are left
 //! out and counted.
@@ -28,6 +29,7 @@ use serde_json::Map;
 use crate::atomic_file::replace_file;
 use crate::dataset::{Origin, Record};
 use crate::mutate;
+use crate::pipeline::shard::Shard;
 use crate::trace::codeexecutor::{self, parse_trace};
 use crate::trace::pool::{PoolOptions, TracerPool};
 use crate::trace::request::{Limits, TraceRequest};
@@ -62,8 +64,8 @@ pub struct BuildOptions {
     /// Fraction of seed programs held out for the test split.
     pub test_fraction: f64,
     pub seed: u64,
-    /// Build only seed programs `i` modulo `n`: `(i, n)`, 0-based, `i < n`.
-    pub shard: (usize, usize),
+    /// Build only this contiguous range of the seed programs.
+    pub shard: Shard,
     /// CRUXEval JSONL (fields id, code, input, output).
     pub cruxeval: PathBuf,
     /// Directory of sample programs added to the tutorial stage.
@@ -267,8 +269,10 @@ fn seeds(args: &BuildOptions) -> Result<Vec<Program>> {
 pub struct BuildReport {
     pub train: usize,
     pub test: usize,
-    /// Programs left out: did not complete, or would not format or re-parse.
+    /// Seed programs left out: did not complete, or would not format or re-parse.
     pub left_out: usize,
+    /// Mutants left out, for the same reasons (mutants stage).
+    pub mutants_left_out: usize,
     pub train_path: PathBuf,
     pub test_path: PathBuf,
 }
@@ -289,11 +293,11 @@ fn to_record(p: &Program, trace: &crate::trace::schema::Trace, stage: Stage) -> 
         return None;
     }
     Some(Record {
-        id: p.id.clone(),
+        id: p.id.clone().into(),
         code: p.code.clone(),
         stdin: p.stdin.clone(),
         origin: Some(Origin {
-            id: p.origin.clone(),
+            id: p.origin.clone().into(),
             mutation: p.mutation.clone(),
             extra: Map::new(),
         }),
@@ -323,12 +327,20 @@ fn write_jsonl(path: &Path, records: &[Record]) -> Result<()> {
 
 /// Build one stage's train and test files.
 pub fn build(args: &BuildOptions) -> Result<BuildReport> {
-    let (shard, shards) = args.shard;
-    let programs: Vec<(bool, Program)> = seeds(args)?
-        .into_iter()
-        .enumerate()
-        .filter(|(i, _)| i % shards == shard)
-        .flat_map(|(_, p)| {
+    if args.count == 0 {
+        bail!("--count 0 builds nothing: give at least 1 seed program");
+    }
+    if !(0.0..=1.0).contains(&args.test_fraction) {
+        bail!(
+            "--test-fraction {} is not a fraction: give a number from 0 to 1",
+            args.test_fraction
+        );
+    }
+    let mut seeds = seeds(args)?;
+    let range = args.shard.range(seeds.len());
+    let programs: Vec<(bool, Program)> = seeds
+        .drain(range)
+        .flat_map(|p| {
             let test = is_test(args.seed, &p.code, args.test_fraction);
             let all = if args.stage == Stage::Mutants {
                 with_mutants(p, args.mutants_per_program, args.seed)
@@ -373,7 +385,7 @@ pub fn build(args: &BuildOptions) -> Result<BuildReport> {
     let traces = pool.trace_many(&requests, &|done| bar.set_position(done as u64));
     bar.finish_and_clear();
     let (mut train, mut test) = (Vec::new(), Vec::new());
-    let mut left_out = 0;
+    let (mut left_out, mut mutants_left_out) = (0, 0);
     for ((is_test, p), trace) in programs.iter().zip(&traces) {
         match trace
             .as_ref()
@@ -382,11 +394,13 @@ pub fn build(args: &BuildOptions) -> Result<BuildReport> {
         {
             Some(r) if *is_test => test.push(r),
             Some(r) => train.push(r),
+            None if p.mutation.is_some() => mutants_left_out += 1,
             None => left_out += 1,
         }
     }
-    let suffix = if shards > 1 {
-        format!(".{shard}-of-{shards}")
+    let Shard { index, count } = args.shard;
+    let suffix = if count > 1 {
+        format!(".{index}-of-{count}")
     } else {
         String::new()
     };
@@ -403,6 +417,7 @@ pub fn build(args: &BuildOptions) -> Result<BuildReport> {
         train: train.len(),
         test: test.len(),
         left_out,
+        mutants_left_out,
         train_path: args.out.join(train_name),
         test_path: args.out.join(test_name),
     })
