@@ -10,6 +10,7 @@ mod dataset_cmd;
 mod doctor_cmd;
 mod eval_cmd;
 mod explore;
+mod generate_cmd;
 mod mutate_cmd;
 mod predict_cmd;
 mod trace_cmd;
@@ -46,6 +47,8 @@ pub enum Command {
     Dataset(dataset_cmd::DatasetArgs),
     /// Train a model with curriculum learning.
     Train(train_cmd::TrainArgs),
+    /// Continue a prompt with a causal LM (GGUF or Hugging Face safetensors).
+    Generate(generate_cmd::GenerateArgs),
     /// Check the setup: the Python found, the sandbox layers available here, the model, the paths.
     Doctor(doctor_cmd::DoctorArgs),
 }
@@ -62,6 +65,7 @@ pub fn main() -> ExitCode {
         Some(Command::Eval(args)) => eval_cmd::run(args),
         Some(Command::Dataset(args)) => dataset_cmd::run(args),
         Some(Command::Train(args)) => train_cmd::run(args),
+        Some(Command::Generate(args)) => generate_cmd::run(args),
         Some(Command::Doctor(args)) => doctor_cmd::run(args),
     };
     match result {
@@ -74,6 +78,20 @@ pub fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The text of `file`, or of standard input when it is `-`; `what` names it in errors.
+fn read_file_or_stdin(file: &std::path::Path, what: &str) -> anyhow::Result<String> {
+    use anyhow::Context;
+    use std::io::Read;
+    if file.as_os_str() == "-" {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .with_context(|| format!("cannot read {what} from standard input"))?;
+        return Ok(text);
+    }
+    std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))
 }
 
 /// The error and its causes joined with `: `, leaving out a cause whose text the message

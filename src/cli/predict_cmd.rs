@@ -2,7 +2,6 @@
 //! as text (one step per line) or as JSON (model, input_ids, output_ids, text, steps,
 //! tokens_per_s, elapsed_ms).
 
-use std::io::Read;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -57,17 +56,6 @@ fn prefix_token(prefix: &str) -> Result<String, String> {
 /// The dataset prefixes the model knows.
 const PREFIXES: [&str; 3] = ["codenet", "tutorial", "singleline"];
 
-fn read_program(file: &PathBuf) -> Result<String> {
-    if file.as_os_str() == "-" {
-        let mut src = String::new();
-        std::io::stdin()
-            .read_to_string(&mut src)
-            .context("cannot read the program from standard input")?;
-        return Ok(src);
-    }
-    std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))
-}
-
 /// A parsed step as JSON: `{"line": i, "state": [[name, value], ...]}` or `{"output": text}`.
 fn step_json(step: &CeStep) -> serde_json::Value {
     match step {
@@ -78,7 +66,7 @@ fn step_json(step: &CeStep) -> serde_json::Value {
 
 /// Run the command.
 pub fn run(args: PredictArgs) -> Result<ExitCode> {
-    let src = read_program(&args.file)?;
+    let src = super::read_file_or_stdin(&args.file, "the program")?;
     let code_tokens =
         code_tokens(&src).with_context(|| format!("cannot tokenize {}", args.file.display()))?;
     let dir = model::model_dir(args.model.as_deref())

@@ -7,6 +7,7 @@
 pub mod alloc;
 pub mod batch;
 pub mod beam;
+pub mod causal;
 pub mod config;
 pub mod generate;
 pub mod roberta;

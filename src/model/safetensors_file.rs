@@ -89,6 +89,11 @@ impl SafetensorsFile {
         })
     }
 
+    /// The names of the tensors in the file.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.entries.keys().map(String::as_str)
+    }
+
     /// Read one tensor as `dtype`.
     fn read(&self, name: &str, dtype: DType, device: &Device) -> Result<Tensor> {
         let entry = self
