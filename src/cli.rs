@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod cruxeval_cmd;
 mod dataset_cmd;
 mod eval_cmd;
 mod explore;

@@ -26,6 +26,7 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::{json, Value as JsonValue};
 
+use super::cruxeval_cmd::CruxevalArgs;
 use crate::analysis::align::align_text;
 use crate::analysis::metrics::{score, Tally, Variant};
 use crate::dataset::atomic::replace_file;
@@ -36,14 +37,15 @@ mod predict_form;
 /// Arguments of `tracelens eval`.
 #[derive(Debug, Args)]
 pub struct EvalArgs {
-    /// Dataset to predict with the model and score in one go.
-    #[arg(conflicts_with_all = ["gold", "pred"])]
+    /// Dataset to predict with the model and score in one go (with --task: CRUXEval records).
+    #[arg(conflicts_with = "gold")]
     pub dataset: Option<PathBuf>,
     /// Gold dataset records (JSONL; `-` for stdin).
     #[arg(long, requires = "pred")]
     pub gold: Option<PathBuf>,
-    /// Records holding predictions in their `prediction` field (JSONL; `-` for stdin).
-    #[arg(long, requires = "gold")]
+    /// Records holding predictions in their `prediction` field (JSONL; `-` for stdin); with
+    /// --task, CRUXEval answers (generations.json or JSONL).
+    #[arg(long)]
     pub pred: Option<PathBuf>,
     /// Dataset prefix; picks the metric variant (and the model's prefix token).
     #[arg(long, value_enum, default_value_t = Prefix::Codenet)]
@@ -65,12 +67,15 @@ pub struct EvalArgs {
     /// Beam size, 1 = greedy (dataset form).
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=64))]
     pub beam: u32,
-    /// Worker threads sharing the loaded model (dataset form).
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=256))]
-    pub jobs: u32,
+    /// Worker threads sharing the loaded model (dataset form; default 1); with --task, tracer
+    /// workers running the checks (default: one per core).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=256))]
+    pub jobs: Option<u32>,
     /// At most this many generated tokens per record (dataset form).
     #[arg(long, default_value_t = crate::model::MAX_TARGET_TOKENS)]
     pub max_tokens: usize,
+    #[command(flatten)]
+    pub cruxeval: CruxevalArgs,
 }
 
 /// CodeExecutor's two metric scripts.
@@ -117,8 +122,12 @@ impl Prefix {
 
 /// Run the command.
 pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
+    if let Some(task) = args.cruxeval.task {
+        return super::cruxeval_cmd::run(&args, task);
+    }
     let variant = args.metric.map_or(args.prefix.variant(), Variant::from);
     let report = match (&args.dataset, &args.gold, &args.pred) {
+        (Some(_), _, Some(_)) => bail!("--pred goes with --gold (or with --task for CRUXEval)"),
         (Some(dataset), _, _) => {
             let loaded = read_records::<Record>(dataset)?;
             let predicted = predict_form::predict(&loaded.records, &args)?;
@@ -438,7 +447,7 @@ fn short_name(key: &str) -> &str {
 }
 
 /// Write lines to `path` atomically (see [`replace_file`]).
-fn write_atomically(path: &Path, lines: &[String]) -> anyhow::Result<()> {
+pub(super) fn write_atomically(path: &Path, lines: &[String]) -> anyhow::Result<()> {
     replace_file(path, false, |w| {
         lines.iter().try_for_each(|line| writeln!(w, "{line}"))
     })

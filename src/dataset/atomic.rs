@@ -14,7 +14,8 @@ pub fn sibling(path: &Path, suffix: &str) -> PathBuf {
 }
 
 /// Replace `path` with what `write` produces. With `keep_backup`, the previous content (if
-/// any) stays as `PATH.bak`. The new file keeps the permissions of the one it replaces.
+/// any) stays as `PATH.bak`. The new file keeps the permissions of the one it replaces, or
+/// gets 0666 less the umask.
 pub fn replace_file<T>(
     path: &Path,
     keep_backup: bool,
@@ -24,10 +25,12 @@ pub fn replace_file<T>(
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
     };
-    let temp = tempfile::Builder::new()
-        .prefix(".tracelens-")
-        .suffix(".tmp")
-        .tempfile_in(dir)?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".tracelens-").suffix(".tmp");
+    // A new file gets the usual mode (0666 less the umask), not a temporary file's 0600.
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    let temp = builder.tempfile_in(dir)?;
     let result = {
         let mut writer = BufWriter::with_capacity(1 << 20, temp.as_file());
         let result = write(&mut writer)?;

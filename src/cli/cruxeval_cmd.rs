@@ -1,0 +1,192 @@
+//! `tracelens eval CRUXEVAL.jsonl --task output|input`: CRUXEval-O / CRUXEval-I scored by
+//! execution as the official harness scores them (see `crate::cruxeval`).
+//!
+//! Answers come from `--pred FILE` (CRUXEval's `generations.json`, or JSONL lines with an `id`
+//! and `prediction` or `predictions`): taken as they are, or, with `--prompt KIND`, as raw
+//! model text (with or without the prompt in front) from which the answer is extracted the
+//! KIND way. Or they come from a causal LM (`--model PATH --prompt KIND`, `--samples N` answers
+//! per record).
+//!
+//! Decisions: a record without any prediction is scored as one empty answer (it fails, as in
+//! CRUXEval's own inference, which writes `""` for a prompt it could not run), with a warning;
+//! predictions for ids that are not in the dataset are ignored, with a warning. `--out` writes
+//! one JSON line per record atomically and refuses to replace an existing file unless
+//! `--force` is given.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context};
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use super::eval_cmd::{write_atomically, EvalArgs};
+use crate::cruxeval::extract::extract;
+use crate::cruxeval::predictions::read_predictions;
+use crate::cruxeval::prompts::prompt;
+use crate::cruxeval::report::{Report, SampleResult};
+use crate::cruxeval::score::{distinct_checks, score_all};
+use crate::cruxeval::{read_samples, PromptKind, Sample, Task};
+use crate::trace::{PoolOptions, TracerPool};
+
+/// The CRUXEval arguments of `tracelens eval`.
+#[derive(Debug, Args)]
+pub struct CruxevalArgs {
+    /// Score CRUXEval records (DATASET is CRUXEval's JSONL) on this task, by execution.
+    #[arg(long, value_enum)]
+    pub task: Option<Task>,
+    /// How the model is asked (with --model); with --pred, the predictions are raw model text
+    /// and the answer is extracted this way.
+    #[arg(long, value_enum, requires = "task")]
+    pub prompt: Option<PromptKind>,
+    /// Answers generated per record (with --model).
+    #[arg(long, default_value_t = 1, requires = "task",
+          value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub samples: u32,
+    /// Sampling temperature; 0 is greedy (with --model).
+    #[arg(long, default_value_t = 0.0, requires = "task")]
+    pub temperature: f64,
+    /// Nucleus sampling: the smallest set of tokens holding this much probability (with --model).
+    #[arg(long, default_value_t = 0.95, requires = "task")]
+    pub top_p: f64,
+    /// Seed of the sampler (with --model).
+    #[arg(long, default_value_t = 0, requires = "task")]
+    pub seed: u64,
+    /// Replace the --out file when it exists.
+    #[arg(long, requires = "task")]
+    pub force: bool,
+}
+
+/// Run `eval --task`.
+pub fn run(args: &EvalArgs, task: Task) -> anyhow::Result<ExitCode> {
+    let crux = &args.cruxeval;
+    let Some(dataset) = &args.dataset else {
+        bail!("--task needs the CRUXEval records: tracelens eval CRUXEVAL.jsonl --task {} (--pred FILE | --model PATH)", task.as_str());
+    };
+    if let Some(out) = &args.out {
+        if out.exists() && !crux.force {
+            bail!(
+                "{} exists; remove it or pass --force to replace it",
+                out.display()
+            );
+        }
+    }
+    let read = read_samples(dataset)?;
+    let mut warnings = read.warnings;
+    let samples = read.samples;
+    if samples.is_empty() {
+        bail!("{}: no CRUXEval records in it", dataset.display());
+    }
+    let (answers, generations) = match (&args.pred, &args.model) {
+        (Some(pred), _) => (
+            predicted_answers(pred, &samples, task, crux.prompt, &mut warnings)?,
+            None,
+        ),
+        (None, Some(model)) => generate(model, crux)?,
+        (None, None) => bail!("give --pred FILE (answers made elsewhere) or --model PATH"),
+    };
+    let jobs = args
+        .jobs
+        .map_or_else(|| PoolOptions::default().workers, |j| j as usize);
+    let pool = TracerPool::start(PoolOptions {
+        python: None,
+        workers: jobs,
+    })
+    .context("cannot start the tracer that runs the checks")?;
+    let progress = ProgressBar::new(distinct_checks(task, &samples, &answers) as u64);
+    if let Ok(style) =
+        ProgressStyle::with_template("{bar:40} {pos}/{len} checks, {per_sec}, eta {eta}")
+    {
+        progress.set_style(style);
+    }
+    let verdicts = score_all(&pool, task, &samples, &answers, &|done| {
+        progress.set_position(done as u64)
+    });
+    progress.finish_and_clear();
+    let mut generations = generations.map(Vec::into_iter);
+    let report = Report {
+        task,
+        prompt: crux.prompt,
+        samples: samples
+            .iter()
+            .zip(answers)
+            .zip(verdicts)
+            .map(|((sample, answers), verdicts)| {
+                let texts = generations.as_mut().and_then(Iterator::next);
+                SampleResult::new(sample, answers, texts, verdicts)
+            })
+            .collect(),
+    };
+    for warning in &warnings {
+        eprintln!("tracelens eval: {warning}");
+    }
+    if let Some(out) = &args.out {
+        write_atomically(out, &report.sample_lines())?;
+    }
+    let mut stdout = std::io::stdout();
+    if args.json {
+        writeln!(stdout, "{}", report.summary_json())?;
+    } else {
+        write!(stdout, "{}", report.table())?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Every sample's answers from `--pred`, extracted the `prompt` way when one is given.
+fn predicted_answers(
+    path: &Path,
+    samples: &[Sample],
+    task: Task,
+    kind: Option<PromptKind>,
+    warnings: &mut Vec<String>,
+) -> anyhow::Result<Vec<Vec<String>>> {
+    let mut read = read_predictions(path)?;
+    warnings.append(&mut read.warnings);
+    let mut missing = 0;
+    let answers: Vec<Vec<String>> = samples
+        .iter()
+        .map(|sample| {
+            let answers = read.answers.remove(&sample.id).unwrap_or_default();
+            if answers.is_empty() {
+                missing += 1;
+                return vec![String::new()];
+            }
+            match kind {
+                None => answers,
+                Some(kind) => {
+                    let asked = prompt(sample, task, kind);
+                    answers
+                        .iter()
+                        .map(|text| {
+                            let generation = text.strip_prefix(asked.as_str()).unwrap_or(text);
+                            extract(task, kind, &asked, generation)
+                        })
+                        .collect()
+                }
+            }
+        })
+        .collect();
+    if missing > 0 {
+        warnings.push(format!(
+            "{missing} record(s) have no prediction; each is scored as one empty answer"
+        ));
+    }
+    if !read.answers.is_empty() {
+        warnings.push(format!(
+            "{} prediction id(s) are not in the dataset; ignored",
+            read.answers.len()
+        ));
+    }
+    Ok(answers)
+}
+
+/// Answers and the raw generations, from a causal LM.
+type Generated = (Vec<Vec<String>>, Option<Vec<Vec<String>>>);
+
+fn generate(model: &str, _crux: &CruxevalArgs) -> anyhow::Result<Generated> {
+    bail!(
+        "--model {model} with --task: running a causal LM is not available yet in this build \
+         (its runtime is still being written); score answers made elsewhere with --pred FILE"
+    )
+}
