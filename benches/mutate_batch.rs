@@ -8,10 +8,10 @@ use std::path::Path;
 use std::sync::Mutex;
 use std::time::Instant;
 
-use tracelens::mutate::batch::{self, BatchOptions, Program};
+use tracelens::pipeline::mutate_batch::{self, BatchOptions, Program};
 use tracelens::trace::{Limits, PoolOptions, TraceRequest, TracerPool};
 
-fn programs(n: usize) -> Vec<batch::Input> {
+fn programs(n: usize) -> Vec<mutate_batch::Input> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/cruxeval/cruxeval.jsonl");
     let Ok(text) = std::fs::read_to_string(&path) else {
         return Vec::new();
@@ -71,7 +71,7 @@ fn main() {
             .collect()
     };
     let started = Instant::now();
-    let (_, report) = batch::run(inputs, &opts, &tracer, &|_, _| {});
+    let (_, report) = mutate_batch::run(inputs, &opts, &tracer, &|_, _| {});
     let pipeline = started.elapsed().as_secs_f64();
     let requests = seen.into_inner().unwrap_or_default();
     let started = Instant::now();

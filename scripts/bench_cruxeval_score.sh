@@ -7,14 +7,21 @@
 #   I  its CRUXEval-I generations (2,548 distinct checks, 14 of them run into the 3 s limit),
 #   D  8,000 distinct right answers (each sample's output with 0..9 trailing spaces), so that
 #      every answer is run: the worst case for tracelens's reuse of identical checks.
-# Needs ../shared/cruxeval. Usage: scripts/bench_cruxeval_score.sh [JOBS] (default: all cores).
+# Needs ../shared/cruxeval. Usage: [PROFILE=debug] scripts/bench_cruxeval_score.sh [JOBS]
+# (JOBS: tracer workers, default all cores; PROFILE=debug uses the debug build, whose
+# dependencies are optimised too, when a release build is out of reach).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 shared=../shared/cruxeval
 jobs=${1:-$(nproc)}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-target}
-cargo build --release --quiet
-bin=$CARGO_TARGET_DIR/release/tracelens
+if [ "${PROFILE:-release}" = debug ]; then
+    cargo build --quiet
+    bin=$CARGO_TARGET_DIR/debug/tracelens
+else
+    cargo build --release --quiet
+    bin=$CARGO_TARGET_DIR/release/tracelens
+fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 python3 - "$shared/cruxeval.jsonl" "$work/distinct.json" <<'EOF'
@@ -24,7 +31,7 @@ json.dump({s["id"]: [s["output"] + " " * k for k in range(10)] for s in samples}
           open(sys.argv[2], "w"))
 EOF
 gen="$shared/codellama-7b/sample_codellama-7b_temp0.2"
-echo "jobs: $jobs; $(nproc) cores; load: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "$bin; jobs: $jobs; $(nproc) cores; load: $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-34s %10s %10s %7s\n' "answers" "tracelens" "reference" "ratio"
 for set in "O:output:$gen""_output.generations.json" "I:input:$gen""_input.generations.json" \
            "D:output:$work/distinct.json"; do

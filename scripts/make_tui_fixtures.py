@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Write the hand-made trace fixtures of the explorer's tests (tests/fixtures/tui/).
 
-The traces follow DESIGN.md section 2.1 (completion order, state after each line). They are
+The traces follow docs/ARCHITECTURE.md section 2.1 (completion order, state after each line). They are
 written by hand here rather than recorded, so the explorer's tests do not depend on the tracer;
 run this script again after changing a fixture below.
 """

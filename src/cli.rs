@@ -1,5 +1,5 @@
-//! The command line (DESIGN.md section 6): clap definitions and dispatch. Each subcommand's
-//! arguments and behaviour live in `src/cli/<name>.rs`; this file only routes.
+//! The command line (docs/ARCHITECTURE.md section 6): clap definitions and dispatch. Each
+//! subcommand's arguments and behaviour live in `src/cli/<name>.rs`; this file only routes.
 
 use std::process::ExitCode;
 

@@ -5,16 +5,16 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use tracelens::dataset::build::{build, BuildArgs, BuildReport, Stage};
 use tracelens::dataset::Record;
+use tracelens::pipeline::dataset_build::{build, BuildOptions, BuildReport, Stage};
 use tracelens::trace::codeexecutor::parse_trace;
 
 fn cruxeval() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/cruxeval/cruxeval.jsonl")
 }
 
-fn args(stage: Stage, count: usize, out: &Path) -> BuildArgs {
-    BuildArgs {
+fn args(stage: Stage, count: usize, out: &Path) -> BuildOptions {
+    BuildOptions {
         stage,
         count,
         mutants_per_program: 3,
@@ -84,7 +84,7 @@ fn generated_stages_are_deterministic_split_by_program_and_reparse() {
         }
     }
     let samples_in = |max_steps: u64, dir: &Path| -> HashSet<String> {
-        let report = build(&BuildArgs {
+        let report = build(&BuildOptions {
             max_steps,
             ..args(Stage::Tutorial, 5, dir)
         })

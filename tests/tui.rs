@@ -1,80 +1,44 @@
 //! The explorer, headless: update rules on an `App` (stepping, stale handling, newest result
 //! wins), snapshot renders on ratatui's TestBackend, theme styles and theme files.
 
+mod support;
+
 use std::path::PathBuf;
 
 use crossterm::event::{
     Event as TermEvent, KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
 };
-use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
-use ratatui::Terminal;
 use tracelens::app::layout::{inner, PaneAreas};
 use tracelens::app::{update, Action, App, AppOptions, Command, Focus, Keymap, Modal, Theme};
-use tracelens::trace::Trace;
 
-fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/tui")
-        .join(name)
-}
-
-fn read(name: &str) -> String {
-    std::fs::read_to_string(fixture(name)).unwrap()
-}
-
-fn trace(name: &str) -> Trace {
-    serde_json::from_str(&read(name)).unwrap()
-}
+use support::{buffer_rows, deliver, fixture, fixture_trace, key, read_fixture, render, started};
 
 fn app_on(program: &str, theme: Theme) -> App {
-    let mut app = App::new(AppOptions {
-        path: Some(PathBuf::from(program)),
-        code: read(program),
-        stdin: String::new(),
-        theme,
-        keymap: Keymap::default(),
-        recovery: None,
-        recovery_path: None,
-    });
-    update(&mut app, Action::TracerReady(Ok(())));
-    update(&mut app, Action::Resize(100, 30));
-    app
+    started(
+        AppOptions {
+            path: Some(PathBuf::from(program)),
+            code: read_fixture(program),
+            stdin: String::new(),
+            theme,
+            keymap: Keymap::default(),
+            recovery: None,
+            recovery_path: None,
+        },
+        100,
+        30,
+    )
 }
 
 /// The app on sum_squares.py with its trace delivered.
 fn traced_app(theme: Theme) -> App {
     let mut app = app_on("sum_squares.py", theme);
-    deliver(&mut app, "sum_squares.trace.json");
+    deliver(&mut app, fixture_trace("sum_squares.trace.json"));
     app
-}
-
-fn deliver(app: &mut App, trace_file: &str) {
-    let id = app.latest_request();
-    update(
-        app,
-        Action::Traced {
-            id,
-            result: Ok(trace(trace_file)),
-        },
-    );
 }
 
 fn cmd(app: &mut App, command: Command) {
     update(app, Action::Command(command));
-}
-
-fn key(app: &mut App, code: KeyCode) {
-    update(
-        app,
-        Action::Input(TermEvent::Key(KeyEvent::new(code, KeyModifiers::NONE))),
-    );
-}
-
-fn render(app: &App, width: u16, height: u16) -> Terminal<TestBackend> {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    terminal.draw(|f| tracelens::ui::draw(f, app)).unwrap();
-    terminal
 }
 
 fn line_of(app: &App) -> u32 {
@@ -191,7 +155,7 @@ fn an_edit_marks_the_trace_stale_and_requests_a_debounced_trace() {
     assert_eq!(jobs.len(), 1);
     assert!(!jobs[0].debounce.is_zero());
     assert!(jobs[0].request.code.starts_with("#def square"));
-    deliver(&mut app, "sum_squares.trace.json");
+    deliver(&mut app, fixture_trace("sum_squares.trace.json"));
     assert!(!app.stale, "the result of the newest request clears stale");
 }
 
@@ -206,14 +170,14 @@ fn the_newest_result_wins_and_older_ones_are_dropped() {
         &mut app,
         Action::Traced {
             id: newer,
-            result: Ok(trace("loop_timeout.trace.json")),
+            result: Ok(fixture_trace("loop_timeout.trace.json")),
         },
     );
     update(
         &mut app,
         Action::Traced {
             id: old,
-            result: Ok(trace("sum_squares.trace.json")),
+            result: Ok(fixture_trace("sum_squares.trace.json")),
         },
     );
     assert_eq!(app.dropped_results, 1);
@@ -230,7 +194,7 @@ fn a_syntax_error_keeps_the_last_good_trace_visible_and_stale() {
     let mut app = traced_app(Theme::default_theme());
     app.step = 5;
     key(&mut app, KeyCode::Char('('));
-    deliver(&mut app, "syntax_error.trace.json");
+    deliver(&mut app, fixture_trace("syntax_error.trace.json"));
     assert!(app.stale);
     assert_eq!(app.view.as_ref().unwrap().len(), 19);
     assert_eq!(app.syntax_error.as_ref().unwrap().column, Some(1));
@@ -238,7 +202,7 @@ fn a_syntax_error_keeps_the_last_good_trace_visible_and_stale() {
     cmd(&mut app, Command::NextStep);
     assert_eq!(app.step, 6);
     key(&mut app, KeyCode::Backspace);
-    deliver(&mut app, "sum_squares.trace.json");
+    deliver(&mut app, fixture_trace("sum_squares.trace.json"));
     assert!(!app.stale && app.syntax_error.is_none());
 }
 
@@ -352,7 +316,7 @@ fn snapshot_syntax_error() {
         key(&mut app, KeyCode::Down);
     }
     key(&mut app, KeyCode::Char('('));
-    deliver(&mut app, "syntax_error.trace.json");
+    deliver(&mut app, fixture_trace("syntax_error.trace.json"));
     let terminal = render(&app, 100, 30);
     insta::assert_snapshot!("syntax_error", terminal.backend());
     // The error's line number and column (line 3, column 1: the `(`) carry the theme's style.
@@ -378,7 +342,7 @@ fn snapshot_syntax_error() {
 #[test]
 fn snapshot_timeout_outcome() {
     let mut app = app_on("loop.py", Theme::default_theme());
-    deliver(&mut app, "loop_timeout.trace.json");
+    deliver(&mut app, fixture_trace("loop_timeout.trace.json"));
     app.step = 6;
     insta::assert_snapshot!("timeout", render(&app, 100, 30).backend());
 }
@@ -400,14 +364,9 @@ fn a_too_small_terminal_gets_a_message() {
 }
 
 fn buffer_text(buffer: &Buffer) -> String {
-    let area = buffer.area;
-    (0..area.height)
-        .map(|y| {
-            (0..area.width)
-                .map(|x| buffer[(x, y)].symbol())
-                .collect::<String>()
-                + "\n"
-        })
+    buffer_rows(buffer)
+        .into_iter()
+        .map(|row| row + "\n")
         .collect()
 }
 
@@ -551,7 +510,7 @@ fn edits_are_snapshotted_for_recovery_and_a_recovered_buffer_can_be_restored_or_
 #[test]
 fn snapshot_uncaught_exception_shows_its_details() {
     let mut app = app_on("divide.py", Theme::default_theme());
-    deliver(&mut app, "divide_exception.trace.json");
+    deliver(&mut app, fixture_trace("divide_exception.trace.json"));
     app.step = 1;
     let terminal = render(&app, 100, 30);
     insta::assert_snapshot!("uncaught_exception", terminal.backend());

@@ -3,19 +3,18 @@
 //! "save sample" / "save as new sample", saving the file (with the changed-on-disk prompt), and
 //! a render snapshot. Datasets are copies in temp dirs; samples/dataset.jsonl is never written.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 
-use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyModifiers};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 use serde_json::{json, Value};
-use tracelens::app::browser::{parse_filter, BrowserModal};
+use tracelens::app::pane::browser::{parse_filter, BrowserModal};
 use tracelens::app::{update, Action, App, AppOptions, Focus, Modal};
-use tracelens::trace::Trace;
 
-fn manifest(path: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(path)
-}
+use support::{ctrl, deliver, fixture_trace, manifest, press, started, type_text};
 
 /// A copy of the example dataset in a temp dir.
 fn sample_copy(dir: &Path) -> PathBuf {
@@ -25,33 +24,13 @@ fn sample_copy(dir: &Path) -> PathBuf {
 }
 
 fn app() -> App {
-    let mut app = App::new(AppOptions::new(None, String::new()));
-    update(&mut app, Action::TracerReady(Ok(())));
-    update(&mut app, Action::Resize(100, 30));
-    app
+    started(AppOptions::new(None, String::new()), 100, 30)
 }
 
 fn opened(path: &Path) -> App {
     let mut app = app();
     app.open_dataset(path).unwrap();
     app
-}
-
-fn press(app: &mut App, code: KeyCode, mods: KeyModifiers) {
-    update(
-        app,
-        Action::Input(TermEvent::Key(KeyEvent::new(code, mods))),
-    );
-}
-
-fn keys(app: &mut App, text: &str) {
-    for c in text.chars() {
-        press(app, KeyCode::Char(c), KeyModifiers::NONE);
-    }
-}
-
-fn ctrl(app: &mut App, c: char) {
-    press(app, KeyCode::Char(c), KeyModifiers::CONTROL);
 }
 
 fn lines(path: &Path) -> Vec<Value> {
@@ -66,19 +45,6 @@ fn selected_id(app: &App) -> String {
     let browser = app.browser.as_ref().unwrap();
     let index = browser.selected_record().unwrap();
     browser.file.summary(index).unwrap().id.clone()
-}
-
-fn deliver(app: &mut App, trace_file: &str) {
-    let text = std::fs::read_to_string(manifest("tests/fixtures/tui").join(trace_file)).unwrap();
-    let trace: Trace = serde_json::from_str(&text).unwrap();
-    let id = app.latest_request();
-    update(
-        app,
-        Action::Traced {
-            id,
-            result: Ok(trace),
-        },
-    );
 }
 
 #[test]
@@ -98,7 +64,7 @@ fn opening_focuses_the_browser_and_loads_the_first_sample() {
 fn moving_the_selection_loads_code_and_stdin() {
     let dir = tempfile::tempdir().unwrap();
     let mut app = opened(&sample_copy(dir.path()));
-    keys(&mut app, "j");
+    type_text(&mut app, "j");
     assert_eq!(selected_id(&app), "bank_account-m15");
     press(&mut app, KeyCode::End, KeyModifiers::NONE); // unbound here: nothing happens
     press(&mut app, KeyCode::PageDown, KeyModifiers::NONE);
@@ -112,7 +78,7 @@ fn moving_the_selection_loads_code_and_stdin() {
         "clamped at the last sample"
     );
     assert!(app.stdin_text().len() > 10, "word_count reads stdin");
-    keys(&mut app, "kk");
+    type_text(&mut app, "kk");
     assert_eq!(selected_id(&app), "word_count");
     assert!(app.code().contains("counts"));
 }
@@ -123,15 +89,15 @@ fn review_keys_tags_and_notes_are_saved_with_ctrl_s() {
     let path = sample_copy(dir.path());
     let before = std::fs::read_to_string(&path).unwrap();
     let mut app = opened(&path);
-    keys(&mut app, "a");
-    keys(&mut app, "j");
-    keys(&mut app, "r");
-    keys(&mut app, "j");
-    keys(&mut app, "ru"); // reject then back to unreviewed
-    keys(&mut app, "k");
-    keys(&mut app, "tflaky");
+    type_text(&mut app, "a");
+    type_text(&mut app, "j");
+    type_text(&mut app, "r");
+    type_text(&mut app, "j");
+    type_text(&mut app, "ru"); // reject then back to unreviewed
+    type_text(&mut app, "k");
+    type_text(&mut app, "tflaky");
     press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
-    keys(&mut app, "nwrong balance");
+    type_text(&mut app, "nwrong balance");
     press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
     assert!(app.browser.as_ref().unwrap().file.is_dirty());
     ctrl(&mut app, 's');
@@ -152,13 +118,13 @@ fn review_keys_tags_and_notes_are_saved_with_ctrl_s() {
     assert_eq!(new.lines().skip(3).collect::<Vec<_>>(), old[3..]);
     // Reopen: the changes are there, and tag completion offers the file's tags.
     let mut app = opened(&path);
-    keys(&mut app, "j");
-    keys(&mut app, "tfl");
+    type_text(&mut app, "j");
+    type_text(&mut app, "tfl");
     press(&mut app, KeyCode::Tab, KeyModifiers::NONE);
     assert_eq!(
         app.modal,
         Some(Modal::Browser(BrowserModal::Prompt {
-            kind: tracelens::app::browser::PromptKind::Tag,
+            kind: tracelens::app::pane::browser::PromptKind::Tag,
             text: "flaky".into()
         }))
     );
@@ -177,7 +143,7 @@ fn editing_keys_in_the_editor_do_not_trigger_browser_commands() {
     let mut app = opened(&sample_copy(dir.path()));
     press(&mut app, KeyCode::Tab, KeyModifiers::NONE);
     assert_eq!(app.focus, Focus::Editor);
-    keys(&mut app, "a");
+    type_text(&mut app, "a");
     assert!(app.code().starts_with("aclass"));
     assert_eq!(
         app.browser
@@ -205,7 +171,7 @@ fn editing_keys_in_the_editor_do_not_trigger_browser_commands() {
 fn filters_and_search_narrow_the_list() {
     let dir = tempfile::tempdir().unwrap();
     let mut app = opened(&sample_copy(dir.path()));
-    keys(&mut app, "fop:CRP outcome:completed");
+    type_text(&mut app, "fop:CRP outcome:completed");
     press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
     let browser = app.browser.as_ref().unwrap();
     assert_eq!(browser.visible.len(), 13, "{:?}", app.message);
@@ -218,16 +184,16 @@ fn filters_and_search_narrow_the_list() {
         app.code().contains("class Account"),
         "the selection is loaded"
     );
-    keys(&mut app, "x/memo");
+    type_text(&mut app, "x/memo");
     press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
     assert_eq!(app.browser.as_ref().unwrap().visible.len(), 2);
-    keys(&mut app, "a");
-    keys(&mut app, "x");
-    keys(&mut app, "fverdict:accepted");
+    type_text(&mut app, "a");
+    type_text(&mut app, "x");
+    type_text(&mut app, "fverdict:accepted");
     press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
     assert_eq!(selected_id(&app), "fibonacci_memo");
     assert_eq!(app.browser.as_ref().unwrap().visible.len(), 1);
-    keys(&mut app, "fcolour:red");
+    type_text(&mut app, "fcolour:red");
     press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
     assert!(app
         .message
@@ -271,14 +237,14 @@ fn save_sample_stores_the_new_truth_and_clears_a_stale_prediction() {
     let dir = tempfile::tempdir().unwrap();
     let path = sum_squares_dataset(dir.path());
     let mut app = opened(&path);
-    keys(&mut app, "s");
+    type_text(&mut app, "s");
     assert!(
         app.message.as_deref().unwrap().contains("not ready"),
         "{:?}",
         app.message
     );
-    deliver(&mut app, "sum_squares.trace.json");
-    keys(&mut app, "s");
+    deliver(&mut app, fixture_trace("sum_squares.trace.json"));
+    type_text(&mut app, "s");
     ctrl(&mut app, 's');
     let saved = &lines(&path)[0];
     assert_eq!(
@@ -292,13 +258,13 @@ fn save_sample_stores_the_new_truth_and_clears_a_stale_prediction() {
     // Edit the code: the prediction is stale and is cleared on save.
     press(&mut app, KeyCode::Tab, KeyModifiers::NONE);
     press(&mut app, KeyCode::End, KeyModifiers::NONE);
-    keys(&mut app, "  # edited");
+    type_text(&mut app, "  # edited");
     press(&mut app, KeyCode::BackTab, KeyModifiers::SHIFT);
     assert_eq!(app.focus, Focus::Browser);
-    keys(&mut app, "s");
+    type_text(&mut app, "s");
     assert!(app.message.as_deref().unwrap().contains("not ready"));
-    deliver(&mut app, "sum_squares.trace.json");
-    keys(&mut app, "s");
+    deliver(&mut app, fixture_trace("sum_squares.trace.json"));
+    type_text(&mut app, "s");
     ctrl(&mut app, 's');
     let saved = &lines(&path)[0];
     assert!(
@@ -314,11 +280,11 @@ fn save_as_new_sample_points_origin_at_the_source() {
     let path = sum_squares_dataset(dir.path());
     let mut app = opened(&path);
     press(&mut app, KeyCode::Tab, KeyModifiers::NONE);
-    keys(&mut app, "# mutant by hand");
+    type_text(&mut app, "# mutant by hand");
     press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
     press(&mut app, KeyCode::BackTab, KeyModifiers::SHIFT);
-    deliver(&mut app, "sum_squares.trace.json");
-    keys(&mut app, "S");
+    deliver(&mut app, fixture_trace("sum_squares.trace.json"));
+    type_text(&mut app, "S");
     assert_eq!(selected_id(&app), "sq-edit-1");
     ctrl(&mut app, 's');
     let saved = lines(&path);
@@ -339,7 +305,7 @@ fn saving_over_a_file_changed_on_disk_asks_first() {
     let dir = tempfile::tempdir().unwrap();
     let path = sample_copy(dir.path());
     let mut app = opened(&path);
-    keys(&mut app, "a");
+    type_text(&mut app, "a");
     // Another program replaces the file (write a new one, rename it over the old).
     let other = dir.path().join("other.jsonl");
     std::fs::write(&other, "{\"id\": \"other\", \"code\": \"x = 1\\n\"}\n").unwrap();
@@ -349,11 +315,11 @@ fn saving_over_a_file_changed_on_disk_asks_first() {
         app.modal,
         Some(Modal::Browser(BrowserModal::ConfirmOverwrite))
     );
-    keys(&mut app, "n");
+    type_text(&mut app, "n");
     assert!(app.modal.is_none());
     assert_eq!(lines(&path).len(), 1, "not overwritten");
     ctrl(&mut app, 's');
-    keys(&mut app, "y");
+    type_text(&mut app, "y");
     let saved = lines(&path);
     assert_eq!(saved.len(), 42);
     assert_eq!(saved[0]["verdict"], "accepted");
@@ -364,15 +330,15 @@ fn a_pending_journal_is_offered_and_replayed() {
     let dir = tempfile::tempdir().unwrap();
     let path = sample_copy(dir.path());
     let mut app = opened(&path);
-    keys(&mut app, "jj");
-    keys(&mut app, "r");
+    type_text(&mut app, "jj");
+    type_text(&mut app, "r");
     drop(app); // killed before saving: the journal keeps the verdict
     let mut app = opened(&path);
     assert!(matches!(
         app.modal,
         Some(Modal::Browser(BrowserModal::Journal(_)))
     ));
-    keys(&mut app, "r");
+    type_text(&mut app, "r");
     assert!(
         app.message.as_deref().unwrap().contains("replayed 1"),
         "{:?}",
@@ -399,18 +365,18 @@ fn malformed_lines_are_reported_at_open_and_the_in_app_open_works() {
     std::fs::write(&bad, "{\"id\": \"ok\", \"code\": \"x = 1\\n\"}\n{broken\n").unwrap();
     let mut app = app();
     ctrl(&mut app, 'o');
-    keys(&mut app, bad.to_str().unwrap());
+    type_text(&mut app, bad.to_str().unwrap());
     press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
     let Some(Modal::Browser(BrowserModal::Report(report))) = &app.modal else {
         panic!("no report: {:?}", app.modal);
     };
     assert!(report.iter().any(|l| l.contains("line 2")), "{report:?}");
-    keys(&mut app, " ");
+    type_text(&mut app, " ");
     assert!(app.modal.is_none());
     assert_eq!(app.focus, Focus::Browser);
     assert_eq!(app.code(), "x = 1\n");
     ctrl(&mut app, 'o');
-    keys(&mut app, "/no/such/file.jsonl");
+    type_text(&mut app, "/no/such/file.jsonl");
     press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
     assert!(app
         .message
@@ -424,9 +390,9 @@ fn malformed_lines_are_reported_at_open_and_the_in_app_open_works() {
 fn browser_render_snapshot() {
     let dir = tempfile::tempdir().unwrap();
     let mut app = opened(&sample_copy(dir.path()));
-    keys(&mut app, "a");
-    keys(&mut app, "jr");
-    keys(&mut app, "tedge");
+    type_text(&mut app, "a");
+    type_text(&mut app, "jr");
+    type_text(&mut app, "tedge");
     press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
     app.message = None;
     let mut terminal = Terminal::new(TestBackend::new(100, 30)).unwrap();
@@ -467,14 +433,14 @@ fn quitting_with_unsaved_dataset_edits_asks_and_s_saves_the_file() {
     let dir = tempfile::tempdir().unwrap();
     let path = sample_copy(dir.path());
     let mut app = opened(&path);
-    keys(&mut app, "a");
+    type_text(&mut app, "a");
     ctrl(&mut app, 'q');
     assert!(!app.quit, "unsaved verdicts must not be dropped silently");
     assert!(matches!(app.modal, Some(Modal::ConfirmQuit)));
-    keys(&mut app, "n");
+    type_text(&mut app, "n");
     assert!(app.modal.is_none() && !app.quit);
     ctrl(&mut app, 'q');
-    keys(&mut app, "s");
+    type_text(&mut app, "s");
     assert!(app.quit, "saving the dataset lets the explorer quit");
     assert_eq!(lines(&path)[0]["verdict"], "accepted");
 }

@@ -3,75 +3,38 @@
 //! the diff against the original, returning to it, and the first step where the mutant's
 //! execution differs from the original's (with hand-made and real traces).
 
+mod support;
 mod tracer_support;
 
 use std::path::PathBuf;
 
-use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
-use ratatui::backend::TestBackend;
-use ratatui::Terminal;
+use crossterm::event::KeyCode;
 use tracelens::app::line_diff::{line_diff, DiffLine};
-use tracelens::app::mutation::{status_text, MutationPicker, PickerScope};
-use tracelens::app::{update, Action, App, AppOptions, Focus, Modal};
+use tracelens::app::mutation::status_text;
+use tracelens::app::pane::mutation::{MutationPicker, PickerScope};
+use tracelens::app::{App, AppOptions, Focus, Modal};
 use tracelens::mutate::{self, Mutation};
 use tracelens::trace::Trace;
 
-fn fixture(name: &str) -> String {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/tui")
-        .join(name);
-    std::fs::read_to_string(path).unwrap()
-}
+use support::{alt, buffer_rows, ctrl, deliver, fixture_trace, key, read_fixture, render, started};
 
 fn app_with(code: &str) -> App {
-    let mut app = App::new(AppOptions::new(
-        Some(PathBuf::from("sum_squares.py")),
-        code.to_string(),
-    ));
-    update(&mut app, Action::TracerReady(Ok(())));
-    update(&mut app, Action::Resize(100, 30));
-    app
+    started(
+        AppOptions::new(Some(PathBuf::from("sum_squares.py")), code.to_string()),
+        100,
+        30,
+    )
 }
 
 /// sum_squares.py with its recorded trace delivered (so the original's trace is known).
 fn traced_app() -> App {
-    let mut app = app_with(&fixture("sum_squares.py"));
+    let mut app = app_with(&read_fixture("sum_squares.py"));
     deliver(&mut app, original_trace());
     app
 }
 
 fn original_trace() -> Trace {
-    serde_json::from_str(&fixture("sum_squares.trace.json")).unwrap()
-}
-
-fn deliver(app: &mut App, trace: Trace) {
-    let id = app.latest_request();
-    update(
-        app,
-        Action::Traced {
-            id,
-            result: Ok(trace),
-        },
-    );
-}
-
-fn press(app: &mut App, code: KeyCode, mods: KeyModifiers) {
-    update(
-        app,
-        Action::Input(TermEvent::Key(KeyEvent::new(code, mods))),
-    );
-}
-
-fn alt(app: &mut App, c: char) {
-    press(app, KeyCode::Char(c), KeyModifiers::ALT);
-}
-
-fn ctrl(app: &mut App, c: char) {
-    press(app, KeyCode::Char(c), KeyModifiers::CONTROL);
-}
-
-fn key(app: &mut App, code: KeyCode) {
-    press(app, code, KeyModifiers::NONE);
+    fixture_trace("sum_squares.trace.json")
 }
 
 fn picker(app: &App) -> MutationPicker {
@@ -111,18 +74,8 @@ fn cursor_to_line(app: &mut App, line: u16) {
         .move_cursor(tui_textarea::CursorMove::Jump(line - 1, 0));
 }
 
-fn render(app: &App) -> String {
-    let mut terminal = Terminal::new(TestBackend::new(100, 30)).unwrap();
-    terminal.draw(|f| tracelens::ui::draw(f, app)).unwrap();
-    let buffer = terminal.backend().buffer().clone();
-    (0..buffer.area.height)
-        .map(|y| {
-            (0..buffer.area.width)
-                .map(|x| buffer[(x, y)].symbol().to_string())
-                .collect::<String>()
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
+fn drawn(app: &App) -> String {
+    buffer_rows(render(app, 100, 30).backend().buffer()).join("\n")
 }
 
 #[test]
@@ -191,7 +144,7 @@ fn picker_moves_and_enter_applies_the_selected_mutation() {
 
 #[test]
 fn every_mutation_of_the_sample_applies_exactly_and_undoes_in_one_step() {
-    let original = fixture("sum_squares.py");
+    let original = read_fixture("sum_squares.py");
     let app0 = app_with(&original);
     let code = app0.code();
     for m in mutate::mutations(&code).unwrap() {
@@ -280,7 +233,7 @@ fn diff_shows_the_changed_lines_against_the_original() {
             &DiffLine::Added("    return n ** n".into())
         ]
     );
-    let screen = render(&app);
+    let screen = drawn(&app);
     assert!(screen.contains("-     return n * n"), "{screen}");
     assert!(screen.contains("+     return n ** n"), "{screen}");
     assert!(screen.contains("-1 +1"), "{screen}");
@@ -344,7 +297,7 @@ fn first_changed_step_is_marked_and_shown_after_a_mutation() {
         .unwrap()
         .ends_with(&format!("first change at step {}", k + 1)));
     app.step = 0;
-    let screen = render(&app);
+    let screen = drawn(&app);
     let marked: Vec<&str> = screen.lines().filter(|l| l.contains('≠')).collect();
     assert_eq!(marked.len(), 1, "{screen}");
     assert!(
@@ -366,12 +319,12 @@ fn first_changed_step_is_marked_and_shown_after_a_mutation() {
         app.message.as_deref(),
         Some("the execution is the same as the original's")
     );
-    assert!(!render(&app).contains('≠'));
+    assert!(!drawn(&app).contains('≠'));
 }
 
 #[test]
 fn first_changed_step_with_the_real_tracer() {
-    let mut app = app_with(&fixture("sum_squares.py"));
+    let mut app = app_with(&read_fixture("sum_squares.py"));
     let original = app.code();
     deliver(&mut app, tracer_support::trace(&original));
     power_instead_of_product(&mut app);
@@ -414,7 +367,7 @@ fn picker_render() {
     cursor_to_line(&mut app, 6);
     alt(&mut app, 'm');
     key(&mut app, KeyCode::Down);
-    insta::assert_snapshot!("mutation_picker", render(&app));
+    insta::assert_snapshot!("mutation_picker", drawn(&app));
 }
 
 #[test]
@@ -422,5 +375,5 @@ fn diff_render() {
     let mut app = traced_app();
     mutate_line(&mut app, 5);
     alt(&mut app, 'd');
-    insta::assert_snapshot!("mutation_diff", render(&app));
+    insta::assert_snapshot!("mutation_diff", drawn(&app));
 }

@@ -3,50 +3,36 @@
 //! divergence jump keys, the side-by-side variables, a render snapshot at a mismatch, and one
 //! run of the real (tiny parity) model through the worker.
 
+mod support;
+
 use std::path::PathBuf;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
-use ratatui::backend::TestBackend;
-use ratatui::Terminal;
-use tracelens::app::prediction::{self, Generation, ModelState, PredictionPane, BEAM_SIZE};
+use crossterm::event::{KeyCode, KeyModifiers};
+use tracelens::app::pane::prediction::{GenerationStatus, ModelState, PredictionPane, BEAM_SIZE};
+use tracelens::app::prediction;
 use tracelens::app::{update, Action, App, AppOptions, Focus};
 use tracelens::model::worker::WorkerEvent;
 use tracelens::model::{Partial, Prediction, StopReason};
 use tracelens::trace::codeexecutor::trace_steps;
 use tracelens::trace::Trace;
 
-fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(name)
-}
+use support::{buffer_rows, deliver, fixture_trace, manifest, press, read_fixture, render};
 
 fn trace() -> Trace {
-    let text = std::fs::read_to_string(fixture("tests/fixtures/tui/sum_squares.trace.json"));
-    serde_json::from_str(&text.unwrap()).unwrap()
+    fixture_trace("sum_squares.trace.json")
 }
 
 /// The explorer on sum_squares.py with its trace delivered and a model directory set.
 fn app_with_model(dir: &str) -> App {
-    let code = std::fs::read_to_string(fixture("tests/fixtures/tui/sum_squares.py")).unwrap();
+    let code = read_fixture("sum_squares.py");
     let mut app = App::new(AppOptions::new(Some(PathBuf::from("sum_squares.py")), code));
     app.prediction = PredictionPane::new(Some(PathBuf::from(dir)));
     update(&mut app, Action::TracerReady(Ok(())));
     update(&mut app, Action::Resize(120, 32));
-    deliver_trace(&mut app);
+    deliver(&mut app, trace());
     app
-}
-
-/// Deliver sum_squares' trace for the newest trace request.
-fn deliver_trace(app: &mut App) {
-    let id = app.latest_request();
-    update(
-        app,
-        Action::Traced {
-            id,
-            result: Ok(trace()),
-        },
-    );
 }
 
 fn model_event(app: &mut App, event: WorkerEvent) {
@@ -121,24 +107,12 @@ fn key(app: &mut App, c: char) {
     } else {
         KeyModifiers::NONE
     };
-    update(
-        app,
-        Action::Input(TermEvent::Key(KeyEvent::new(KeyCode::Char(c), mods))),
-    );
+    press(app, KeyCode::Char(c), mods);
 }
 
 fn screen(app: &App) -> String {
-    let mut terminal = Terminal::new(TestBackend::new(120, 32)).unwrap();
-    terminal.draw(|f| tracelens::ui::draw(f, app)).unwrap();
-    let buffer = terminal.backend().buffer();
-    let mut text = String::new();
-    for y in 0..buffer.area.height {
-        for x in 0..buffer.area.width {
-            text.push_str(buffer[(x, y)].symbol());
-        }
-        text.push('\n');
-    }
-    text
+    let rows = buffer_rows(render(app, 120, 32).backend().buffer());
+    rows.into_iter().map(|row| row + "\n").collect()
 }
 
 #[test]
@@ -152,7 +126,7 @@ fn a_new_trace_queues_one_request_and_stale_events_are_dropped() {
     assert!(app.prediction.take_request().is_none());
 
     // Retrace the same program: a newer request supersedes the first.
-    deliver_trace(&mut app);
+    deliver(&mut app, trace());
     let newer = app.prediction.take_request().unwrap();
     assert!(newer.id > request.id);
     let gold = gold_steps();
@@ -168,7 +142,7 @@ fn a_new_trace_queues_one_request_and_stale_events_are_dropped() {
     assert_eq!(app.prediction.predicted.len(), 2);
     assert!(matches!(
         app.prediction.generation,
-        Generation::Running { .. }
+        GenerationStatus::Running { .. }
     ));
     assert!(screen(&app).contains("Pred tiny · gen 50t/s · greedy"));
     model_event(&mut app, done(newer.id, &gold.join(" ")));
@@ -201,7 +175,7 @@ fn an_edit_cancels_the_running_generation_and_drops_its_events() {
         app.prediction.take_request().is_none(),
         "no request until the trace"
     );
-    assert_eq!(app.prediction.generation, Generation::Cancelled);
+    assert_eq!(app.prediction.generation, GenerationStatus::Cancelled);
     assert!(app.prediction.stale);
     model_event(&mut app, partial(request.id, &gold_steps()[..3].join(" ")));
     assert_eq!(app.prediction.dropped_events, 1);
@@ -251,7 +225,7 @@ fn a_model_that_fails_to_load_shows_its_error_and_stepping_goes_on() {
 fn model_none_turns_the_pane_off() {
     let mut app = app_with_model("unused");
     app.prediction = PredictionPane::new(None);
-    deliver_trace(&mut app);
+    deliver(&mut app, trace());
     assert!(app.prediction.take_request().is_none());
     assert!(screen(&app).contains("The prediction pane is off"));
     app.focus = Focus::Stepping;
@@ -316,7 +290,7 @@ fn snapshot_at_a_mismatch() {
 
 #[test]
 fn the_tiny_parity_model_streams_a_prediction_through_the_worker() {
-    let dir = fixture("tests/fixtures/parity/tiny");
+    let dir = manifest("tests/fixtures/parity/tiny");
     let mut app = app_with_model(dir.to_str().unwrap());
     let (tx, rx) = mpsc::channel();
     let worker = prediction::spawn_worker(&app, tx);
@@ -341,7 +315,7 @@ fn the_tiny_parity_model_streams_a_prediction_through_the_worker() {
     }
     assert_eq!(app.prediction.model, ModelState::Ready);
     assert!(
-        matches!(app.prediction.generation, Generation::Done { .. }),
+        matches!(app.prediction.generation, GenerationStatus::Done { .. }),
         "{:?}",
         app.prediction.generation
     );

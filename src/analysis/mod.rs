@@ -12,3 +12,4 @@
 
 pub mod align;
 pub mod metrics;
+pub mod report;

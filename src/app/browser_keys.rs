@@ -3,34 +3,11 @@
 
 use crossterm::event::{KeyCode, KeyEvent};
 
-use super::action::Command;
-use super::browser::{parse_filter, BrowserModal, PromptKind};
-use super::modal::edit_prompt;
+use super::command::Command;
+use super::pane::browser::{parse_filter, BrowserModal, PromptKind};
+use super::prompt::edit_prompt;
 use super::state::{App, Modal};
 use crate::dataset::{Filter, Verdict};
-
-/// Whether `command` is one of the browser's.
-pub(super) fn handles(command: Command) -> bool {
-    matches!(
-        command,
-        Command::SampleNext
-            | Command::SamplePrev
-            | Command::SamplePageDown
-            | Command::SamplePageUp
-            | Command::Accept
-            | Command::Reject
-            | Command::Unreview
-            | Command::Tag
-            | Command::Note
-            | Command::Search
-            | Command::FilterSpec
-            | Command::ClearFilter
-            | Command::SaveSample
-            | Command::SaveAsNewSample
-            | Command::SaveDataset
-            | Command::OpenDataset
-    )
-}
 
 fn prompt(app: &mut App, kind: PromptKind, text: String) {
     app.modal = Some(Modal::Browser(BrowserModal::Prompt { kind, text }));

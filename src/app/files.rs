@@ -7,10 +7,10 @@
 
 use std::io::Write;
 
-use crate::dataset::atomic::replace_file;
+use crate::atomic_file::replace_file;
 use std::path::{Path, PathBuf};
 
-/// Write `text` to `path` atomically (see [`crate::dataset::atomic::replace_file`]).
+/// Write `text` to `path` atomically (see [`crate::atomic_file::replace_file`]).
 pub fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
     replace_file(path, false, |w| w.write_all(text.as_bytes()))
 }

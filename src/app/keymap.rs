@@ -1,5 +1,5 @@
-//! The keymap: every default binding in one table, an optional user keymap file in the same
-//! format, and the lookup the event loop uses. The help overlay is generated from this table,
+//! The keymap: the default bindings (declared with the commands, `super::command`), an
+//! optional user keymap file in the same format, and the lookup the event loop uses. The help overlay is generated from this table,
 //! so help and behaviour cannot drift apart.
 //!
 //! File format (TOML), one table per scope; a command listed there replaces its default keys
@@ -19,123 +19,9 @@ use std::path::Path;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::action::Command;
-use super::state::Focus;
-
-/// Where a binding applies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Scope {
-    Global,
-    Editor,
-    Stepping,
-    Stdin,
-    Browser,
-}
-
-impl Scope {
-    pub const ALL: &'static [Scope] = &[
-        Scope::Global,
-        Scope::Editor,
-        Scope::Stepping,
-        Scope::Stdin,
-        Scope::Browser,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Scope::Global => "global",
-            Scope::Editor => "editor",
-            Scope::Stepping => "stepping",
-            Scope::Stdin => "stdin",
-            Scope::Browser => "browser",
-        }
-    }
-
-    /// True where the focused widget takes text, so only modified keys may be bound.
-    fn takes_text(self) -> bool {
-        !matches!(self, Scope::Stepping | Scope::Browser)
-    }
-
-    fn of_focus(focus: Focus) -> Scope {
-        match focus {
-            Focus::Editor => Scope::Editor,
-            Focus::Stepping => Scope::Stepping,
-            Focus::Stdin => Scope::Stdin,
-            Focus::Browser => Scope::Browser,
-        }
-    }
-}
-
-/// The default bindings: the one table of keys in the program.
-const DEFAULT_BINDINGS: &[(Scope, Command, &[&str])] = &[
-    (Scope::Global, Command::Quit, &["Ctrl-Q"]),
-    (Scope::Global, Command::Help, &["F1"]),
-    (Scope::Global, Command::Close, &["Esc"]),
-    (Scope::Global, Command::FocusNext, &["Tab"]),
-    (Scope::Global, Command::FocusPrev, &["Shift-Tab"]),
-    (Scope::Global, Command::Save, &["Ctrl-S"]),
-    (Scope::Global, Command::Retrace, &["F5"]),
-    (Scope::Global, Command::ToggleBeam, &["F6"]),
-    (Scope::Global, Command::FirstDivergence, &["F3"]),
-    (Scope::Global, Command::NextDivergence, &["F4"]),
-    (Scope::Global, Command::MutateLine, &["Alt-M"]),
-    (Scope::Global, Command::MutateProgram, &["Alt-W"]),
-    (Scope::Global, Command::MutateRandom, &["Alt-R"]),
-    (Scope::Global, Command::ShowDiff, &["Alt-D"]),
-    (Scope::Global, Command::BackToOriginal, &["Alt-O"]),
-    (Scope::Editor, Command::Undo, &["Ctrl-Z"]),
-    (Scope::Editor, Command::Redo, &["Ctrl-Y"]),
-    (Scope::Editor, Command::NextStep, &["Alt-N", "F8"]),
-    (Scope::Editor, Command::PrevStep, &["Alt-P", "F7"]),
-    (Scope::Editor, Command::NextOnCursorLine, &["Alt-J", "F10"]),
-    (Scope::Editor, Command::PrevOnCursorLine, &["Alt-K", "F9"]),
-    (Scope::Stdin, Command::Undo, &["Ctrl-Z"]),
-    (Scope::Stdin, Command::Redo, &["Ctrl-Y"]),
-    (Scope::Stepping, Command::Help, &["?"]),
-    (Scope::Stepping, Command::Quit, &["q"]),
-    (
-        Scope::Stepping,
-        Command::NextStep,
-        &["n", "Right", "Down", "j"],
-    ),
-    (
-        Scope::Stepping,
-        Command::PrevStep,
-        &["p", "Left", "Up", "k"],
-    ),
-    (Scope::Stepping, Command::Forward10, &["PageDown", "]"]),
-    (Scope::Stepping, Command::Back10, &["PageUp", "["]),
-    (Scope::Stepping, Command::FirstStep, &["Home", "g"]),
-    (Scope::Stepping, Command::LastStep, &["End", "G"]),
-    (Scope::Stepping, Command::JumpToStep, &[":"]),
-    (Scope::Stepping, Command::NextOnCursorLine, &["."]),
-    (Scope::Stepping, Command::PrevOnCursorLine, &[","]),
-    (Scope::Stepping, Command::StepOver, &["o"]),
-    (Scope::Stepping, Command::BackOver, &["O"]),
-    (Scope::Stepping, Command::StepOut, &["u"]),
-    (Scope::Stepping, Command::BackOut, &["U"]),
-    (Scope::Global, Command::OpenDataset, &["Ctrl-O"]),
-    (Scope::Browser, Command::Help, &["?"]),
-    (Scope::Browser, Command::Quit, &["q"]),
-    (Scope::Browser, Command::SampleNext, &["j", "Down"]),
-    (Scope::Browser, Command::SamplePrev, &["k", "Up"]),
-    (Scope::Browser, Command::SamplePageDown, &["PageDown"]),
-    (Scope::Browser, Command::SamplePageUp, &["PageUp"]),
-    (Scope::Browser, Command::Accept, &["a"]),
-    (Scope::Browser, Command::Reject, &["r"]),
-    (Scope::Browser, Command::Unreview, &["u"]),
-    (Scope::Browser, Command::Tag, &["t"]),
-    (Scope::Browser, Command::Note, &["n"]),
-    (Scope::Browser, Command::Search, &["/"]),
-    (Scope::Browser, Command::FilterSpec, &["f"]),
-    (Scope::Browser, Command::ClearFilter, &["x"]),
-    (Scope::Browser, Command::SaveSample, &["s"]),
-    (Scope::Browser, Command::SaveAsNewSample, &["S"]),
-    (Scope::Browser, Command::SaveDataset, &["Ctrl-S"]),
-    (Scope::Stepping, Command::ToggleBeam, &["b"]),
-    (Scope::Stepping, Command::FirstDivergence, &["d"]),
-    (Scope::Stepping, Command::NextDivergence, &["D"]),
-];
+use super::command::{Command, DEFAULT_BINDINGS};
+use super::focus::Focus;
+use super::scope::Scope;
 
 /// One key with its modifiers, normalized (Shift is folded into characters and Shift-Tab).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -278,6 +164,7 @@ impl Default for Keymap {
     fn default() -> Self {
         let bindings = DEFAULT_BINDINGS
             .iter()
+            .filter(|(_, _, keys)| !keys.is_empty())
             .map(|(scope, command, keys)| Binding {
                 scope: *scope,
                 command: *command,

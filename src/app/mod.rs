@@ -1,28 +1,36 @@
-//! The explorer application: one `App` state, the `Action` enum, `update`, the keymap, themes,
-//! the trace worker and the event loop. Drawing lives in `crate::ui`.
+//! The explorer application: one `App` state, the `Action` enum, `update`, the keymap, themes
+//! and the trace worker. It knows no terminal: the event loop is `crate::tui`, drawing
+//! `crate::ui`.
 
 pub mod action;
 pub mod browser;
 mod browser_keys;
+pub mod command;
+mod effects;
 pub mod files;
+pub mod focus;
 pub mod keymap;
 pub mod layout;
 pub mod line_diff;
 mod modal;
 mod mouse;
 pub mod mutation;
+pub mod pane;
 pub mod prediction;
-pub mod run;
+mod prompt;
+pub mod scope;
 pub mod state;
 pub mod theme;
+pub mod trace_jobs;
 pub mod trace_view;
 pub mod update;
-pub mod worker;
 
-pub use action::{Action, Command};
+pub use action::Action;
+pub use command::Command;
+pub use focus::Focus;
 pub use keymap::Keymap;
-pub use state::{App, AppOptions, Focus, Modal, TracerStatus};
+pub use state::{App, AppOptions, Modal, TracerStatus};
 pub use theme::Theme;
+pub use trace_jobs::{Job, TraceFn, TraceFnFactory, TraceWorker};
 pub use trace_view::TraceView;
 pub use update::update;
-pub use worker::{Job, TraceFn, TraceFnFactory, TraceWorker};

@@ -3,11 +3,12 @@
 
 use crossterm::event::{KeyCode, KeyEvent};
 
-use super::action::Command;
-use super::mutation;
-use super::state::{text_area, App, Focus, Modal};
+use super::effects::{buffer_changed, finish, save, save_to, Buffer};
+use super::focus::Focus;
+use super::prompt::edit_prompt;
+use super::state::{text_area, App, Modal};
 use super::trace_view::TraceView;
-use super::update::{buffer_changed, finish, run_command, save_to};
+use super::{browser_keys, mutation};
 
 pub(super) fn on_modal_key(modal: Modal, app: &mut App, key: KeyEvent) {
     let ch = match key.code {
@@ -34,7 +35,7 @@ pub(super) fn on_modal_key(modal: Modal, app: &mut App, key: KeyEvent) {
             Some('s') => {
                 app.modal = None;
                 if app.modified {
-                    run_command(app, Command::Save);
+                    save(app);
                 }
                 if app.dataset_modified() {
                     app.save_dataset(false);
@@ -51,7 +52,7 @@ pub(super) fn on_modal_key(modal: Modal, app: &mut App, key: KeyEvent) {
                 app.modal = None;
                 app.editor = text_area(&text);
                 app.focus = Focus::Editor;
-                buffer_changed(app);
+                buffer_changed(app, Buffer::Editor);
                 app.message = Some("recovered the unsaved buffer".into());
             }
             Some('d') => {
@@ -72,7 +73,7 @@ pub(super) fn on_modal_key(modal: Modal, app: &mut App, key: KeyEvent) {
                 app.modal = Some(Modal::SavePath(text));
             }
         }
-        Modal::Browser(modal) => super::browser_keys::on_modal_key(modal, app, key),
+        Modal::Browser(modal) => browser_keys::on_modal_key(modal, app, key),
         Modal::JumpToStep(mut text) => {
             if edit_prompt(&mut text, key, |c| c.is_ascii_digit()) {
                 app.modal = None;
@@ -84,19 +85,6 @@ pub(super) fn on_modal_key(modal: Modal, app: &mut App, key: KeyEvent) {
         Modal::Mutations(picker) => mutation::on_picker_key(app, picker, key),
         Modal::Diff { scroll } => mutation::on_diff_key(app, scroll, key),
     }
-}
-
-/// Edit a one-line prompt; true when Enter submits it.
-pub(super) fn edit_prompt(text: &mut String, key: KeyEvent, accept: fn(char) -> bool) -> bool {
-    match key.code {
-        KeyCode::Enter => return true,
-        KeyCode::Backspace => {
-            text.pop();
-        }
-        KeyCode::Char(c) if accept(c) => text.push(c),
-        _ => {}
-    }
-    false
 }
 
 fn jump_to(app: &mut App, text: &str) {

@@ -4,11 +4,12 @@
 use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
 use tui_textarea::CursorMove;
 
-use super::action::Command;
+use super::command::Command;
+use super::effects::navigate;
+use super::focus::Focus;
 use super::layout::{contains, gutter_width, inner, list_top, PaneAreas};
-use super::state::{App, Focus};
+use super::state::App;
 use super::trace_view::TraceView;
-use super::update::navigate;
 
 pub(super) fn on_mouse(app: &mut App, mouse: MouseEvent) {
     if app.modal.is_some() {

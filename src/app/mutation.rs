@@ -10,92 +10,13 @@
 //! An edit that replaces text is a delete and an insert in tui-textarea's history; the buffer
 //! between the two halves is remembered, so undo and redo pass over it in one keystroke.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use crossterm::event::{KeyCode, KeyEvent};
 use tui_textarea::CursorMove;
 
+use super::effects::{buffer_changed, Buffer};
+use super::pane::mutation::{first_difference, Distance, MutationPicker, PickerScope};
 use super::state::{App, Modal};
-use super::update::buffer_changed;
 use crate::mutate::{self, Mutation};
-use crate::trace::Step;
-
-/// Which mutations the picker lists.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PickerScope {
-    /// The mutations shown on this 1-based line.
-    Line(u32),
-    Program,
-}
-
-/// The open mutation picker.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MutationPicker {
-    pub scope: PickerScope,
-    pub items: Vec<Mutation>,
-    pub selected: usize,
-}
-
-/// How the editor buffer relates to the original program.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Distance {
-    Original,
-    /// Reached from the original by this many mutations (and undo / redo).
-    Mutations(usize),
-    /// Changed by hand since the original.
-    Edited,
-}
-
-/// The explorer's mutation state.
-#[derive(Debug, Clone)]
-pub struct MutationState {
-    original: String,
-    original_steps: Option<Vec<Step>>,
-    /// Buffers reached by applying mutations, with their distance from the original.
-    reached: Vec<(String, usize)>,
-    /// Buffers left between the delete and the insert half of a replacing edit.
-    halfway: Vec<String>,
-    /// The first step of the shown trace that differs from the original's trace.
-    pub first_change: Option<usize>,
-    /// Move to `first_change` when the next trace arrives (set by applying a mutation).
-    jump_pending: bool,
-    seed: u64,
-}
-
-impl MutationState {
-    /// The state for a buffer whose text (as `App::code` gives it) is `original`.
-    pub fn new(original: String) -> MutationState {
-        let seed = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos() as u64);
-        MutationState {
-            original,
-            original_steps: None,
-            reached: Vec::new(),
-            halfway: Vec::new(),
-            first_change: None,
-            jump_pending: false,
-            seed,
-        }
-    }
-
-    /// The original program.
-    pub fn original(&self) -> &str {
-        &self.original
-    }
-
-    /// How `code` relates to the original program.
-    pub fn distance(&self, code: &str) -> Distance {
-        if code == self.original {
-            return Distance::Original;
-        }
-        self.reached
-            .iter()
-            .rev()
-            .find(|(c, _)| c == code)
-            .map_or(Distance::Edited, |(_, n)| Distance::Mutations(*n))
-    }
-}
 
 /// The status-bar text for the buffer's distance from the original (none when it is the
 /// original).
@@ -234,7 +155,7 @@ pub(super) fn apply(app: &mut App, m: &Mutation) {
     }
     app.mutation.first_change = None;
     app.mutation.jump_pending = true;
-    editor_changed(app);
+    buffer_changed(app, Buffer::Editor);
 }
 
 /// Replace the buffer with the original program, as one undoable edit.
@@ -250,7 +171,7 @@ pub(super) fn back_to_original(app: &mut App) {
         Ok(()) => {
             app.message = Some("back to the original program (undo returns)".into());
             app.mutation.jump_pending = false;
-            editor_changed(app);
+            buffer_changed(app, Buffer::Editor);
         }
         Err(err) => app.message = Some(format!("cannot restore the original: {err}")),
     }
@@ -304,30 +225,6 @@ pub(super) fn on_new_trace(app: &mut App) {
             None => app.message = Some("the execution is the same as the original's".into()),
         }
     }
-}
-
-/// The first step index where two executions differ (a missing step counts as different).
-pub fn first_difference(a: &[Step], b: &[Step]) -> Option<usize> {
-    let same = |x: &Step, y: &Step| {
-        x.event == y.event
-            && x.line == y.line
-            && x.func == y.func
-            && x.depth == y.depth
-            && x.locals == y.locals
-            && x.value == y.value
-            && x.stdout == y.stdout
-    };
-    match a.iter().zip(b).position(|(x, y)| !same(x, y)) {
-        Some(i) => Some(i),
-        None if a.len() != b.len() => Some(a.len().min(b.len())),
-        None => None,
-    }
-}
-
-fn editor_changed(app: &mut App) {
-    app.modified = true;
-    app.recovery_dirty = true;
-    buffer_changed(app);
 }
 
 /// Replace bytes `[start, end)` of the buffer's text with `replacement` through the editor,

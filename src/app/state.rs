@@ -8,40 +8,18 @@ use std::time::Duration;
 use ratatui::layout::Rect;
 use tui_textarea::TextArea;
 
+use super::focus::Focus;
 use super::keymap::Keymap;
-use super::mutation::{MutationPicker, MutationState};
-use super::prediction::PredictionPane;
+use super::pane::browser::{Browser, BrowserModal};
+use super::pane::mutation::{MutationPicker, MutationState};
+use super::pane::prediction::PredictionPane;
 use super::theme::Theme;
+use super::trace_jobs::Job;
 use super::trace_view::TraceView;
-use super::worker::Job;
 use crate::trace::{Limits, Outcome, TraceRequest};
 
 /// How long an edit waits for the next keystroke before it is traced.
 pub const EDIT_DEBOUNCE: Duration = Duration::from_millis(150);
-
-/// The pane that receives keys. Later panes (prediction, dataset) join `ORDER`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Focus {
-    Editor,
-    Stepping,
-    Stdin,
-    Browser,
-}
-
-impl Focus {
-    /// The Tab order.
-    pub const ORDER: &'static [Focus] =
-        &[Focus::Editor, Focus::Stepping, Focus::Stdin, Focus::Browser];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Focus::Editor => "editor",
-            Focus::Stepping => "stepping",
-            Focus::Stdin => "stdin",
-            Focus::Browser => "browser",
-        }
-    }
-}
 
 /// A pop-up that takes the keys while open.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,7 +29,7 @@ pub enum Modal {
     SavePath(String),
     JumpToStep(String),
     Recovery(String),
-    Browser(super::browser::BrowserModal),
+    Browser(BrowserModal),
     Mutations(MutationPicker),
     Diff { scroll: u16 },
 }
@@ -126,7 +104,7 @@ pub struct App {
     pub editor_scroll: Cell<(usize, usize)>,
     pub stdin_scroll: Cell<(usize, usize)>,
     /// The open dataset, when the explorer browses one.
-    pub browser: Option<Box<super::browser::Browser>>,
+    pub browser: Option<Box<Browser>>,
     /// The model's prediction of the trace on show.
     pub prediction: PredictionPane,
     /// The original program, mutations applied to it and its trace.
@@ -213,7 +191,7 @@ impl App {
     }
 
     /// The code of the newest trace request.
-    pub(super) fn latest_code(&self) -> &str {
+    pub fn latest_code(&self) -> &str {
         &self.latest_code
     }
 

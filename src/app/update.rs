@@ -1,16 +1,19 @@
-//! `update(&mut App, Action)`: every state change of the explorer, and `action_for`, which
-//! turns a terminal event into an action through the keymap. No drawing, no waiting: tracing
-//! is queued as jobs for the worker, and only saving touches the disk.
+//! `update(&mut App, Action)`: the dispatcher. It turns a terminal event into an action
+//! through the keymap (`action_for`) and hands each action to the file that owns it; nothing
+//! imports from here. No drawing, no waiting: tracing is queued as jobs for the worker, and
+//! only saving touches the disk.
 
 use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyEventKind};
 use ratatui::layout::Rect;
 use tui_textarea::Input;
 
-use super::action::{Action, Command};
-use super::files;
-use super::state::{App, Focus, Modal, TracerStatus, EDIT_DEBOUNCE};
+use super::action::Action;
+use super::command::Command;
+use super::effects::{buffer_changed, finish, navigate, save, Buffer};
+use super::focus::Focus;
+use super::state::{App, Modal, TracerStatus};
 use super::trace_view::TraceView;
-use super::{modal, mouse, mutation, prediction};
+use super::{browser_keys, modal, mouse, mutation, prediction};
 use crate::trace::{OutcomeKind, Trace};
 
 /// The action a terminal event asks for, if any.
@@ -58,7 +61,7 @@ pub fn update(app: &mut App, action: Action) {
     }
 }
 
-pub(super) fn run_command(app: &mut App, command: Command) {
+fn run_command(app: &mut App, command: Command) {
     if let Some(modal) = app.modal.clone() {
         match (modal, command) {
             (Modal::ConfirmQuit, Command::Quit) => finish(app),
@@ -80,10 +83,7 @@ pub(super) fn run_command(app: &mut App, command: Command) {
         Command::Close => {}
         Command::FocusNext => cycle_focus(app, 1),
         Command::FocusPrev => cycle_focus(app, Focus::ORDER.len() - 1),
-        Command::Save => match app.path.clone() {
-            Some(path) => save_to(app, path),
-            None => app.modal = Some(Modal::SavePath(String::new())),
-        },
+        Command::Save => save(app),
         Command::Retrace => app.request_trace(std::time::Duration::ZERO),
         Command::Undo | Command::Redo => {
             let undo = command == Command::Undo;
@@ -93,14 +93,16 @@ pub(super) fn run_command(app: &mut App, command: Command) {
                 &mut app.editor
             };
             if if undo { area.undo() } else { area.redo() } {
-                if app.focus != Focus::Stdin {
+                let buffer = if app.focus == Focus::Stdin {
+                    Buffer::Stdin
+                } else {
                     mutation::after_undo_redo(app, undo);
-                }
-                buffer_changed(app);
+                    Buffer::Editor
+                };
+                buffer_changed(app, buffer);
             }
         }
         Command::JumpToStep => app.modal = Some(Modal::JumpToStep(String::new())),
-        c if super::browser_keys::handles(c) => super::browser_keys::run(app, c),
         Command::ToggleBeam => prediction::toggle_beam(app),
         Command::FirstDivergence => prediction::jump_to_divergence(app, false),
         Command::NextDivergence => prediction::jump_to_divergence(app, true),
@@ -109,44 +111,34 @@ pub(super) fn run_command(app: &mut App, command: Command) {
         Command::MutateRandom => mutation::apply_random(app),
         Command::ShowDiff => mutation::show_diff(app),
         Command::BackToOriginal => mutation::back_to_original(app),
-        nav => navigate(app, nav),
-    }
-}
-
-/// Move through the trace.
-pub(super) fn navigate(app: &mut App, command: Command) {
-    let Some(view) = app.view.as_ref() else {
-        app.message = Some("no trace yet".into());
-        return;
-    };
-    if view.is_empty() {
-        return;
-    }
-    let (i, last) = (app.step, view.len() - 1);
-    let cursor_line = app.editor.cursor().0 as u32 + 1;
-    let target = match command {
-        Command::NextStep => Some((i + 1).min(last)),
-        Command::PrevStep => Some(i.saturating_sub(1)),
-        Command::Forward10 => Some((i + 10).min(last)),
-        Command::Back10 => Some(i.saturating_sub(10)),
-        Command::FirstStep => Some(0),
-        Command::LastStep => Some(last),
-        Command::StepOver => view.step_over(i),
-        Command::BackOver => view.back_over(i),
-        Command::StepOut => view.step_out(i),
-        Command::BackOut => view.back_out(i),
-        Command::NextOnCursorLine => view.next_on_line(i, cursor_line),
-        Command::PrevOnCursorLine => view.prev_on_line(i, cursor_line),
-        _ => None,
-    };
-    match target {
-        Some(t) => app.step = t,
-        None => {
-            app.message = Some(format!(
-                "no such step ({})",
-                command.name().replace('_', " ")
-            ))
-        }
+        Command::NextStep
+        | Command::PrevStep
+        | Command::Forward10
+        | Command::Back10
+        | Command::FirstStep
+        | Command::LastStep
+        | Command::NextOnCursorLine
+        | Command::PrevOnCursorLine
+        | Command::StepOver
+        | Command::BackOver
+        | Command::StepOut
+        | Command::BackOut => navigate(app, command),
+        Command::SampleNext
+        | Command::SamplePrev
+        | Command::SamplePageDown
+        | Command::SamplePageUp
+        | Command::Accept
+        | Command::Reject
+        | Command::Unreview
+        | Command::Tag
+        | Command::Note
+        | Command::Search
+        | Command::FilterSpec
+        | Command::ClearFilter
+        | Command::SaveSample
+        | Command::SaveAsNewSample
+        | Command::SaveDataset
+        | Command::OpenDataset => browser_keys::run(app, command),
     }
 }
 
@@ -162,56 +154,14 @@ fn cycle_focus(app: &mut App, by: usize) {
     app.focus = order[at];
 }
 
-pub(super) fn finish(app: &mut App) {
-    if let Some(path) = &app.recovery_path {
-        let _ = std::fs::remove_file(path);
-    }
-    app.recovery_dirty = false;
-    app.quit = true;
-}
-
-pub(super) fn save_to(app: &mut App, path: std::path::PathBuf) {
-    match files::write_atomic(&path, &app.code()) {
-        Ok(()) => {
-            if app.path.as_ref() != Some(&path) {
-                if let Some(old) = &app.recovery_path {
-                    let _ = std::fs::remove_file(old);
-                }
-                app.recovery_path = files::recovery_path(Some(&path));
-            }
-            if let Some(rec) = &app.recovery_path {
-                let _ = std::fs::remove_file(rec);
-            }
-            app.recovery_dirty = false;
-            app.modified = false;
-            app.message = Some(format!("saved {}", path.display()));
-            app.path = Some(path);
-        }
-        Err(err) => app.message = Some(format!("cannot save {}: {err}", path.display())),
-    }
-}
-
-/// The editor or stdin text changed: mark the trace stale and re-trace after the debounce.
-pub(super) fn buffer_changed(app: &mut App) {
-    if app.focus != Focus::Stdin {
-        app.modified = true;
-        app.recovery_dirty = true;
-    }
-    if app.view.is_some() {
-        app.stale = true;
-    }
-    prediction::code_changed(app);
-    app.request_trace(EDIT_DEBOUNCE);
-}
-
 fn on_key(app: &mut App, key: KeyEvent) {
     if let Some(modal) = app.modal.clone() {
         modal::on_modal_key(modal, app, key);
         return;
     }
-    let area = match app.focus {
-        Focus::Editor => &mut app.editor,
-        Focus::Stdin => &mut app.stdin,
+    let (area, buffer) = match app.focus {
+        Focus::Editor => (&mut app.editor, Buffer::Editor),
+        Focus::Stdin => (&mut app.stdin, Buffer::Stdin),
         Focus::Stepping | Focus::Browser => return,
     };
     let is_enter = key.code == KeyCode::Enter && key.modifiers.is_empty();
@@ -219,9 +169,9 @@ fn on_key(app: &mut App, key: KeyEvent) {
         let indent = next_line_indent(&area.lines()[area.cursor().0]);
         area.insert_newline();
         area.insert_str(indent);
-        buffer_changed(app);
+        buffer_changed(app, buffer);
     } else if area.input(Input::from(key)) {
-        buffer_changed(app);
+        buffer_changed(app, buffer);
     }
 }
 
@@ -243,12 +193,12 @@ fn on_paste(app: &mut App, text: &str) {
         (Some(_), _) | (None, Focus::Stepping | Focus::Browser) => {}
         (None, Focus::Editor) => {
             if app.editor.insert_str(&text) {
-                buffer_changed(app);
+                buffer_changed(app, Buffer::Editor);
             }
         }
         (None, Focus::Stdin) => {
             if app.stdin.insert_str(&text) {
-                buffer_changed(app);
+                buffer_changed(app, Buffer::Stdin);
             }
         }
     }

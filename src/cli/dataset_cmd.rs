@@ -1,14 +1,14 @@
 //! `tracelens dataset`: `export` converts a dataset to CodeExecutor, CRUXEval or tracelens
 //! JSONL; `build` makes the curriculum's CodeExecutor-format datasets with the real tracer
-//! (`crate::dataset::build`).
+//! (`crate::pipeline::dataset_build`).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand, ValueEnum};
 
-use crate::dataset::build::{build, BuildArgs};
 use crate::dataset::{export, ExportFormat, ExportOptions};
+use crate::pipeline::dataset_build::{build, BuildOptions, Stage};
 
 /// Arguments of `tracelens dataset`.
 #[derive(Debug, Args)]
@@ -45,6 +45,96 @@ pub struct ExportArgs {
     pub out: PathBuf,
 }
 
+/// Arguments of `tracelens dataset build`.
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    /// The dataset to build.
+    #[arg(long, value_enum)]
+    pub stage: StageArg,
+    /// Seed programs: generated programs (singleline, tutorial) or CRUXEval functions (mutants).
+    #[arg(long, default_value_t = 1000)]
+    pub count: usize,
+    /// Mutants per CRUXEval function (mutants stage).
+    #[arg(long, default_value_t = 3)]
+    pub mutants_per_program: usize,
+    /// Fraction of seed programs held out for the test split.
+    #[arg(long, default_value_t = 0.1)]
+    pub test_fraction: f64,
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Build only seed programs `i` modulo `n` (`i/n`, 0-based).
+    #[arg(long, default_value = "0/1", value_parser = parse_shard)]
+    pub shard: (usize, usize),
+    /// CRUXEval JSONL (fields id, code, input, output).
+    #[arg(long, default_value = "../shared/cruxeval/cruxeval.jsonl")]
+    pub cruxeval: PathBuf,
+    /// Directory of sample programs added to the tutorial stage.
+    #[arg(long, default_value = "samples")]
+    pub samples: PathBuf,
+    /// Output directory: STAGE.train.jsonl and STAGE.test.jsonl (with `.I-of-N` when sharded).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// The Python interpreter (default: $TRACELENS_PYTHON, else python3).
+    #[arg(long)]
+    pub python: Option<PathBuf>,
+    /// Tracer workers.
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    /// Line steps a generated or CRUXEval program may take before it is left out (the
+    /// programs of samples/ are always kept, under the tracer's own limit).
+    #[arg(long, default_value_t = 100)]
+    pub max_steps: u64,
+}
+
+fn parse_shard(text: &str) -> Result<(usize, usize), String> {
+    let (i, n) = text
+        .split_once('/')
+        .ok_or_else(|| format!("expected I/N, got {text:?}"))?;
+    let i: usize = i
+        .trim()
+        .parse()
+        .map_err(|_| format!("bad shard index {i:?}"))?;
+    let n: usize = n
+        .trim()
+        .parse()
+        .map_err(|_| format!("bad shard count {n:?}"))?;
+    if n == 0 || i >= n {
+        return Err(format!("shard {i}/{n}: need 0 <= I < N"));
+    }
+    Ok((i, n))
+}
+
+/// `--stage` values.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum StageArg {
+    Singleline,
+    Tutorial,
+    Mutants,
+}
+
+impl From<BuildArgs> for BuildOptions {
+    fn from(args: BuildArgs) -> Self {
+        BuildOptions {
+            stage: match args.stage {
+                StageArg::Singleline => Stage::Singleline,
+                StageArg::Tutorial => Stage::Tutorial,
+                StageArg::Mutants => Stage::Mutants,
+            },
+            count: args.count,
+            mutants_per_program: args.mutants_per_program,
+            test_fraction: args.test_fraction,
+            seed: args.seed,
+            shard: args.shard,
+            cruxeval: args.cruxeval,
+            samples: args.samples,
+            out: args.out,
+            python: args.python,
+            jobs: args.jobs,
+            max_steps: args.max_steps,
+        }
+    }
+}
+
 /// `--format` values.
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum FormatArg {
@@ -63,7 +153,7 @@ pub enum OnlyArg {
 pub fn run(args: DatasetArgs) -> anyhow::Result<ExitCode> {
     match args.command {
         DatasetCommand::Export(args) => run_export(args),
-        DatasetCommand::Build(args) => run_build(&args),
+        DatasetCommand::Build(args) => run_build(args),
     }
 }
 
@@ -94,8 +184,8 @@ fn run_export(args: ExportArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn run_build(args: &BuildArgs) -> anyhow::Result<ExitCode> {
-    let report = build(args)?;
+fn run_build(args: BuildArgs) -> anyhow::Result<ExitCode> {
+    let report = build(&args.into())?;
     eprintln!(
         "{} train and {} test records ({} programs left out) in {} and {}",
         report.train,
@@ -105,4 +195,15 @@ fn run_build(args: &BuildArgs) -> anyhow::Result<ExitCode> {
         report.test_path.display()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_parse() {
+        assert_eq!(parse_shard("1/4"), Ok((1, 4)));
+        assert!(parse_shard("4/4").is_err() && parse_shard("x").is_err());
+    }
 }

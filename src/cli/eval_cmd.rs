@@ -12,9 +12,10 @@
 //!
 //! `tracelens eval DATASET.jsonl --model DIR` first predicts every record with the model
 //! ([`predict_form`]) and then scores through the same path. Both forms build a list of
-//! (gold record, predicted text) pairs and hand it to [`evaluate`].
+//! (gold record, predicted text) pairs; `crate::analysis::report` scores them, and this file
+//! formats the report.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
@@ -24,12 +25,11 @@ use anyhow::{bail, Context};
 use clap::{Args, ValueEnum};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
-use serde_json::{json, Value as JsonValue};
 
 use super::cruxeval_cmd::CruxevalArgs;
-use crate::analysis::align::align_text;
-use crate::analysis::metrics::{score, Tally, Variant};
-use crate::dataset::atomic::replace_file;
+use crate::analysis::metrics::Variant;
+use crate::analysis::report::{evaluate, Case, Report};
+use crate::atomic_file::replace_file;
 use crate::dataset::record::{Prediction, Record};
 
 mod predict_form;
@@ -126,25 +126,25 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
         return super::cruxeval_cmd::run(&args, task);
     }
     let variant = args.metric.map_or(args.prefix.variant(), Variant::from);
-    let report = match (&args.dataset, &args.gold, &args.pred) {
+    let (report, warnings) = match (&args.dataset, &args.gold, &args.pred) {
         (Some(_), _, Some(_)) => bail!("--pred goes with --gold (or with --task for CRUXEval)"),
         (Some(dataset), _, _) => {
             let loaded = read_records::<Record>(dataset)?;
             let predicted = predict_form::predict(&loaded.records, &args)?;
             let warnings = loaded.warnings.into_iter().chain(predicted.warnings);
-            evaluate(&predicted.pairs, variant, warnings.collect())
+            (score(&predicted.pairs, variant), warnings.collect())
         }
         (None, Some(gold), Some(pred)) => {
             let gold = read_records(gold)?;
             let pred = read_records(pred)?;
             let (pairs, warnings) = match_by_id(&gold, &pred);
-            evaluate(&pairs, variant, warnings)
+            (score(&pairs, variant), warnings)
         }
         _ => bail!(
             "give DATASET.jsonl (predicted with --model DIR) or --gold G.jsonl --pred P.jsonl"
         ),
     };
-    for warning in &report.warnings {
+    for warning in &warnings {
         eprintln!("tracelens eval: {warning}");
     }
     if let Some(out) = &args.out {
@@ -159,7 +159,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
     if args.json {
         writeln!(std::io::stdout(), "{}", summary.to_json(variant))?;
     } else {
-        write!(std::io::stdout(), "{}", report.table(variant))?;
+        write!(std::io::stdout(), "{}", table(&report, variant))?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -205,41 +205,6 @@ fn read_records<T: DeserializeOwned>(path: &Path) -> anyhow::Result<Loaded<T>> {
         }
     }
     Ok(loaded)
-}
-
-/// One scored sample.
-struct SampleResult {
-    id: String,
-    tally: Tally,
-    prediction: String,
-    first_divergence: Option<JsonValue>,
-    op: String,
-    outcome: String,
-    length: usize,
-}
-
-impl SampleResult {
-    fn to_json(&self, variant: Variant) -> JsonValue {
-        json!({
-            "id": self.id,
-            "metrics": self.tally.metrics().to_json(variant),
-            "prediction": self.prediction,
-            "first_divergence": self.first_divergence,
-            "op": self.op,
-            "outcome": self.outcome,
-            "length": self.length,
-        })
-    }
-}
-
-/// Everything `eval` reports.
-struct Report {
-    samples: Vec<SampleResult>,
-    overall: Tally,
-    by_op: BTreeMap<String, Tally>,
-    by_outcome: BTreeMap<String, Tally>,
-    by_length: BTreeMap<(usize, &'static str), Tally>,
-    warnings: Vec<String>,
 }
 
 /// A gold record and the text predicted for it.
@@ -295,137 +260,45 @@ fn match_by_id<'a>(
     (pairs, warnings)
 }
 
-/// Score every pair: per-sample results, the overall tally and the breakdowns.
-fn evaluate(pairs: &[Pair], variant: Variant, warnings: Vec<String>) -> Report {
-    let mut report = Report {
-        samples: Vec::with_capacity(pairs.len()),
-        overall: Tally::default(),
-        by_op: BTreeMap::new(),
-        by_outcome: BTreeMap::new(),
-        by_length: BTreeMap::new(),
-        warnings,
-    };
-    for (record, predicted) in pairs {
-        let gold_text = record.trace.join(" ");
-        let mut tally = Tally::default();
-        tally.add(&score(predicted, &gold_text, variant));
-        let first_divergence = match variant {
-            Variant::Standard => first_divergence(&gold_text, predicted),
-            Variant::Singleline => None,
-        };
-        let sample = SampleResult {
-            id: record.id.clone(),
-            tally,
-            prediction: predicted.clone(),
-            first_divergence,
-            op: mutation_op(record),
-            outcome: record
-                .outcome
-                .clone()
-                .unwrap_or_else(|| "unknown".to_string()),
-            length: record.trace.len(),
-        };
-        report.add(sample);
+/// Score every pair (see [`evaluate`]).
+fn score(pairs: &[Pair], variant: Variant) -> Report {
+    let cases = pairs.iter().map(|(record, predicted)| Case {
+        id: &record.id,
+        gold: &record.trace,
+        predicted,
+        mutation_op: record
+            .origin
+            .as_ref()
+            .and_then(|o| o.mutation.as_ref())
+            .map(|m| m.op.as_str()),
+        outcome: record.outcome.as_deref(),
+    });
+    evaluate(cases, variant)
+}
+
+/// The summary table and the three breakdowns, as text.
+fn table(report: &Report, variant: Variant) -> String {
+    let summary = report.overall.metrics();
+    let mut out = format!("{} samples\n\n", report.overall.samples);
+    for (key, value) in summary.reported(variant) {
+        out.push_str(&format!("{:<22}{:>8}\n", key, show(value)));
     }
-    report
-}
-
-fn mutation_op(record: &Record) -> String {
-    record
-        .origin
-        .as_ref()
-        .and_then(|o| o.mutation.as_ref())
-        .map_or_else(|| "none".to_string(), |m| m.op.clone())
-}
-
-/// The first divergence of a sample as JSON: aligned index, step indices, differences.
-fn first_divergence(gold: &str, predicted: &str) -> Option<JsonValue> {
-    let alignment = align_text(gold, predicted);
-    let at = alignment.first_divergence()?;
-    let step = &alignment.steps[at];
-    Some(json!({
-        "index": at,
-        "truth_step": step.truth,
-        "predicted_step": step.predicted,
-        "differences": step.differences,
-    }))
-}
-
-/// Trace-length buckets (number of gold steps), keyed so they sort in order.
-fn length_bucket(length: usize) -> (usize, &'static str) {
-    const BUCKETS: [(usize, &str); 6] = [
-        (0, "0"),
-        (5, "1-5"),
-        (10, "6-10"),
-        (20, "11-20"),
-        (50, "21-50"),
-        (100, "51-100"),
-    ];
-    BUCKETS
-        .into_iter()
-        .find(|(max, _)| length <= *max)
-        .unwrap_or((usize::MAX, "101+"))
-}
-
-impl Report {
-    fn add(&mut self, sample: SampleResult) {
-        self.overall.add_tally(&sample.tally);
-        self.by_op
-            .entry(sample.op.clone())
-            .or_default()
-            .add_tally(&sample.tally);
-        self.by_outcome
-            .entry(sample.outcome.clone())
-            .or_default()
-            .add_tally(&sample.tally);
-        self.by_length
-            .entry(length_bucket(sample.length))
-            .or_default()
-            .add_tally(&sample.tally);
-        self.samples.push(sample);
-    }
-
-    /// The summary table and the three breakdowns, as text.
-    fn table(&self, variant: Variant) -> String {
-        let summary = self.overall.metrics();
-        let mut out = format!("{} samples\n\n", self.overall.samples);
-        for (key, value) in summary.reported(variant) {
-            out.push_str(&format!("{:<22}{:>8}\n", key, show(value)));
+    let columns = summary.reported(variant);
+    for (title, groups) in report.breakdowns() {
+        out.push_str(&format!("\nby {title}\n{:<16}{:>6}", "group", "n"));
+        for (key, _) in &columns {
+            out.push_str(&format!(" {:>9}", short_name(key)));
         }
-        let columns = summary.reported(variant);
-        let breakdowns: [(&str, Vec<(&str, &Tally)>); 3] = [
-            (
-                "mutation operator",
-                self.by_op.iter().map(|(k, t)| (k.as_str(), t)).collect(),
-            ),
-            (
-                "outcome",
-                self.by_outcome
-                    .iter()
-                    .map(|(k, t)| (k.as_str(), t))
-                    .collect(),
-            ),
-            (
-                "trace length (steps)",
-                self.by_length.iter().map(|((_, k), t)| (*k, t)).collect(),
-            ),
-        ];
-        for (title, groups) in breakdowns {
-            out.push_str(&format!("\nby {title}\n{:<16}{:>6}", "group", "n"));
-            for (key, _) in &columns {
-                out.push_str(&format!(" {:>9}", short_name(key)));
+        out.push('\n');
+        for (group, tally) in groups {
+            out.push_str(&format!("{group:<16}{:>6}", tally.samples));
+            for (_, value) in tally.metrics().reported(variant) {
+                out.push_str(&format!(" {:>9}", show(value)));
             }
             out.push('\n');
-            for (group, tally) in groups {
-                out.push_str(&format!("{group:<16}{:>6}", tally.samples));
-                for (_, value) in tally.metrics().reported(variant) {
-                    out.push_str(&format!(" {:>9}", show(value)));
-                }
-                out.push('\n');
-            }
         }
-        out
     }
+    out
 }
 
 fn show(value: Option<f64>) -> String {

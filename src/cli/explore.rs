@@ -10,8 +10,8 @@ use anyhow::Context;
 use clap::Args;
 
 use crate::app::{
-    files, prediction::PredictionPane, run::run as run_app, App, AppOptions, Keymap, Theme,
-    TraceFn, TraceFnFactory,
+    files, pane::prediction::PredictionPane, App, AppOptions, Keymap, Theme, TraceFn,
+    TraceFnFactory,
 };
 use crate::trace::{PoolOptions, TraceRequest, TracerPool};
 
@@ -72,7 +72,7 @@ pub fn run(args: ExploreArgs) -> anyhow::Result<ExitCode> {
         app.open_dataset(dataset).map_err(anyhow::Error::msg)?;
     }
     app.prediction = PredictionPane::new(crate::model::model_dir(args.model.as_deref()));
-    run_app(app, tracer_factory(args.python))?;
+    crate::tui::run(app, tracer_factory(args.python))?;
     Ok(ExitCode::SUCCESS)
 }
 

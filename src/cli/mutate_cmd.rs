@@ -1,5 +1,5 @@
 //! `tracelens mutate`: list, apply or pick a random mutation of one program, or build a
-//! dataset of traced mutants from a JSONL batch (DESIGN.md section 6).
+//! dataset of traced mutants from a JSONL batch (docs/ARCHITECTURE.md section 6).
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -10,9 +10,11 @@ use anyhow::Context;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::dataset::atomic::replace_file;
-use crate::mutate::batch::{self, BatchOptions, Input, Malformed, Output, Program, TraceMany};
+use crate::atomic_file::replace_file;
 use crate::mutate::{self, Mutation};
+use crate::pipeline::mutate_batch::{
+    self, BatchOptions, Input, Malformed, Output, Program, TraceMany,
+};
 use crate::trace::{Limits, PoolOptions, TracerPool};
 
 /// Arguments of `tracelens mutate`.
@@ -148,7 +150,7 @@ fn run_batch(args: &MutateArgs, input: &Path) -> anyhow::Result<ExitCode> {
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let started = Instant::now();
-    let (outputs, report) = batch::run(inputs, &opts, &*tracer, &|done, total| {
+    let (outputs, report) = mutate_batch::run(inputs, &opts, &*tracer, &|done, total| {
         bar.set_length(total as u64);
         bar.set_position(done as u64);
     });

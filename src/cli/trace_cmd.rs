@@ -1,5 +1,5 @@
-//! `tracelens trace`: record the real execution of one program (`FILE.py`, `-` for stdin) or
-//! of a JSONL batch (`--batch IN.jsonl`), printing trace JSON (DESIGN.md sections 2.1 and 6).
+//! `tracelens trace`: record the real execution of one program (`FILE.py`, `-` for stdin) or of a
+//! JSONL batch (`--batch IN.jsonl`), printing trace JSON (docs/ARCHITECTURE.md sections 2.1 and 6).
 
 use std::fs;
 use std::io::{self, BufRead, BufReader, Read, Write};
@@ -12,7 +12,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 use serde_json::Value as Json;
 
-use crate::dataset::atomic::replace_file;
+use crate::atomic_file::replace_file;
 use crate::trace::{codeexecutor, Limits, PoolOptions, Trace, TraceRequest, TracerPool};
 
 /// Requests traced together between two writes of a batch's output.
@@ -53,7 +53,7 @@ pub struct TraceArgs {
 /// How a single trace is printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
-    /// The trace JSON of DESIGN.md 2.1.
+    /// The trace JSON of docs/ARCHITECTURE.md 2.1.
     Json,
     /// A CodeExecutor record: code_tokens, trace, trace_tokens.
     Codeexecutor,

@@ -8,10 +8,10 @@ use std::path::Path;
 use serde::Serialize;
 use serde_json::Value as JsonValue;
 
-use super::atomic::replace_file;
 use super::file::{DatasetError, DatasetFile};
 use super::record::{Record, Verdict};
 use super::source::cruxeval_original_code;
+use crate::atomic_file::replace_file;
 
 /// The formats a dataset can be exported to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,7 +115,7 @@ fn to_json(record: &Record, format: ExportFormat) -> Result<Vec<u8>, String> {
                 return Err("no code_tokens or trace (trace the record first)".into());
             }
             let trace_tokens = if record.trace_tokens.is_empty() {
-                // Trace steps are tokens separated by spaces (DESIGN.md 2.2), as in
+                // Trace steps are tokens separated by spaces (docs/ARCHITECTURE.md 2.2), as in
                 // `trace::codeexecutor::record`.
                 record
                     .trace

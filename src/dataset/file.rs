@@ -7,7 +7,6 @@ use std::fs::File;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-use super::atomic::replace_file;
 use super::journal::{Edit, Entry, Journal, PendingJournal};
 use super::parse::{parse_batch, Parsed};
 use super::record::{Origin, Record, Verdict};
@@ -15,6 +14,7 @@ use super::save::{in_place_line, write_record, HashingWriter, LineCopier};
 use super::scan::{self, line_hash, Fingerprint};
 use super::source::{parse_line, SourceFormat};
 use super::summary::{divergence_of, Divergence, Filter, Summary};
+use crate::atomic_file::replace_file;
 
 /// What can go wrong with a dataset file.
 #[derive(Debug, thiserror::Error)]

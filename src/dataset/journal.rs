@@ -11,9 +11,9 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::atomic::{sibling, sync_dir};
 use super::record::Record;
 use super::scan::Fingerprint;
+use crate::atomic_file::{sibling, sync_dir};
 
 /// One edit of one record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

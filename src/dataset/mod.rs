@@ -1,9 +1,7 @@
-//! Dataset samples: record types (DESIGN.md section 3), indexed lazy reading of JSONL files
-//! (tracelens, CodeExecutor and CRUXEval records), journalled editing, atomic saving, and
+//! Dataset samples: record types (docs/ARCHITECTURE.md section 3), indexed lazy reading of JSONL
+//! files (tracelens, CodeExecutor and CRUXEval records), journalled editing, atomic saving, and
 //! export to CodeExecutor, CRUXEval and tracelens JSONL.
 
-pub mod atomic;
-pub mod build;
 pub mod export;
 pub mod file;
 pub mod journal;

@@ -1,4 +1,4 @@
-//! The dataset sample record (DESIGN.md section 3).
+//! The dataset sample record (docs/ARCHITECTURE.md section 3).
 //!
 //! Unknown fields are kept in `extra` and written back on save. CodeExecutor records
 //! (`id, code, code_tokens, trace, trace_tokens`) deserialize into the same type, since every

@@ -79,9 +79,7 @@ impl CodeTokenizer {
     pub fn from_dir(dir: &Path) -> Result<Self> {
         let json = dir.join("tokenizer.json");
         if json.is_file() {
-            let inner = Tokenizer::from_file(&json)
-                .map_err(|e| anyhow!("cannot load {}: {e}", json.display()))?;
-            return Self::finish(inner, Vec::new());
+            return Self::from_json(&json);
         }
         let (vocab, merges) = (dir.join("vocab.json"), dir.join("merges.txt"));
         if !vocab.is_file() || !merges.is_file() {
@@ -107,6 +105,13 @@ impl CodeTokenizer {
             &dir.join("special_tokens_map.json"),
         )?);
         Self::finish(inner, extra)
+    }
+
+    /// Load a `tokenizer.json` file.
+    pub fn from_json(path: &Path) -> Result<Self> {
+        let inner = Tokenizer::from_file(path)
+            .map_err(|e| anyhow!("cannot load {}: {e}", path.display()))?;
+        Self::finish(inner, Vec::new())
     }
 
     /// Register the listed tokens, the control tokens the vocabulary has and CodeExecutor's
@@ -147,9 +152,11 @@ impl CodeTokenizer {
 
     /// Write the whole tokenizer (special tokens included) as one `tokenizer.json`.
     pub fn save(&self, path: &Path) -> Result<()> {
-        self.inner
-            .save(path, false)
-            .map_err(|e| anyhow!("cannot write {}: {e}", path.display()))
+        crate::atomic_file::replace_file_by_path(path, |staged| {
+            self.inner
+                .save(staged, false)
+                .map_err(|e| anyhow!("cannot write {}: {e}", path.display()))
+        })
     }
 
     /// The number of ids, added tokens included.

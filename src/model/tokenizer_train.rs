@@ -12,6 +12,7 @@ use tokenizers::pre_tokenizers::byte_level::ByteLevel;
 use tokenizers::{AddedToken, Tokenizer};
 
 use super::tokenizer::{codeexecutor_tokens, special, CodeTokenizer};
+use crate::atomic_file::replace_file_by_path;
 
 /// The control tokens, in RoBERTa's order so `<s>` = 0, `<pad>` = 1 (the model's padding_idx),
 /// `</s>` = 2, `<unk>` = 3.
@@ -70,18 +71,13 @@ pub fn save_tokenizer(tokenizer: &Tokenizer, path: &Path) -> Result<CodeTokenize
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let tmp = tempfile::Builder::new()
-        .prefix(".tokenizer")
-        .tempdir_in(dir)
-        .with_context(|| format!("cannot write in {}", dir.display()))?;
-    let staged = tmp.path().join("tokenizer.json");
-    tokenizer
-        .save(&staged, false)
-        .map_err(|e| anyhow!("cannot save tokenizer: {e}"))?;
-    let loaded = CodeTokenizer::from_dir(tmp.path())?;
-    std::fs::rename(&staged, path)
-        .with_context(|| format!("cannot move the tokenizer to {}", path.display()))?;
-    Ok(loaded)
+    replace_file_by_path(path, |staged| {
+        tokenizer
+            .save(staged, false)
+            .map_err(|e| anyhow!("cannot save tokenizer: {e}"))?;
+        CodeTokenizer::from_json(staged)
+    })
+    .with_context(|| format!("cannot write the tokenizer {}", path.display()))
 }
 
 #[cfg(test)]

@@ -1,17 +1,17 @@
-//! The background model worker: loads a model on its own thread, keeps only the newest
-//! request, cancels a running generation as soon as a newer request arrives, streams partial
-//! text, and turns every failure (loading, generation, even a panic) into an event message.
+//! The background model worker, a newest-wins worker ([`crate::newest_wins`]): loads a model
+//! on its own thread, keeps only the newest request, cancels a running generation as soon as a
+//! newer request arrives, streams partial text, and turns every failure (loading, generation,
+//! even a panic) into an event message.
 //! Events go to a callback the caller supplies, so the TUI can route them into its one channel.
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-use std::thread;
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
 
 use anyhow::Result;
 
 use super::{Model, Partial, PredictOptions, Prediction, StopReason};
+use crate::newest_wins::{catch_panic, NewestWins, Task};
 
 /// Something that predicts a trace from CodeExecutor code tokens ([`Model`] in practice).
 pub trait Predictor: Send + 'static {
@@ -64,29 +64,10 @@ pub enum WorkerEvent {
     Failed { id: u64, message: String },
 }
 
-#[derive(Default)]
-struct Slot {
-    pending: Option<Request>,
-    running: Option<Arc<AtomicBool>>,
-    shutdown: bool,
-}
-
-struct Shared {
-    slot: Mutex<Slot>,
-    wake: Condvar,
-}
-
-impl Shared {
-    fn lock(&self) -> MutexGuard<'_, Slot> {
-        // A poisoned lock only means a panic elsewhere; the slot itself stays consistent.
-        self.slot.lock().unwrap_or_else(|e| e.into_inner())
-    }
-}
-
 /// Handle to the worker thread. Dropping it cancels the running generation and stops the
 /// thread once that returns (loading cannot be interrupted, so drop never waits).
 pub struct ModelWorker {
-    shared: Arc<Shared>,
+    jobs: NewestWins<Request>,
 }
 
 impl ModelWorker {
@@ -100,138 +81,95 @@ impl ModelWorker {
     }
 
     /// Start a worker that builds its predictor with `load` on the worker thread.
-    pub fn spawn<P, L, F>(model: String, load: L, mut on_event: F) -> Self
+    pub fn spawn<P, L, F>(model: String, load: L, on_event: F) -> Self
     where
         P: Predictor,
         L: FnOnce() -> Result<P> + Send + 'static,
         F: FnMut(WorkerEvent) + Send + 'static,
     {
-        let shared = Arc::new(Shared {
-            slot: Mutex::new(Slot::default()),
-            wake: Condvar::new(),
-        });
-        let inner = Arc::clone(&shared);
-        thread::spawn(move || {
-            on_event(WorkerEvent::Loading {
-                model: model.clone(),
-            });
-            let loaded = catch_unwind(AssertUnwindSafe(load))
-                .unwrap_or_else(|_| Err(anyhow::anyhow!("the model loader panicked")));
-            let predictor = match loaded {
-                Ok(p) => {
-                    on_event(WorkerEvent::Ready {
-                        model: model.clone(),
-                    });
-                    Ok(p)
+        let jobs = NewestWins::spawn(
+            "model-worker",
+            on_event,
+            move |sink| {
+                sink(WorkerEvent::Loading {
+                    model: model.clone(),
+                });
+                let loaded = catch_panic(load)
+                    .unwrap_or_else(|_| Err(anyhow::anyhow!("the model loader panicked")));
+                match loaded {
+                    Ok(p) => {
+                        sink(WorkerEvent::Ready { model });
+                        Ok(p)
+                    }
+                    Err(e) => {
+                        let message = format!("{e:#}");
+                        sink(WorkerEvent::LoadFailed {
+                            model,
+                            message: message.clone(),
+                        });
+                        Err(message)
+                    }
                 }
-                Err(e) => {
-                    let message = format!("{e:#}");
-                    on_event(WorkerEvent::LoadFailed {
-                        model,
-                        message: message.clone(),
-                    });
-                    Err(message)
-                }
-            };
-            serve(&inner, predictor, &mut on_event);
-        });
-        Self { shared }
+            },
+            |predictor: &mut Result<P, String>, task: Task<Request>, sink| {
+                let id = task.id;
+                let event = match predictor {
+                    Err(message) => WorkerEvent::Failed {
+                        id,
+                        message: format!("the model failed to load: {message}"),
+                    },
+                    Ok(p) => {
+                        let mut stream = |partial: &Partial| {
+                            sink(WorkerEvent::Partial {
+                                id,
+                                partial: partial.clone(),
+                            })
+                        };
+                        let request = &task.job;
+                        match p.predict(
+                            &request.code_tokens,
+                            &request.opts,
+                            task.cancel,
+                            &mut stream,
+                        ) {
+                            Ok(prediction) if prediction.stop == StopReason::Cancelled => {
+                                WorkerEvent::Cancelled { id }
+                            }
+                            Ok(prediction) => WorkerEvent::Done { id, prediction },
+                            Err(e) => WorkerEvent::Failed {
+                                id,
+                                message: format!("{e:#}"),
+                            },
+                        }
+                    }
+                };
+                sink(event);
+            },
+            |id, _| WorkerEvent::Failed {
+                id,
+                message: "the model panicked while generating".into(),
+            },
+        );
+        Self { jobs }
     }
 
     /// Queue a request: it replaces any request not yet started and cancels the running one.
     pub fn request(&self, request: Request) {
-        let mut slot = self.shared.lock();
-        if let Some(flag) = &slot.running {
-            flag.store(true, Ordering::Relaxed);
-        }
-        slot.pending = Some(request);
-        self.shared.wake.notify_one();
+        self.jobs.submit(request.id, request, Duration::ZERO);
     }
 
     /// Cancel the running generation (if any) and drop the request not yet started.
     pub fn cancel(&self) {
-        let mut slot = self.shared.lock();
-        if let Some(flag) = &slot.running {
-            flag.store(true, Ordering::Relaxed);
-        }
-        slot.pending = None;
-    }
-}
-
-impl Drop for ModelWorker {
-    fn drop(&mut self) {
-        let mut slot = self.shared.lock();
-        slot.shutdown = true;
-        if let Some(flag) = &slot.running {
-            flag.store(true, Ordering::Relaxed);
-        }
-        self.shared.wake.notify_one();
-    }
-}
-
-/// The worker loop: take the newest request, run it, report; until shutdown.
-fn serve<P: Predictor>(
-    shared: &Shared,
-    predictor: Result<P, String>,
-    on_event: &mut dyn FnMut(WorkerEvent),
-) {
-    loop {
-        let (request, cancel) = {
-            let mut slot = shared.lock();
-            slot.running = None;
-            while slot.pending.is_none() && !slot.shutdown {
-                slot = shared.wake.wait(slot).unwrap_or_else(|e| e.into_inner());
-            }
-            if slot.shutdown {
-                return;
-            }
-            let Some(request) = slot.pending.take() else {
-                continue;
-            };
-            let cancel = Arc::new(AtomicBool::new(false));
-            slot.running = Some(Arc::clone(&cancel));
-            (request, cancel)
-        };
-        let id = request.id;
-        let event = match &predictor {
-            Err(message) => WorkerEvent::Failed {
-                id,
-                message: format!("the model failed to load: {message}"),
-            },
-            Ok(p) => {
-                let mut stream = |partial: &Partial| {
-                    on_event(WorkerEvent::Partial {
-                        id,
-                        partial: partial.clone(),
-                    })
-                };
-                let run = catch_unwind(AssertUnwindSafe(|| {
-                    p.predict(&request.code_tokens, &request.opts, &cancel, &mut stream)
-                }));
-                match run {
-                    Ok(Ok(prediction)) if prediction.stop == StopReason::Cancelled => {
-                        WorkerEvent::Cancelled { id }
-                    }
-                    Ok(Ok(prediction)) => WorkerEvent::Done { id, prediction },
-                    Ok(Err(e)) => WorkerEvent::Failed {
-                        id,
-                        message: format!("{e:#}"),
-                    },
-                    Err(_) => WorkerEvent::Failed {
-                        id,
-                        message: "the model panicked while generating".into(),
-                    },
-                }
-            }
-        };
-        on_event(event);
+        self.jobs.cancel();
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::sync::atomic::Ordering;
     use std::sync::mpsc::{channel, Receiver};
-    use std::time::{Duration, Instant};
+    use std::thread;
+    use std::time::Instant;
 
     use super::*;
 

@@ -1,6 +1,6 @@
 //! Mutation operators over rustpython-parser ASTs (MutPy catalogue), applied as exact
-//! source-span replacements; enumeration, application, random and higher-order mutants, and
-//! batch mutation.
+//! source-span replacements; enumeration, application, random and higher-order mutants (the
+//! batch pipeline over many programs is `crate::pipeline::mutate_batch`).
 //!
 //! # API
 //! - [`mutations`]`(source) -> Result<Vec<Mutation>, MutateError>`: every mutation of a
@@ -19,7 +19,6 @@
 //! Text outside the replaced span is kept byte for byte. SDL replaces a statement spanning
 //! several lines with one `pass`, so later lines move up in that mutant.
 
-pub mod batch;
 mod collect;
 mod operator;
 mod source;
@@ -191,7 +190,7 @@ pub fn random(source: &str, seed: u64) -> Result<Option<Mutant>, MutateError> {
 }
 
 impl Mutation {
-    /// The dataset record's description of this mutation (DESIGN.md section 3).
+    /// The dataset record's description of this mutation (docs/ARCHITECTURE.md section 3).
     pub fn to_record(&self) -> record::Mutation {
         record::Mutation {
             op: self.op.code().to_string(),

@@ -1,5 +1,5 @@
 //! What a caller asks the tracer for: a program, its stdin, and the limits it runs under
-//! (DESIGN.md section 2.1; every limit is configurable).
+//! (docs/ARCHITECTURE.md section 2.1; every limit is configurable).
 
 use serde::{Deserialize, Serialize};
 

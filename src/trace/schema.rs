@@ -1,7 +1,7 @@
-//! The trace JSON contract (schema version 1, DESIGN.md section 2.1).
+//! The trace JSON contract (schema version 1, docs/ARCHITECTURE.md section 2.1).
 //!
-//! One refinement over DESIGN.md: `outcome.column` (1-based) is present for `syntax_error`
-//! outcomes only, so the editor can point at the exact place; it is omitted otherwise.
+//! `outcome.column` (1-based) is present for `syntax_error` outcomes only, so the editor can
+//! point at the exact place; it is omitted otherwise.
 
 use serde::{Deserialize, Serialize};
 

@@ -3,7 +3,7 @@
 # Protocol (see src/trace/worker.rs): the parent writes one TraceRequest as a JSON line on
 # stdin; the worker answers with one JSON status line followed by `n` payload bytes. The
 # payload is a list of records, one per line, each a tag byte and a JSON document:
-#   S<step>        a step (DESIGN.md 2.1) as a JSON array, cheaper to build than an object:
+#   S<step>        a step (docs/ARCHITECTURE.md 2.1) as a JSON array, cheaper to build than an object:
 #                  [event, line, func, depth, [name, repr, type, name, ...], stdout,
 #                   [value repr, value type] or null]
 #   O<string>      text the program wrote to stdout, in write order

@@ -6,10 +6,10 @@ use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-use super::overlay::{centered, prompt, show_popup};
 use super::pane;
-use crate::app::browser::{Browser, BrowserModal};
+use super::popup::{centered, prompt, show_popup};
 use crate::app::layout::{inner, list_top};
+use crate::app::pane::browser::{Browser, BrowserModal};
 use crate::app::{App, Focus};
 use crate::dataset::{Divergence, Summary};
 

@@ -5,6 +5,7 @@ mod browser;
 mod editor;
 mod mutation;
 mod overlay;
+mod popup;
 mod prediction;
 mod status;
 mod stepping;

@@ -1,12 +1,13 @@
 //! Pop-ups drawn over the panes: the help overlay (generated from the keymap), the quit
 //! confirmation, the save-as and jump-to-step prompts, and the recovery offer.
 
-use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Clear, Paragraph};
 use ratatui::Frame;
 
-use crate::app::keymap::Scope;
+use super::popup::{centered, popup, prompt, show_popup};
+use crate::app::scope::Scope;
 use crate::app::{App, Modal};
 
 pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App) {
@@ -85,40 +86,6 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App) {
     );
 }
 
-/// Clear `box_area` and draw a bordered pop-up of wrapped `lines` in it.
-pub(super) fn show_popup(
-    frame: &mut Frame,
-    box_area: Rect,
-    app: &App,
-    title: &str,
-    lines: Vec<Line>,
-) {
-    frame.render_widget(Clear, box_area);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(popup(app, title))
-            .wrap(Wrap { trim: false }),
-        box_area,
-    );
-}
-
-/// A one-line prompt with its text and a cursor mark.
-pub(super) fn prompt(label: String, text: &str) -> Line<'static> {
-    Line::from(vec![
-        Span::raw(label),
-        Span::raw(text.to_string()),
-        Span::raw("▏"),
-    ])
-}
-
-pub(super) fn popup<'a>(app: &App, title: &'a str) -> Block<'a> {
-    Block::new()
-        .borders(Borders::ALL)
-        .border_style(app.theme.border_focused)
-        .title(Line::styled(title, app.theme.title))
-        .style(app.theme.base)
-}
-
 /// The help text: one section per scope, one row per command with its keys.
 fn help_lines(app: &App) -> Vec<Line<'static>> {
     let theme = &app.theme;
@@ -160,14 +127,4 @@ fn help_lines(app: &App) -> Vec<Line<'static>> {
         }
     }
     lines
-}
-
-pub(super) fn centered(area: Rect, width: u16, height: u16) -> Rect {
-    let [row] = Layout::vertical([Constraint::Length(height.min(area.height))])
-        .flex(Flex::Center)
-        .areas(area);
-    let [cell] = Layout::horizontal([Constraint::Length(width.min(area.width))])
-        .flex(Flex::Center)
-        .areas(row);
-    cell
 }

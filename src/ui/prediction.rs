@@ -11,7 +11,7 @@ use ratatui::Frame;
 
 use super::pane;
 use crate::app::layout::{inner, list_top};
-use crate::app::prediction::{Generation, ModelState, PredictionPane};
+use crate::app::pane::prediction::{GenerationStatus, ModelState, PredictionPane};
 use crate::app::App;
 use crate::trace::codeexecutor::CeStep;
 
@@ -38,15 +38,15 @@ fn full_title(p: &PredictionPane) -> String {
         (ModelState::NotLoaded, _) => return " Prediction ".to_string(),
         (ModelState::Loading, _) => "loading".to_string(),
         (ModelState::LoadFailed(_), _) => "failed".to_string(),
-        (ModelState::Ready, Generation::Running { tokens_per_s, .. }) => {
+        (ModelState::Ready, GenerationStatus::Running { tokens_per_s, .. }) => {
             format!("generating {tokens_per_s:.0} tok/s")
         }
-        (ModelState::Ready, Generation::Done { tokens_per_s, .. }) => {
+        (ModelState::Ready, GenerationStatus::Done { tokens_per_s, .. }) => {
             format!("done {tokens_per_s:.0} tok/s")
         }
-        (ModelState::Ready, Generation::Failed(_)) => "failed".to_string(),
-        (ModelState::Ready, Generation::Cancelled) => "cancelled".to_string(),
-        (ModelState::Ready, Generation::Idle) => "ready".to_string(),
+        (ModelState::Ready, GenerationStatus::Failed(_)) => "failed".to_string(),
+        (ModelState::Ready, GenerationStatus::Cancelled) => "cancelled".to_string(),
+        (ModelState::Ready, GenerationStatus::Idle) => "ready".to_string(),
     };
     let search = match p.beam {
         1 => "greedy".to_string(),
@@ -91,11 +91,11 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App) {
             format!("The model failed to load: {m}"),
             theme.base.patch(theme.exception),
         )),
-        (_, Generation::Failed(m)) => Some((
+        (_, GenerationStatus::Failed(m)) => Some((
             format!("The prediction failed: {m}"),
             theme.base.patch(theme.exception),
         )),
-        (_, Generation::Idle) => Some(("Waiting for a trace…".to_string(), theme.dim)),
+        (_, GenerationStatus::Idle) => Some(("Waiting for a trace…".to_string(), theme.dim)),
         _ => None,
     };
     if let Some((text, style)) = message {
@@ -105,7 +105,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App) {
     if p.alignment.steps.is_empty() || p.predicted.is_empty() {
         let text = match (p.text.is_empty(), &p.generation) {
             (true, _) => "generating…".to_string(),
-            (false, Generation::Running { .. }) => p.text.clone(),
+            (false, GenerationStatus::Running { .. }) => p.text.clone(),
             (false, _) => format!("No step could be read from the prediction: {}", p.text),
         };
         frame.render_widget(note(text, theme.dim), area);
@@ -115,7 +115,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let height = inner(area).height as usize;
     let current = p.row_of_raw(app.step);
     let first = p.alignment.first_divergence();
-    let generating = matches!(p.generation, Generation::Running { .. });
+    let generating = matches!(p.generation, GenerationStatus::Running { .. });
     let top = list_top(rows.len(), current.unwrap_or(0), height);
     let lines: Vec<Line> = rows
         .iter()

@@ -5,7 +5,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-use crate::app::keymap::Scope;
+use crate::app::scope::Scope;
 use crate::app::{App, Command, TracerStatus};
 use crate::trace::OutcomeKind;
 

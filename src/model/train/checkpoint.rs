@@ -1,6 +1,6 @@
 //! Checkpoints: a model directory the runtime loads (`config.json`, `model.safetensors`,
 //! `tokenizer.json`) plus what resuming needs (`train_state.json`, `optimizer.safetensors`).
-//! Every file is written to a temporary file in the directory and renamed into place.
+//! Every file goes through the project's one atomic writer ([`crate::atomic_file`]).
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -8,23 +8,19 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use candle_core::{Device, Tensor};
 
+use crate::atomic_file::replace_file_by_path;
+
 /// The training state file.
 pub const STATE_FILE: &str = "train_state.json";
 /// The optimizer moments file.
 pub const OPTIMIZER_FILE: &str = "optimizer.safetensors";
 
-/// Write `name` in `dir` atomically: `write` fills a temporary path, which is then renamed.
+/// Write `name` in `dir` (created when missing) atomically: `write` fills a temporary path,
+/// which then replaces `dir/name`.
 pub fn write_atomic(dir: &Path, name: &str, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let tmp = tempfile::Builder::new()
-        .prefix(&format!(".{name}"))
-        .tempfile_in(dir)
-        .with_context(|| format!("cannot write in {}", dir.display()))?;
-    write(tmp.path()).with_context(|| format!("cannot write {name}"))?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(dir.join(name))
-        .with_context(|| format!("cannot rename into {}", dir.join(name).display()))?;
-    Ok(())
+    let path = dir.join(name);
+    replace_file_by_path(&path, write).with_context(|| format!("cannot write {}", path.display()))
 }
 
 /// Write text atomically.

@@ -1,5 +1,6 @@
-//! The CodeExecutor format (DESIGN.md 2.2): the projection of a program and its trace into the
-//! token language of CodeExecutor (Liu et al., 2023), and a tolerant parser back to steps.
+//! The CodeExecutor format (docs/ARCHITECTURE.md 2.2): the projection of a program and its
+//! trace into the token language of CodeExecutor (Liu et al., 2023), and a tolerant parser
+//! back to steps.
 //!
 //! # Code
 //! [`code_tokens`] gives one entry per *physical* source line that holds at least one token:

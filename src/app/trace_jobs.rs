@@ -1,16 +1,16 @@
-//! The trace worker: a thread that owns the tracer, keeps only the newest request (newest
-//! wins), debounces edits, and sends results as `Action::Traced` on the app's channel.
+//! The explorer's trace worker: a newest-wins worker ([`crate::newest_wins`]) that owns the
+//! tracer, keeps only the newest request, debounces edits, and sends results as
+//! `Action::Traced` on the app's channel.
 //!
 //! The tracer is a boxed closure made by a factory that runs on the worker thread, so the
 //! pool starts in the background (the first frame never waits for it) and tests can inject
 //! fakes.
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
-use std::thread;
+use std::sync::mpsc::Sender;
 use std::time::Duration;
 
 use super::action::Action;
+use crate::newest_wins::{catch_panic, NewestWins};
 use crate::trace::{Trace, TraceRequest};
 
 /// Records one program; an error is a message for the status bar.
@@ -30,87 +30,54 @@ pub struct Job {
 
 /// The handle the event loop holds; dropping it stops the worker.
 pub struct TraceWorker {
-    jobs: Sender<Job>,
+    jobs: NewestWins<TraceRequest>,
 }
 
 impl TraceWorker {
     /// Start the worker thread; results go to `results`.
     pub fn spawn(factory: TraceFnFactory, results: Sender<Action>) -> TraceWorker {
-        let (jobs, rx) = mpsc::channel();
-        thread::Builder::new()
-            .name("trace-worker".into())
-            .spawn(move || run(factory, rx, results))
-            .map(|_| ())
-            .unwrap_or_else(|e| eprintln!("tracelens: cannot start the trace worker: {e}"));
+        let jobs = NewestWins::spawn(
+            "trace-worker",
+            // A closed channel means the explorer is closing.
+            move |action| {
+                let _ = results.send(action);
+            },
+            |sink| match catch_panic(factory) {
+                Ok(Ok(tracer)) => {
+                    sink(Action::TracerReady(Ok(())));
+                    Some(tracer)
+                }
+                Ok(Err(message)) => {
+                    sink(Action::TracerReady(Err(message)));
+                    None
+                }
+                Err(panic) => {
+                    let message = format!("the tracer panicked while starting: {panic}");
+                    sink(Action::TracerReady(Err(message)));
+                    None
+                }
+            },
+            |tracer: &mut Option<TraceFn>, task, sink| {
+                let result = match tracer.as_mut() {
+                    Some(trace) => trace(&task.job),
+                    None => Err("no tracer is available".to_string()),
+                };
+                sink(Action::Traced {
+                    id: task.id,
+                    result,
+                });
+            },
+            |id, message| Action::Traced {
+                id,
+                result: Err(format!("the tracer panicked: {message}")),
+            },
+        );
         TraceWorker { jobs }
     }
 
     /// Queue a request; an older queued one is replaced.
     pub fn submit(&self, job: Job) {
-        // A closed channel means the worker is gone; the status bar already says why.
-        let _ = self.jobs.send(job);
-    }
-}
-
-fn run(factory: TraceFnFactory, jobs: Receiver<Job>, results: Sender<Action>) {
-    let mut tracer = match catch_unwind(AssertUnwindSafe(factory)) {
-        Ok(Ok(tracer)) => {
-            let _ = results.send(Action::TracerReady(Ok(())));
-            Some(tracer)
-        }
-        Ok(Err(message)) => {
-            let _ = results.send(Action::TracerReady(Err(message)));
-            None
-        }
-        Err(payload) => {
-            let message = format!(
-                "the tracer panicked while starting: {}",
-                panic_text(&*payload)
-            );
-            let _ = results.send(Action::TracerReady(Err(message)));
-            None
-        }
-    };
-    while let Some(job) = newest_job(&jobs) {
-        let result = match tracer.as_mut() {
-            Some(trace) => {
-                catch_unwind(AssertUnwindSafe(|| trace(&job.request))).unwrap_or_else(|payload| {
-                    Err(format!("the tracer panicked: {}", panic_text(&*payload)))
-                })
-            }
-            None => Err("no tracer is available".to_string()),
-        };
-        if results.send(Action::Traced { id: job.id, result }).is_err() {
-            return;
-        }
-    }
-}
-
-/// The message of a caught panic.
-fn panic_text(payload: &(dyn std::any::Any + Send)) -> &str {
-    payload
-        .downcast_ref::<&str>()
-        .copied()
-        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
-        .unwrap_or("no message")
-}
-
-/// Block for a job, then keep replacing it with newer ones until none arrives within its
-/// debounce. `None` when the app has gone.
-fn newest_job(jobs: &Receiver<Job>) -> Option<Job> {
-    let mut job = jobs.recv().ok()?;
-    loop {
-        while let Ok(newer) = jobs.try_recv() {
-            job = newer;
-        }
-        if job.debounce.is_zero() {
-            return Some(job);
-        }
-        match jobs.recv_timeout(job.debounce) {
-            Ok(newer) => job = newer,
-            Err(RecvTimeoutError::Timeout) => return Some(job),
-            Err(RecvTimeoutError::Disconnected) => return None,
-        }
+        self.jobs.submit(job.id, job.request, job.debounce);
     }
 }
 
@@ -118,7 +85,7 @@ fn newest_job(jobs: &Receiver<Job>) -> Option<Job> {
 mod tests {
     use super::*;
     use crate::app::trace_view::tests::trace_of;
-    use std::sync::{Arc, Mutex};
+    use std::sync::{mpsc, Arc, Mutex};
 
     #[test]
     fn newest_request_wins_and_edits_are_debounced() {

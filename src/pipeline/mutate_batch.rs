@@ -1,6 +1,6 @@
 //! Batch mutation: for each program of a batch, up to K distinct mutants chosen with a seeded
-//! generator, traced with the ground-truth tracer, filtered (DESIGN.md section 3 records out),
-//! with counts per operator and per drop reason.
+//! generator, traced with the ground-truth tracer, filtered (dataset records out,
+//! docs/ARCHITECTURE.md section 3), with counts per operator and per drop reason.
 //!
 //! The tracer is passed in as a function with the shape of `TracerPool::trace_many`, so the
 //! pipeline does not depend on how traces are produced (tests use a scripted tracer).
@@ -17,8 +17,8 @@ use rand::{rngs::StdRng, seq::SliceRandom, SeedableRng};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value as JsonValue};
 
-use super::{mutants, MutateError, Mutation, Operator};
 use crate::dataset::record::{Origin, Record};
+use crate::mutate::{mutants, MutateError, Mutation, Operator};
 use crate::trace::{codeexecutor, Limits, OutcomeKind, Trace, TraceRequest};
 
 /// One input program (`{"id", "code", "stdin"}`; other fields are ignored).
@@ -362,5 +362,5 @@ pub fn run(
 }
 
 #[cfg(test)]
-#[path = "batch_tests.rs"]
+#[path = "mutate_batch_tests.rs"]
 mod tests;

@@ -1,5 +1,5 @@
-//! `tracelens dataset build`: the three CodeExecutor-format datasets of the curriculum, every
-//! trace recorded by the real tracer.
+//! The dataset build (`tracelens dataset build`): the three CodeExecutor-format datasets of
+//! the curriculum, every trace recorded by the real tracer.
 //!
 //! - `singleline`: generated state setup plus one transforming line ([`singleline`]);
 //! - `tutorial`: generated tutorial-style programs ([`tutorial`]) plus `samples/*.py`;
@@ -19,14 +19,13 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
-use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use serde_json::Map;
 
-use crate::dataset::atomic::replace_file;
+use crate::atomic_file::replace_file;
 use crate::dataset::{Origin, Record};
 use crate::mutate;
 use crate::trace::codeexecutor::{self, parse_trace};
@@ -35,7 +34,7 @@ use crate::trace::request::{Limits, TraceRequest};
 use crate::trace::schema::OutcomeKind;
 
 /// Which dataset to build.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stage {
     Singleline,
     Tutorial,
@@ -52,63 +51,32 @@ impl Stage {
     }
 }
 
-/// Arguments of `tracelens dataset build`.
-#[derive(Debug, Clone, Args)]
-pub struct BuildArgs {
-    /// The dataset to build.
-    #[arg(long, value_enum)]
+/// What to build and where (the command line's `tracelens dataset build` arguments).
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
     pub stage: Stage,
     /// Seed programs: generated programs (singleline, tutorial) or CRUXEval functions (mutants).
-    #[arg(long, default_value_t = 1000)]
     pub count: usize,
     /// Mutants per CRUXEval function (mutants stage).
-    #[arg(long, default_value_t = 3)]
     pub mutants_per_program: usize,
     /// Fraction of seed programs held out for the test split.
-    #[arg(long, default_value_t = 0.1)]
     pub test_fraction: f64,
-    #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// Build only seed programs `i` modulo `n` (`i/n`, 0-based).
-    #[arg(long, default_value = "0/1", value_parser = parse_shard)]
+    /// Build only seed programs `i` modulo `n`: `(i, n)`, 0-based, `i < n`.
     pub shard: (usize, usize),
     /// CRUXEval JSONL (fields id, code, input, output).
-    #[arg(long, default_value = "../shared/cruxeval/cruxeval.jsonl")]
     pub cruxeval: PathBuf,
     /// Directory of sample programs added to the tutorial stage.
-    #[arg(long, default_value = "samples")]
     pub samples: PathBuf,
     /// Output directory: STAGE.train.jsonl and STAGE.test.jsonl (with `.I-of-N` when sharded).
-    #[arg(long)]
     pub out: PathBuf,
     /// The Python interpreter (default: $TRACELENS_PYTHON, else python3).
-    #[arg(long)]
     pub python: Option<PathBuf>,
     /// Tracer workers.
-    #[arg(long)]
     pub jobs: Option<usize>,
     /// Line steps a generated or CRUXEval program may take before it is left out (the
     /// programs of samples/ are always kept, under the tracer's own limit).
-    #[arg(long, default_value_t = 100)]
     pub max_steps: u64,
-}
-
-fn parse_shard(text: &str) -> Result<(usize, usize), String> {
-    let (i, n) = text
-        .split_once('/')
-        .ok_or_else(|| format!("expected I/N, got {text:?}"))?;
-    let i: usize = i
-        .trim()
-        .parse()
-        .map_err(|_| format!("bad shard index {i:?}"))?;
-    let n: usize = n
-        .trim()
-        .parse()
-        .map_err(|_| format!("bad shard count {n:?}"))?;
-    if n == 0 || i >= n {
-        return Err(format!("shard {i}/{n}: need 0 <= I < N"));
-    }
-    Ok((i, n))
 }
 
 /// A program to trace and where it came from.
@@ -275,7 +243,7 @@ fn generated(
 }
 
 /// The seed programs of a stage, in a fixed order, each program text once.
-fn seeds(args: &BuildArgs) -> Result<Vec<Program>> {
+fn seeds(args: &BuildOptions) -> Result<Vec<Program>> {
     let mut rng = StdRng::seed_from_u64(args.seed);
     Ok(match args.stage {
         Stage::Singleline => generated("singleline", args.count, singleline::program, &mut rng),
@@ -354,7 +322,7 @@ fn write_jsonl(path: &Path, records: &[Record]) -> Result<()> {
 }
 
 /// Build one stage's train and test files.
-pub fn build(args: &BuildArgs) -> Result<BuildReport> {
+pub fn build(args: &BuildOptions) -> Result<BuildReport> {
     let (shard, shards) = args.shard;
     let programs: Vec<(bool, Program)> = seeds(args)?
         .into_iter()
@@ -443,9 +411,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn shards_parse_and_the_split_is_stable() {
-        assert_eq!(parse_shard("1/4"), Ok((1, 4)));
-        assert!(parse_shard("4/4").is_err() && parse_shard("x").is_err());
+    fn the_split_is_stable() {
         let ids: Vec<String> = (0..1000).map(|i| format!("p-{i}")).collect();
         let held = ids.iter().filter(|id| is_test(3, id, 0.2)).count();
         assert!((150..250).contains(&held), "{held}");

@@ -1,5 +1,7 @@
-//! The event loop and the terminal's life cycle: raw mode, alternate screen, mouse capture and
-//! bracketed paste on entry; all of it undone on every exit path, panics included.
+//! The explorer in a terminal: the terminal's life cycle (raw mode, alternate screen, mouse
+//! capture and bracketed paste on entry; all of it undone on every exit path, panics
+//! included), the input and signal threads, and the event loop. The only module that knows
+//! both `app` (the state and `update`) and `ui` (drawing).
 //!
 //! An input thread, a signal thread (SIGTERM, SIGHUP, SIGINT) and the trace worker send
 //! `Action`s on one channel; the loop applies them, hands new trace jobs to the worker, writes
@@ -23,12 +25,8 @@ use ratatui::Terminal;
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
 
-use super::action::Action;
-use super::files;
-use super::prediction;
-use super::state::App;
-use super::update::update;
-use super::worker::{TraceFnFactory, TraceWorker};
+use crate::app::trace_jobs::{TraceFnFactory, TraceWorker};
+use crate::app::{files, prediction, update, Action, App};
 
 /// How often at most the recovery file is written while typing.
 const RECOVERY_INTERVAL: Duration = Duration::from_secs(1);

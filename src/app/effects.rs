@@ -1,0 +1,108 @@
+//! Effects shared by the feature files (keys, pop-ups, mouse, mutation, browser): an edited
+//! buffer, moving through the trace, saving the program, leaving. They sit below every feature
+//! file and import none of them.
+
+use std::path::PathBuf;
+
+use super::command::Command;
+use super::files;
+use super::state::{App, Modal, EDIT_DEBOUNCE};
+
+/// The two text buffers of the explorer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Buffer {
+    /// The program.
+    Editor,
+    /// The program's standard input.
+    Stdin,
+}
+
+/// Move through the trace.
+pub(super) fn navigate(app: &mut App, command: Command) {
+    let Some(view) = app.view.as_ref() else {
+        app.message = Some("no trace yet".into());
+        return;
+    };
+    if view.is_empty() {
+        return;
+    }
+    let (i, last) = (app.step, view.len() - 1);
+    let cursor_line = app.editor.cursor().0 as u32 + 1;
+    let target = match command {
+        Command::NextStep => Some((i + 1).min(last)),
+        Command::PrevStep => Some(i.saturating_sub(1)),
+        Command::Forward10 => Some((i + 10).min(last)),
+        Command::Back10 => Some(i.saturating_sub(10)),
+        Command::FirstStep => Some(0),
+        Command::LastStep => Some(last),
+        Command::StepOver => view.step_over(i),
+        Command::BackOver => view.back_over(i),
+        Command::StepOut => view.step_out(i),
+        Command::BackOut => view.back_out(i),
+        Command::NextOnCursorLine => view.next_on_line(i, cursor_line),
+        Command::PrevOnCursorLine => view.prev_on_line(i, cursor_line),
+        _ => None,
+    };
+    match target {
+        Some(t) => app.step = t,
+        None => {
+            app.message = Some(format!(
+                "no such step ({})",
+                command.name().replace('_', " ")
+            ))
+        }
+    }
+}
+
+/// Save the program to its path, or ask for one when it has none.
+pub(super) fn save(app: &mut App) {
+    match app.path.clone() {
+        Some(path) => save_to(app, path),
+        None => app.modal = Some(Modal::SavePath(String::new())),
+    }
+}
+
+/// Leave the explorer for good: the recovery file goes, nothing is left to offer.
+pub(super) fn finish(app: &mut App) {
+    if let Some(path) = &app.recovery_path {
+        let _ = std::fs::remove_file(path);
+    }
+    app.recovery_dirty = false;
+    app.quit = true;
+}
+
+/// Write the program to `path` (atomically) and make it the program's path.
+pub(super) fn save_to(app: &mut App, path: PathBuf) {
+    match files::write_atomic(&path, &app.code()) {
+        Ok(()) => {
+            if app.path.as_ref() != Some(&path) {
+                if let Some(old) = &app.recovery_path {
+                    let _ = std::fs::remove_file(old);
+                }
+                app.recovery_path = files::recovery_path(Some(&path));
+            }
+            if let Some(rec) = &app.recovery_path {
+                let _ = std::fs::remove_file(rec);
+            }
+            app.recovery_dirty = false;
+            app.modified = false;
+            app.message = Some(format!("saved {}", path.display()));
+            app.path = Some(path);
+        }
+        Err(err) => app.message = Some(format!("cannot save {}: {err}", path.display())),
+    }
+}
+
+/// `buffer`'s text changed: mark the trace stale and re-trace after the debounce (an edit of
+/// the program also marks it modified and due for the recovery file).
+pub(super) fn buffer_changed(app: &mut App, buffer: Buffer) {
+    if buffer == Buffer::Editor {
+        app.modified = true;
+        app.recovery_dirty = true;
+    }
+    if app.view.is_some() {
+        app.stale = true;
+    }
+    app.prediction.code_changed();
+    app.request_trace(EDIT_DEBOUNCE);
+}

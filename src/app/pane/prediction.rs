@@ -1,0 +1,349 @@
+//! The prediction pane's state: which model, its life cycle (loading, ready, failed), the
+//! newest prediction request and its streamed text, and the predicted steps aligned with the
+//! truth's CodeExecutor steps. Model events arrive as `Action::Model`; requests wait in
+//! `pending` until the event loop hands them to the model worker. A request whose id is not
+//! the newest is stale: its events are dropped.
+
+use std::path::PathBuf;
+
+use crate::analysis::align::{align, Alignment};
+use crate::analysis::metrics::{score, Metrics, Tally, Variant};
+use crate::model::worker::{Request, WorkerEvent};
+use crate::model::PredictOptions;
+use crate::trace::codeexecutor::{code_tokens, parse_trace, serialize_steps, steps_of, CeStep};
+use crate::trace::{Event, Trace};
+
+/// The beam size used when beam search is switched on.
+pub const BEAM_SIZE: usize = 4;
+
+/// Where the model stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ModelState {
+    /// `--model none`: the pane is off.
+    Off,
+    /// No worker event yet.
+    NotLoaded,
+    Loading,
+    Ready,
+    LoadFailed(String),
+}
+
+/// What the newest request is doing.
+#[derive(Debug, Clone, PartialEq)]
+pub enum GenerationStatus {
+    Idle,
+    Running { tokens: usize, tokens_per_s: f64 },
+    Done { tokens: usize, tokens_per_s: f64 },
+    Cancelled,
+    Failed(String),
+}
+
+/// The truth's CodeExecutor steps and how they map to the recorded steps.
+#[derive(Debug, Clone, Default)]
+struct Truth {
+    steps: Vec<CeStep>,
+    /// For each recorded step, the CodeExecutor step it shows (the last `<line>` step so far).
+    of_raw: Vec<Option<usize>>,
+    /// For each CodeExecutor step, the recorded step that shows it.
+    raw_of: Vec<usize>,
+    /// The whole gold text, for scoring.
+    gold: String,
+}
+
+impl Truth {
+    fn of(trace: &Trace) -> Truth {
+        let steps = steps_of(trace);
+        let line_steps: Vec<usize> = (0..steps.len())
+            .filter(|&i| matches!(steps[i], CeStep::Line { .. }))
+            .collect();
+        let mut seen_lines: usize = 0;
+        let mut raw_line = Vec::new();
+        let of_raw = trace
+            .steps
+            .iter()
+            .enumerate()
+            .map(|(raw, step)| {
+                if step.event == Event::Line {
+                    seen_lines += 1;
+                    raw_line.push(raw);
+                }
+                seen_lines
+                    .checked_sub(1)
+                    .and_then(|k| line_steps.get(k).copied())
+            })
+            .collect();
+        // An output step shows at the recorded step of the `<line>` step before it.
+        let mut lines_before: usize = 0;
+        let raw_of = steps
+            .iter()
+            .map(|s| {
+                if matches!(s, CeStep::Line { .. }) {
+                    lines_before += 1;
+                }
+                lines_before
+                    .checked_sub(1)
+                    .and_then(|k| raw_line.get(k).copied())
+                    .unwrap_or(0)
+            })
+            .collect();
+        let gold = serialize_steps(&steps).join(" ");
+        Truth {
+            steps,
+            of_raw,
+            raw_of,
+            gold,
+        }
+    }
+}
+
+/// The prediction pane.
+#[derive(Debug, Clone)]
+pub struct PredictionPane {
+    /// The model directory; `None` turns the pane off.
+    pub dir: Option<PathBuf>,
+    pub model_name: String,
+    pub model: ModelState,
+    /// 1 is greedy.
+    pub beam: usize,
+    pub generation: GenerationStatus,
+    /// The predicted text so far.
+    pub text: String,
+    pub predicted: Vec<CeStep>,
+    /// The predicted text ends inside a step.
+    pub truncated: bool,
+    pub alignment: Alignment,
+    /// This program's metrics, once the prediction is done.
+    pub metrics: Option<Metrics>,
+    /// The prediction was made for code that has since changed.
+    pub stale: bool,
+    /// Events of stale requests that were dropped.
+    pub dropped_events: usize,
+    truth: Truth,
+    latest: u64,
+    pending: Option<Request>,
+    cancel: bool,
+}
+
+impl Default for PredictionPane {
+    fn default() -> Self {
+        PredictionPane {
+            dir: None,
+            model_name: String::new(),
+            model: ModelState::NotLoaded,
+            beam: 1,
+            generation: GenerationStatus::Idle,
+            text: String::new(),
+            predicted: Vec::new(),
+            truncated: false,
+            alignment: Alignment::default(),
+            metrics: None,
+            stale: false,
+            dropped_events: 0,
+            truth: Truth::default(),
+            latest: 0,
+            pending: None,
+            cancel: false,
+        }
+    }
+}
+
+impl PredictionPane {
+    /// A pane for the model in `dir` (`None`: `--model none`, the pane is off).
+    pub fn new(dir: Option<PathBuf>) -> PredictionPane {
+        let model = if dir.is_some() {
+            ModelState::NotLoaded
+        } else {
+            ModelState::Off
+        };
+        let model_name = dir.as_deref().map(short_name).unwrap_or_default();
+        PredictionPane {
+            dir,
+            model_name,
+            model,
+            ..PredictionPane::default()
+        }
+    }
+
+    pub fn is_off(&self) -> bool {
+        self.model == ModelState::Off
+    }
+
+    /// The id of the newest request.
+    pub fn latest_request(&self) -> u64 {
+        self.latest
+    }
+
+    /// The request waiting for the worker, if any.
+    pub fn take_request(&mut self) -> Option<Request> {
+        self.pending.take()
+    }
+
+    /// Whether the running generation must be cancelled (taken once).
+    pub fn take_cancel(&mut self) -> bool {
+        std::mem::take(&mut self.cancel)
+    }
+
+    /// The truth's CodeExecutor steps.
+    pub fn truth_steps(&self) -> &[CeStep] {
+        &self.truth.steps
+    }
+
+    /// The aligned row (index into `alignment.steps`) of recorded step `raw`.
+    pub fn row_of_raw(&self, raw: usize) -> Option<usize> {
+        let ce = self.truth.of_raw.get(raw).copied().flatten()?;
+        self.alignment.position_of_truth(ce)
+    }
+
+    /// The recorded step that shows aligned row `row` (a predicted-only row shows at the
+    /// truth step before it).
+    pub fn raw_of_row(&self, row: usize) -> Option<usize> {
+        let rows = self.alignment.steps.get(..=row)?;
+        let truth = rows
+            .iter()
+            .rev()
+            .find_map(|s| s.truth)
+            .or_else(|| self.alignment.steps[row..].iter().find_map(|s| s.truth))?;
+        self.truth.raw_of.get(truth).copied()
+    }
+
+    /// The recorded step of the first divergence, if the prediction diverges.
+    pub fn first_divergence_raw(&self) -> Option<usize> {
+        self.raw_of_row(self.alignment.first_divergence()?)
+    }
+
+    /// A new trace is on show: align against it and ask for a fresh prediction of `code`.
+    pub fn trace_changed(&mut self, trace: &Trace, code: &str) {
+        self.truth = Truth::of(trace);
+        self.stale = false;
+        if self.is_off() {
+            return;
+        }
+        self.latest += 1;
+        self.cancel = true;
+        self.set_text(String::new());
+        self.metrics = None;
+        match code_tokens(code) {
+            Ok(tokens) => {
+                self.generation = GenerationStatus::Running {
+                    tokens: 0,
+                    tokens_per_s: 0.0,
+                };
+                self.pending = Some(Request {
+                    id: self.latest,
+                    code_tokens: tokens,
+                    opts: PredictOptions {
+                        beam: self.beam,
+                        ..PredictOptions::default()
+                    },
+                });
+            }
+            Err(e) => {
+                self.pending = None;
+                self.generation =
+                    GenerationStatus::Failed(format!("cannot tokenize the program: {e}"));
+            }
+        }
+    }
+
+    /// The code changed: the running generation is stale, cancel it and drop its events.
+    pub fn code_changed(&mut self) {
+        if self.is_off() {
+            return;
+        }
+        self.latest += 1;
+        self.pending = None;
+        self.cancel = true;
+        self.stale = !self.text.is_empty();
+        if matches!(self.generation, GenerationStatus::Running { .. }) {
+            self.generation = GenerationStatus::Cancelled;
+        }
+    }
+
+    /// Show `text`; the alignment (the costly part on long traces) is redone only when the
+    /// parsed steps changed, so streaming a token that only extends a step costs a parse.
+    fn set_text(&mut self, text: String) {
+        let parsed = parse_trace(&text);
+        if text.is_empty() {
+            self.alignment = Alignment::default();
+        } else if parsed.steps != self.predicted
+            || parsed.truncated != self.truncated
+            || self.alignment.steps.is_empty()
+        {
+            self.alignment = align(&self.truth.steps, &parsed);
+        }
+        self.predicted = parsed.steps;
+        self.truncated = parsed.truncated;
+        self.text = text;
+    }
+
+    /// Apply one model worker event.
+    pub fn on_event(&mut self, event: WorkerEvent) {
+        let id = match &event {
+            WorkerEvent::Loading { model } => {
+                self.model_name = short_name(std::path::Path::new(model));
+                self.model = ModelState::Loading;
+                return;
+            }
+            WorkerEvent::Ready { .. } => {
+                self.model = ModelState::Ready;
+                return;
+            }
+            WorkerEvent::LoadFailed { message, .. } => {
+                self.model = ModelState::LoadFailed(message.clone());
+                self.generation = GenerationStatus::Idle;
+                return;
+            }
+            WorkerEvent::Partial { id, .. }
+            | WorkerEvent::Done { id, .. }
+            | WorkerEvent::Cancelled { id }
+            | WorkerEvent::Failed { id, .. } => *id,
+        };
+        if id != self.latest {
+            self.dropped_events += 1;
+            return;
+        }
+        match event {
+            WorkerEvent::Partial { partial, .. } => {
+                self.generation = GenerationStatus::Running {
+                    tokens: partial.tokens,
+                    tokens_per_s: partial.tokens_per_s,
+                };
+                self.set_text(partial.text);
+            }
+            WorkerEvent::Done { prediction, .. } => {
+                self.generation = GenerationStatus::Done {
+                    tokens: prediction.output_ids.len(),
+                    tokens_per_s: prediction.tokens_per_s,
+                };
+                let mut tally = Tally::default();
+                tally.add(&score(
+                    &prediction.text,
+                    &self.truth.gold,
+                    Variant::Standard,
+                ));
+                self.metrics = Some(tally.metrics());
+                self.set_text(prediction.text);
+            }
+            WorkerEvent::Cancelled { .. } => self.generation = GenerationStatus::Cancelled,
+            WorkerEvent::Failed { message, .. } => {
+                // A load failure is already on show; the request failing with it adds nothing.
+                if !matches!(self.model, ModelState::LoadFailed(_)) {
+                    self.generation = GenerationStatus::Failed(message);
+                } else {
+                    self.generation = GenerationStatus::Idle;
+                }
+            }
+            WorkerEvent::Loading { .. }
+            | WorkerEvent::Ready { .. }
+            | WorkerEvent::LoadFailed { .. } => {}
+        }
+    }
+}
+
+/// The last path component, for the pane title.
+fn short_name(path: &std::path::Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}
