@@ -51,7 +51,7 @@ fn generate(path: &Path) {
 fn app_on(path: &Path) -> App {
     let mut app = App::new(AppOptions::new(None, String::new()));
     update(&mut app, Action::Resize(120, 40));
-    app.open_dataset(path).expect("opens");
+    tracelens::app::browser::open_dataset(&mut app, path).expect("opens");
     app
 }
 

@@ -47,6 +47,7 @@ fn main() {
     let pool = match TracerPool::start(PoolOptions {
         python: None,
         workers: 2,
+        ..PoolOptions::default()
     }) {
         Ok(pool) => pool,
         Err(e) => {

@@ -1,10 +1,12 @@
-//! p50 latency of one warm trace (issue 2 "Performance"): a one-worker pool traces
-//! samples/bubble_sort.py repeatedly; the first traces warm it up and are not counted.
-//! Run with `cargo bench --bench trace_latency` (scripts/bench_trace.sh runs it too).
+//! p50 latency of one warm trace (issues 2 and 19 "Performance"): two one-worker pools, one
+//! with every sandbox layer on and one with `--sandbox off`, trace samples/bubble_sort.py in
+//! turn, so both are measured side by side under the same load; the first traces warm them up
+//! and are not counted. Run with `cargo bench --bench trace_latency` (scripts/bench_trace.sh
+//! runs it too).
 
 use std::time::Instant;
 
-use tracelens::trace::{Limits, PoolOptions, TraceRequest, TracerPool};
+use tracelens::trace::{Limits, PoolOptions, SandboxMode, TraceRequest, TracerPool};
 
 const WARMUP: usize = 20;
 const RUNS: usize = 300;
@@ -16,30 +18,49 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         stdin: String::new(),
         limits: Limits::default(),
     };
-    let pool = TracerPool::start(PoolOptions {
-        python: None,
-        workers: 1,
-    })?;
-    for _ in 0..WARMUP {
-        pool.trace(&req)?;
+    let modes = [
+        ("sandbox on", SandboxMode::On),
+        ("sandbox off", SandboxMode::Off),
+    ];
+    let pools = modes
+        .iter()
+        .map(|&(_, sandbox)| {
+            TracerPool::start(PoolOptions {
+                python: None,
+                workers: 1,
+                sandbox,
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    for pool in &pools {
+        for _ in 0..WARMUP {
+            pool.trace(&req)?;
+        }
     }
-    let mut ms: Vec<f64> = Vec::with_capacity(RUNS);
+    let mut ms: Vec<Vec<f64>> = vec![Vec::with_capacity(RUNS); pools.len()];
     for _ in 0..RUNS {
-        let start = Instant::now();
-        let trace = pool.trace(&req)?;
-        ms.push(start.elapsed().as_secs_f64() * 1000.0);
-        assert_eq!(
-            trace.stdout, "[1, 2, 4, 5]\n",
-            "bubble_sort.py prints its result"
-        );
+        for (pool, times) in pools.iter().zip(&mut ms) {
+            let start = Instant::now();
+            let trace = pool.trace(&req)?;
+            times.push(start.elapsed().as_secs_f64() * 1000.0);
+            assert_eq!(
+                trace.stdout, "[1, 2, 4, 5]\n",
+                "bubble_sort.py prints its result"
+            );
+        }
     }
-    ms.sort_by(f64::total_cmp);
-    let at = |q: f64| ms[((ms.len() - 1) as f64 * q).round() as usize];
-    println!(
-        "(d) warm trace of samples/bubble_sort.py, {RUNS} runs: p50 {:.2} ms, p90 {:.2} ms, min {:.2} ms",
-        at(0.5),
-        at(0.9),
-        at(0.0)
-    );
+    let mut p50 = Vec::new();
+    for ((name, _), times) in modes.iter().zip(&mut ms) {
+        times.sort_by(f64::total_cmp);
+        let at = |q: f64| times[((times.len() - 1) as f64 * q).round() as usize];
+        println!(
+            "(d) warm trace of samples/bubble_sort.py, {name}, {RUNS} runs: p50 {:.2} ms, p90 {:.2} ms, min {:.2} ms",
+            at(0.5),
+            at(0.9),
+            at(0.0)
+        );
+        p50.push(at(0.5));
+    }
+    println!("(d) p50 ratio, sandbox on / off: {:.2}", p50[0] / p50[1]);
     Ok(())
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Tracer benchmark (issue 2): in one run on one machine, over the 800 CRUXEval programs,
-#  (a) tracelens trace --batch --jobs 2 (release build),
+# Tracer benchmark (issues 2 and 19): in one run on one machine, over the 800 CRUXEval programs,
+#  (a) tracelens trace --batch --jobs 2 (release build, every sandbox layer on),
+#  (a1) the same with --sandbox off (what the confinement costs),
 #  (a0) the same with TRACELENS_FRESH_CHILDREN=1: a fresh forked child per program, as before
 #       pure programs shared a child (the reference the reused children are compared with),
 #  (b) the naive way: one python3 process per program with a minimal sys.settrace tracer,
@@ -18,6 +19,7 @@ if [ ! -x "$VENV/bin/python" ]; then
     "$VENV/bin/python" -m pip install -q pysnooper
 fi
 cargo build --release -q --bin tracelens
+BIN=${CARGO_TARGET_DIR:-target}/release/tracelens
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 "$PY" scripts/bench_trace.py prepare "$CRUX" "$WORK/batch.jsonl"
@@ -25,11 +27,14 @@ N=$(wc -l < "$WORK/batch.jsonl")
 
 # Each measurement prints traces/s (wall clock) and the CPU time per trace of all its processes.
 measure() { awk '/traces_per_second/ {t = $2} /cpu_ms_per_trace/ {c = $2} END {print t, c}'; }
-read -r A A_CPU < <("$PY" scripts/bench_trace.py timed "$N" ./target/release/tracelens trace \
+read -r A A_CPU < <("$PY" scripts/bench_trace.py timed "$N" "$BIN" trace \
     --batch "$WORK/batch.jsonl" --out "$WORK/out.jsonl" --jobs $JOBS --python "$PY" | measure)
 printf '(a) tracelens trace --batch --jobs %d: %d programs, %.1f traces/s, %.2f ms CPU per trace (incl. worker start-up)\n' $JOBS "$N" "$A" "$A_CPU"
+read -r A1 A1_CPU < <("$PY" scripts/bench_trace.py timed "$N" "$BIN" trace --sandbox off \
+    --batch "$WORK/batch.jsonl" --out "$WORK/out1.jsonl" --jobs $JOBS --python "$PY" | measure)
+printf '(a1) the same with --sandbox off: %.1f traces/s, %.2f ms CPU per trace; sandbox on/off: %.2f of the traces/s\n' "$A1" "$A1_CPU" "$(echo "$A / $A1" | bc -l)"
 read -r A0 A0_CPU < <(TRACELENS_FRESH_CHILDREN=1 "$PY" scripts/bench_trace.py timed "$N" \
-    ./target/release/tracelens trace --batch "$WORK/batch.jsonl" --out "$WORK/out0.jsonl" \
+    "$BIN" trace --batch "$WORK/batch.jsonl" --out "$WORK/out0.jsonl" \
     --jobs $JOBS --python "$PY" | measure)
 printf '(a0) the same, one fresh child per program (TRACELENS_FRESH_CHILDREN=1): %.1f traces/s, %.2f ms CPU per trace\n' "$A0" "$A0_CPU"
 read -r B B_CPU < <("$PY" scripts/bench_trace.py naive "$VENV/bin/python" "$WORK/batch.jsonl" $JOBS | measure)

@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 
 mod cruxeval_cmd;
 mod dataset_cmd;
+mod doctor_cmd;
 mod eval_cmd;
 mod explore;
 mod mutate_cmd;
@@ -44,6 +45,8 @@ pub enum Command {
     Dataset(dataset_cmd::DatasetArgs),
     /// Train a model with curriculum learning.
     Train(train_cmd::TrainArgs),
+    /// Check the setup: the Python found, the sandbox layers available here, the model, the paths.
+    Doctor(doctor_cmd::DoctorArgs),
 }
 
 /// Parse the process arguments, run the command, and turn errors into a message and exit code.
@@ -57,6 +60,7 @@ pub fn main() -> ExitCode {
         Some(Command::Eval(args)) => eval_cmd::run(args),
         Some(Command::Dataset(args)) => dataset_cmd::run(args),
         Some(Command::Train(args)) => train_cmd::run(args),
+        Some(Command::Doctor(args)) => doctor_cmd::run(args),
     };
     match result {
         Ok(code) => code,

@@ -192,7 +192,8 @@ fn writing_outside_the_temporary_directory_is_refused() {
 #[test]
 fn each_program_starts_in_an_empty_temporary_directory() {
     // Workers reuse one directory: what a program leaves there must be gone for the next.
-    let leave = "import os\nos.mkdir('sub')\nopen('sub/f.txt', 'w').write('x')\nopen('g.txt', 'w').write('y')\nos.chmod('sub', 0o500)\n";
+    // (chmod is refused by the sandbox; without it, the directory is hard to remove.)
+    let leave = "import os\nos.mkdir('sub')\nopen('sub/f.txt', 'w').write('x')\nopen('g.txt', 'w').write('y')\ntry:\n    os.chmod('sub', 0o500)\nexcept PermissionError:\n    pass\n";
     let look = "import os\nseen = sorted(os.listdir('.'))\n";
     for _ in 0..3 {
         let left = trace(leave);
@@ -332,12 +333,13 @@ fn a_missing_python_is_a_one_line_error_naming_tracelens_python() {
 }
 
 #[test]
-fn a_killed_worker_is_restarted_and_the_request_reported_as_crashed() {
-    // ctypes reaches kill(2) without the audit hook seeing it: the program kills its worker.
+fn a_program_cannot_kill_its_worker() {
+    // Through ctypes, kill(2) is refused by the audit hook, and by seccomp behind it (see
+    // tests/sandbox_escape.rs, which also kills a worker with both off).
     let code =
         "import ctypes, os\nctypes.CDLL(None).kill(os.getppid(), 9)\nimport time\ntime.sleep(1)\n";
     let t = trace(code);
-    assert_outcome(&t, OutcomeKind::Crashed, "worker died twice");
+    assert_outcome(&t, OutcomeKind::Exception, "PermissionError: tracelens");
     assert_pool_still_serves();
     assert_pool_still_serves();
 }

@@ -3,11 +3,12 @@
 //! reach the next, the purity rule classifies as documented, and every CRUXEval trace is the
 //! one a fresh child per program gives.
 
+mod tracer_support;
+
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
-use serde::Deserialize;
 use tracelens::trace::{
     resolve_python, Limits, OutcomeKind, PoolOptions, Trace, TraceRequest, TracerPool,
 };
@@ -16,6 +17,7 @@ fn one_worker_pool() -> TracerPool {
     TracerPool::start(PoolOptions {
         python: None,
         workers: 1,
+        ..PoolOptions::default()
     })
     .expect("python3 must be available to run the tracer tests")
 }
@@ -208,71 +210,20 @@ fn the_purity_rule_classifies_conservatively() {
     assert!(wrong.is_empty(), "{wrong:#?}");
 }
 
-#[derive(Deserialize)]
-struct Problem {
-    code: String,
-    input: String,
-}
-
-/// A trace as JSON with what differs between any two processes blanked: the elapsed time and
-/// the memory addresses in default reprs (`<map object at 0x7f..>`).
-fn comparable(trace: &Trace) -> String {
-    let mut trace = trace.clone();
-    trace.elapsed_ms = 0.0;
-    let text = serde_json::to_string(&trace).expect("a trace serializes");
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text.as_str();
-    while let Some(at) = rest.find(" at 0x") {
-        let (head, tail) = rest.split_at(at + " at 0x".len());
-        out.push_str(head);
-        out.push_str("ADDR");
-        rest = tail.trim_start_matches(|c: char| c.is_ascii_hexdigit());
-    }
-    out.push_str(rest);
-    out
-}
-
 #[test]
 fn every_cruxeval_trace_is_the_one_a_fresh_child_gives() {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/cruxeval/cruxeval.jsonl");
-    let Ok(text) = std::fs::read_to_string(&path) else {
-        eprintln!("SKIPPED: CRUXEval reuse test: {} is absent", path.display());
+    let Some(reqs) = tracer_support::cruxeval_requests("reuse") else {
         return;
     };
-    let reqs: Vec<TraceRequest> = text
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| serde_json::from_str::<Problem>(l).expect("a CRUXEval record"))
-        .map(|p| TraceRequest {
-            code: format!("{}\nresult = f({})\n", p.code, p.input),
-            stdin: String::new(),
-            limits: Limits::default(),
-        })
-        .collect();
-    assert_eq!(reqs.len(), 800);
     let opts = PoolOptions {
         python: None,
         workers: 2,
+        ..PoolOptions::default()
     };
     let reused = TracerPool::start(opts.clone()).expect("a pool");
     let fresh = TracerPool::start_with_fresh_children(opts).expect("a pool");
-    let a = reused.trace_many(&reqs, &|_| {});
-    let b = fresh.trace_many(&reqs, &|_| {});
-    let mut differ = Vec::new();
-    for (i, (a, b)) in a.iter().zip(&b).enumerate() {
-        let (a, b) = (a.as_ref().expect("answer"), b.as_ref().expect("answer"));
-        if comparable(a) != comparable(b) {
-            differ.push(format!(
-                "program {i}:\n  reused {}\n  fresh  {}",
-                comparable(a),
-                comparable(b)
-            ));
-        }
-    }
-    assert!(
-        differ.is_empty(),
-        "{} traces differ:\n{}",
-        differ.len(),
-        differ.join("\n")
+    tracer_support::assert_same_traces(
+        ("reused", &reused.trace_many(&reqs, &|_| {})),
+        ("fresh", &fresh.trace_many(&reqs, &|_| {})),
     );
 }

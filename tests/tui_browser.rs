@@ -11,6 +11,7 @@ use crossterm::event::{KeyCode, KeyModifiers};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 use serde_json::{json, Value};
+use tracelens::app::browser;
 use tracelens::app::pane::browser::{parse_filter, BrowserModal};
 use tracelens::app::{update, Action, App, AppOptions, Focus, Modal};
 
@@ -29,7 +30,7 @@ fn app() -> App {
 
 fn opened(path: &Path) -> App {
     let mut app = app();
-    app.open_dataset(path).unwrap();
+    browser::open_dataset(&mut app, path).unwrap();
     app
 }
 

@@ -12,7 +12,7 @@ use crossterm::event::KeyCode;
 use tracelens::app::line_diff::{line_diff, DiffLine};
 use tracelens::app::mutation::status_text;
 use tracelens::app::pane::mutation::{MutationPicker, PickerScope};
-use tracelens::app::{App, AppOptions, Focus, Modal};
+use tracelens::app::{App, AppOptions, Focus, Keymap, Modal};
 use tracelens::mutate::{self, Mutation};
 use tracelens::trace::Trace;
 
@@ -140,6 +140,30 @@ fn picker_moves_and_enter_applies_the_selected_mutation() {
         status_text(&app).as_deref(),
         Some("1 mutation from the original")
     );
+}
+
+#[test]
+fn pop_up_keys_and_their_hints_come_from_the_keymap() {
+    let mut app = traced_app();
+    app.keymap = Keymap::default()
+        .with_overrides("[picker]\nchoose = [\"a\"]\nscroll_down = [\"x\"]\n")
+        .unwrap();
+    let original = app.code();
+    alt(&mut app, 'w');
+    let items = picker(&app).items;
+    assert!(drawn(&app).contains(" a applies · Esc closes "));
+    key(&mut app, KeyCode::Char('x'));
+    assert_eq!(picker(&app).selected, 1);
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Down);
+    assert_eq!(
+        picker(&app).selected,
+        1,
+        "Enter and Down are no longer bound"
+    );
+    key(&mut app, KeyCode::Char('a'));
+    assert_eq!(app.modal, None);
+    assert_eq!(app.code(), mutate::apply(&original, &items[1]).unwrap());
 }
 
 #[test]

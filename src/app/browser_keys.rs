@@ -1,11 +1,13 @@
 //! The browser's commands (selection, review, filters, saving) and the keys of its pop-ups
 //! (journal offer, overwrite confirmation, tag / note / search / filter / open prompts).
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 
+use super::browser;
 use super::command::Command;
 use super::pane::browser::{parse_filter, BrowserModal, PromptKind};
 use super::prompt::edit_prompt;
+use super::scope::Scope;
 use super::state::{App, Modal};
 use crate::dataset::{Filter, Verdict};
 
@@ -29,8 +31,55 @@ pub(super) fn run(app: &mut App, command: Command) {
     }
 }
 
-pub(super) fn on_modal_key(modal: BrowserModal, app: &mut App, key: KeyEvent) {
-    on_key(modal, app, key);
+/// A command while a browser pop-up is open; false when it is not the pop-up's own (quit,
+/// help and close are handled as for every pop-up).
+pub(super) fn on_modal_command(app: &mut App, command: Command) -> bool {
+    let Some(Modal::Browser(modal)) = app.modal.as_mut() else {
+        return false;
+    };
+    match (modal, command) {
+        (BrowserModal::Prompt { kind, text }, Command::Complete) => {
+            if *kind == PromptKind::Tag {
+                let tags = app
+                    .browser
+                    .as_ref()
+                    .map(|b| b.file.tags())
+                    .unwrap_or_default();
+                if let Some(done) = complete_tag(&tags, text) {
+                    *text = done;
+                }
+            }
+        }
+        (
+            BrowserModal::Prompt { .. } | BrowserModal::Journal(_) | BrowserModal::ConfirmOverwrite,
+            Command::Submit | Command::Restore | Command::Discard | Command::Yes,
+        ) => match (app.modal.take(), command) {
+            (Some(Modal::Browser(BrowserModal::Prompt { kind, text })), Command::Submit) => {
+                submit(app, kind, &text)
+            }
+            (Some(Modal::Browser(BrowserModal::Journal(_))), Command::Restore) => replay(app, true),
+            (Some(Modal::Browser(BrowserModal::Journal(_))), Command::Discard) => {
+                replay(app, false)
+            }
+            (Some(Modal::Browser(BrowserModal::ConfirmOverwrite)), Command::Yes) => {
+                browser::save_dataset(app, true)
+            }
+            (other, _) => app.modal = other,
+        },
+        _ => return false,
+    }
+    refresh_dirty(app);
+    true
+}
+
+/// A key no binding claimed while a browser pop-up is open: text for its prompt; any key
+/// closes the open report.
+pub(super) fn on_modal_key(app: &mut App, key: KeyEvent) {
+    match app.modal.as_mut() {
+        Some(Modal::Browser(BrowserModal::Report(_))) => app.modal = None,
+        Some(Modal::Browser(BrowserModal::Prompt { text, .. })) => edit_prompt(text, key, |_| true),
+        _ => {}
+    }
     refresh_dirty(app);
 }
 
@@ -47,17 +96,18 @@ fn run_command(app: &mut App, command: Command) {
         return prompt(app, PromptKind::Open, String::new());
     }
     let Some(browser) = app.browser.as_ref() else {
-        app.message = Some("no dataset is open (Ctrl-O opens one)".into());
+        let open = app.keymap.key_label(Scope::Global, Command::OpenDataset);
+        app.message = Some(format!("no dataset is open ({open} opens one)"));
         return;
     };
     match command {
-        Command::SampleNext => app.move_selection(1),
-        Command::SamplePrev => app.move_selection(-1),
-        Command::SamplePageDown => app.move_selection(10),
-        Command::SamplePageUp => app.move_selection(-10),
-        Command::Accept => app.set_verdict(Verdict::Accepted),
-        Command::Reject => app.set_verdict(Verdict::Rejected),
-        Command::Unreview => app.set_verdict(Verdict::Unreviewed),
+        Command::SampleNext => browser::move_selection(app, 1),
+        Command::SamplePrev => browser::move_selection(app, -1),
+        Command::SamplePageDown => browser::move_selection(app, 10),
+        Command::SamplePageUp => browser::move_selection(app, -10),
+        Command::Accept => browser::set_verdict(app, Verdict::Accepted),
+        Command::Reject => browser::set_verdict(app, Verdict::Rejected),
+        Command::Unreview => browser::set_verdict(app, Verdict::Unreviewed),
         Command::Tag => prompt(app, PromptKind::Tag, String::new()),
         Command::Note => {
             let note = browser
@@ -70,9 +120,9 @@ fn run_command(app: &mut App, command: Command) {
         Command::Search => prompt(app, PromptKind::Search, browser.filter.text.clone()),
         Command::FilterSpec => prompt(app, PromptKind::Filter, String::new()),
         Command::ClearFilter => apply_filter(app, Filter::default()),
-        Command::SaveSample => app.save_sample(false),
-        Command::SaveAsNewSample => app.save_sample(true),
-        Command::SaveDataset => app.save_dataset(false),
+        Command::SaveSample => browser::save_sample(app, false),
+        Command::SaveAsNewSample => browser::save_sample(app, true),
+        Command::SaveDataset => browser::save_dataset(app, false),
         _ => {}
     }
 }
@@ -86,7 +136,7 @@ fn apply_filter(app: &mut App, filter: Filter) {
             browser.file.len()
         ));
     }
-    app.load_selected_sample();
+    browser::load_selected_sample(app);
 }
 
 /// The first tag of the file that starts with `text` (and is longer), for Tab completion.
@@ -96,57 +146,10 @@ pub fn complete_tag(tags: &[String], text: &str) -> Option<String> {
         .cloned()
 }
 
-fn on_key(modal: BrowserModal, app: &mut App, key: KeyEvent) {
-    let ch = match key.code {
-        KeyCode::Char(c) => Some(c),
-        _ => None,
-    };
-    match modal {
-        BrowserModal::Report(_) => app.modal = None,
-        BrowserModal::Journal(report) => match ch {
-            Some('r') => {
-                app.modal = None;
-                replay(app, true);
-            }
-            Some('d') => {
-                app.modal = None;
-                replay(app, false);
-            }
-            _ => app.modal = Some(Modal::Browser(BrowserModal::Journal(report))),
-        },
-        BrowserModal::ConfirmOverwrite => match ch {
-            Some('y') => {
-                app.modal = None;
-                app.save_dataset(true);
-            }
-            Some('n') => app.modal = None,
-            _ => {}
-        },
-        BrowserModal::Prompt { kind, mut text } => {
-            if kind == PromptKind::Tag && key.code == KeyCode::Tab {
-                let tags = app
-                    .browser
-                    .as_ref()
-                    .map(|b| b.file.tags())
-                    .unwrap_or_default();
-                if let Some(done) = complete_tag(&tags, &text) {
-                    text = done;
-                }
-                return prompt(app, kind, text);
-            }
-            if !edit_prompt(&mut text, key, |_| true) {
-                return prompt(app, kind, text);
-            }
-            app.modal = None;
-            submit(app, kind, &text);
-        }
-    }
-}
-
 fn submit(app: &mut App, kind: PromptKind, text: &str) {
     match kind {
-        PromptKind::Tag => app.toggle_tag(text),
-        PromptKind::Note => app.edit_selected(|file, i| file.set_note(i, text)),
+        PromptKind::Tag => browser::toggle_tag(app, text),
+        PromptKind::Note => browser::edit_selected(app, |file, i| file.set_note(i, text)),
         PromptKind::Search => {
             let mut filter = app
                 .browser
@@ -162,7 +165,7 @@ fn submit(app: &mut App, kind: PromptKind, text: &str) {
         },
         PromptKind::Open if text.trim().is_empty() => {}
         PromptKind::Open => {
-            if let Err(message) = app.open_dataset(std::path::Path::new(text.trim())) {
+            if let Err(message) = browser::open_dataset(app, std::path::Path::new(text.trim())) {
                 app.message = Some(message);
             }
         }
@@ -197,6 +200,6 @@ fn replay(app: &mut App, replay: bool) {
     // Replayed edits may have replaced the loaded sample or added new ones.
     browser.set_filter(browser.filter.clone());
     browser.loaded = None;
-    app.load_selected_sample();
+    browser::load_selected_sample(app);
     app.message = Some(message);
 }

@@ -138,6 +138,32 @@ commands! {
     Stepping ToggleBeam ["b"];
     Stepping FirstDivergence ["d"];
     Stepping NextDivergence ["D"];
+    Help ScrollDown = "scroll_down", "scroll down, or the next item", ["Down", "j"];
+    Help ScrollUp = "scroll_up", "scroll up, or the previous item", ["Up", "k"];
+    Help ScrollPageDown = "scroll_page_down", "ten lines or items down", ["PageDown"];
+    Help ScrollPageUp = "scroll_page_up", "ten lines or items up", ["PageUp"];
+    Help Help ["?"];
+    Help Quit ["q"];
+    Picker ScrollDown ["Down", "j"];
+    Picker ScrollUp ["Up", "k"];
+    Picker ScrollPageDown ["PageDown"];
+    Picker ScrollPageUp ["PageUp"];
+    Picker ScrollTop = "scroll_top", "the first item", ["Home", "g"];
+    Picker ScrollBottom = "scroll_bottom", "the last item", ["End", "G"];
+    Picker Choose = "choose", "apply the selected mutation", ["Enter"];
+    Picker Quit ["q"];
+    Diff ScrollDown ["Down", "j"];
+    Diff ScrollUp ["Up", "k"];
+    Diff ScrollPageDown ["PageDown"];
+    Diff ScrollPageUp ["PageUp"];
+    Diff Quit ["q"];
+    Confirm Yes = "yes", "yes: quit without saving, or overwrite the file", ["y"];
+    Confirm SaveAndQuit = "save_and_quit", "save, then quit", ["s"];
+    Confirm No = "no", "no: cancel", ["n"];
+    Offer Restore = "restore", "restore the unsaved buffer, or replay the journal", ["r"];
+    Offer Discard = "discard", "discard the buffer, or set the journal aside", ["d"];
+    Prompt Submit = "submit", "submit the prompt", ["Enter"];
+    Prompt Complete = "complete", "complete a tag", ["Tab"];
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ pub fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
 }
 
 /// The folder holding recovery files, when one can be named.
-fn recovery_dir() -> Option<PathBuf> {
+pub fn recovery_dir() -> Option<PathBuf> {
     if let Some(dir) = std::env::var_os("TRACELENS_RECOVERY_DIR") {
         return Some(PathBuf::from(dir));
     }

@@ -121,6 +121,24 @@ impl KeyCombo {
         );
         !(modified || special)
     }
+
+    /// Whether this key would type text in `scope` (so it may not be a command there). A
+    /// prompt is one line: its Enter submits.
+    fn types_text_in(&self, scope: Scope) -> bool {
+        let submits = scope == Scope::Prompt && self.code == KeyCode::Enter && self.mods.is_empty();
+        scope.takes_text() && self.is_editing_key() && !submits
+    }
+
+    /// How hints and titles show the key: arrows as `↑ ↓ ← →`, the rest as in keymap files.
+    pub fn label(&self) -> String {
+        match (self.code, self.mods.is_empty()) {
+            (KeyCode::Up, true) => "↑".into(),
+            (KeyCode::Down, true) => "↓".into(),
+            (KeyCode::Left, true) => "←".into(),
+            (KeyCode::Right, true) => "→".into(),
+            _ => self.to_string(),
+        }
+    }
 }
 
 impl fmt::Display for KeyCombo {
@@ -203,6 +221,21 @@ impl Keymap {
             .copied()
     }
 
+    /// The command a key triggers in `scope` alone (a pop-up's scope).
+    pub fn command_in(&self, scope: Scope, key: &KeyEvent) -> Option<Command> {
+        self.lookup
+            .get(&(scope, KeyCombo::from_event(key)))
+            .copied()
+    }
+
+    /// The first key of `command` in `scope` as hints and messages show it (`Ctrl-O`, `↑`),
+    /// or `unbound` when a user keymap left it without one.
+    pub fn key_label(&self, scope: Scope, command: Command) -> String {
+        self.keys_of(scope, command)
+            .first()
+            .map_or_else(|| "unbound".to_string(), KeyCombo::label)
+    }
+
     /// The keys of `command` in `scope`, for hints ("F1 help").
     pub fn keys_of(&self, scope: Scope, command: Command) -> Vec<KeyCombo> {
         self.bindings
@@ -233,7 +266,12 @@ impl Keymap {
                 .find(|s| s.name() == scope_name)
                 .ok_or_else(|| {
                     format!(
-                        "unknown scope `{scope_name}` (expected global, editor, stepping, stdin, browser)"
+                        "unknown scope `{scope_name}` (expected {})",
+                        Scope::ALL
+                            .iter()
+                            .map(|s| s.name())
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     )
                 })?;
             let entries = entries
@@ -249,7 +287,7 @@ impl Keymap {
                     .map(|k| {
                         let combo = KeyCombo::parse(k.as_str().unwrap_or_default())
                             .map_err(|e| format!("`{scope_name}.{name}`: {e}"))?;
-                        if scope.takes_text() && combo.is_editing_key() {
+                        if combo.types_text_in(scope) {
                             return Err(format!(
                                 "`{scope_name}.{name}`: key `{combo}` would type text; use Ctrl, Alt or an F-key"
                             ));
@@ -284,7 +322,7 @@ mod tests {
         for b in map.bindings() {
             for k in &b.keys {
                 assert!(
-                    !(b.scope.takes_text() && k.is_editing_key()),
+                    !k.types_text_in(b.scope),
                     "{} {} bound to editing key {k}",
                     b.scope.name(),
                     b.command.name()

@@ -1,90 +1,121 @@
-//! Keys while a pop-up is open: help scrolling, the quit confirmation, the recovery offer and
-//! the one-line prompts (save as, jump to step).
+//! Pop-ups: their commands (through the keymap's pop-up scopes) and the keys they type. Each
+//! pop-up's state lives in its `Modal` variant and is changed in place; a command that ends
+//! the pop-up takes it out of `App::modal` and acts on what it held.
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 
+use super::command::Command;
 use super::effects::{buffer_changed, finish, save, save_to, Buffer};
 use super::focus::Focus;
 use super::prompt::edit_prompt;
 use super::state::{text_area, App, Modal};
 use super::trace_view::TraceView;
-use super::{browser_keys, mutation};
+use super::{browser, browser_keys, mutation};
 
-pub(super) fn on_modal_key(modal: Modal, app: &mut App, key: KeyEvent) {
-    let ch = match key.code {
-        KeyCode::Char(c) => Some(c),
-        _ => None,
-    };
-    match modal {
-        Modal::Help { scroll } => {
-            let scroll = match key.code {
-                KeyCode::Down | KeyCode::Char('j') => scroll.saturating_add(1),
-                KeyCode::Up | KeyCode::Char('k') => scroll.saturating_sub(1),
-                KeyCode::PageDown => scroll.saturating_add(10),
-                KeyCode::PageUp => scroll.saturating_sub(10),
-                KeyCode::Char('q' | '?') => {
-                    app.modal = None;
-                    return;
-                }
-                _ => scroll,
-            };
-            app.modal = Some(Modal::Help { scroll });
-        }
-        Modal::ConfirmQuit => match ch {
-            Some('y') => finish(app),
-            Some('s') => {
-                app.modal = None;
-                if app.modified {
-                    save(app);
-                }
-                if app.dataset_modified() {
-                    app.save_dataset(false);
-                }
-                if !app.modified && !app.dataset_modified() && app.modal.is_none() {
-                    finish(app);
-                }
-            }
-            Some('n') => app.modal = None,
-            _ => {}
-        },
-        Modal::Recovery(text) => match ch {
-            Some('r') => {
-                app.modal = None;
-                app.editor = text_area(&text);
-                app.focus = Focus::Editor;
-                buffer_changed(app, Buffer::Editor);
-                app.message = Some("recovered the unsaved buffer".into());
-            }
-            Some('d') => {
-                app.modal = None;
-                if let Some(path) = &app.recovery_path {
-                    let _ = std::fs::remove_file(path);
-                }
-            }
-            _ => {}
-        },
-        Modal::SavePath(mut text) => {
-            if edit_prompt(&mut text, key, |_| true) {
-                app.modal = None;
-                if !text.trim().is_empty() {
-                    save_to(app, text.trim().into());
-                }
-            } else {
-                app.modal = Some(Modal::SavePath(text));
+/// A command while a pop-up is open.
+pub(super) fn on_command(app: &mut App, command: Command) {
+    match app.modal.as_mut() {
+        Some(Modal::Help { scroll } | Modal::Diff { scroll }) => {
+            if let Some(moved) = scrolled(*scroll, command) {
+                *scroll = moved;
+                return;
             }
         }
-        Modal::Browser(modal) => browser_keys::on_modal_key(modal, app, key),
-        Modal::JumpToStep(mut text) => {
-            if edit_prompt(&mut text, key, |c| c.is_ascii_digit()) {
-                app.modal = None;
-                jump_to(app, &text);
-            } else {
-                app.modal = Some(Modal::JumpToStep(text));
+        Some(Modal::Mutations(picker)) => {
+            let last = picker.items.len().saturating_sub(1);
+            if let Some(moved) = moved_in_list(picker.selected, last, command) {
+                picker.selected = moved;
+                return;
             }
         }
-        Modal::Mutations(picker) => mutation::on_picker_key(app, picker, key),
-        Modal::Diff { scroll } => mutation::on_diff_key(app, scroll, key),
+        _ => {}
     }
+    if matches!(app.modal, Some(Modal::Browser(_))) && browser_keys::on_modal_command(app, command)
+    {
+        return;
+    }
+    // The pop-up closes unless an arm puts it back.
+    let Some(modal) = app.modal.take() else {
+        return;
+    };
+    match (modal, command) {
+        (Modal::ConfirmQuit, Command::Quit | Command::Yes) => finish(app),
+        (Modal::ConfirmQuit, Command::SaveAndQuit) => save_and_quit(app),
+        (_, Command::Close | Command::No)
+        | (Modal::Help { .. } | Modal::Mutations(_) | Modal::Diff { .. }, Command::Quit)
+        | (Modal::Help { .. }, Command::Help) => {}
+        (_, Command::Help) => app.modal = Some(Modal::Help { scroll: 0 }),
+        (Modal::Mutations(picker), Command::Choose) => {
+            if let Some(m) = picker.items.get(picker.selected) {
+                mutation::apply(app, m);
+            }
+        }
+        (Modal::Recovery(text), Command::Restore) => {
+            app.editor = text_area(&text);
+            app.focus = Focus::Editor;
+            buffer_changed(app, Buffer::Editor);
+            app.message = Some("recovered the unsaved buffer".into());
+        }
+        (Modal::Recovery(_), Command::Discard) => {
+            if let Some(path) = &app.recovery_path {
+                let _ = std::fs::remove_file(path);
+            }
+        }
+        (Modal::SavePath(text), Command::Submit) => {
+            if !text.trim().is_empty() {
+                save_to(app, text.trim().into());
+            }
+        }
+        (Modal::JumpToStep(text), Command::Submit) => jump_to(app, &text),
+        (modal, _) => app.modal = Some(modal),
+    }
+}
+
+/// A key no binding claimed while a pop-up is open: text for its prompt.
+pub(super) fn on_key(app: &mut App, key: KeyEvent) {
+    match app.modal.as_mut() {
+        Some(Modal::SavePath(text)) => edit_prompt(text, key, |_| true),
+        Some(Modal::JumpToStep(text)) => edit_prompt(text, key, |c| c.is_ascii_digit()),
+        Some(Modal::Browser(_)) => browser_keys::on_modal_key(app, key),
+        _ => {}
+    }
+}
+
+/// "Save and quit": save what is unsaved, then quit unless saving asks something first.
+fn save_and_quit(app: &mut App) {
+    if app.modified {
+        save(app);
+    }
+    if app.dataset_modified() {
+        browser::save_dataset(app, false);
+    }
+    if !app.modified && !app.dataset_modified() && app.modal.is_none() {
+        finish(app);
+    }
+}
+
+/// A scroll position after a scrolling command (`None`: not one).
+fn scrolled(scroll: u16, command: Command) -> Option<u16> {
+    Some(match command {
+        Command::ScrollDown => scroll.saturating_add(1),
+        Command::ScrollUp => scroll.saturating_sub(1),
+        Command::ScrollPageDown => scroll.saturating_add(10),
+        Command::ScrollPageUp => scroll.saturating_sub(10),
+        _ => return None,
+    })
+}
+
+/// A list selection after a moving command, kept within `0..=last` (`None`: not one).
+fn moved_in_list(selected: usize, last: usize, command: Command) -> Option<usize> {
+    Some(match command {
+        Command::ScrollDown => (selected + 1).min(last),
+        Command::ScrollUp => selected.saturating_sub(1),
+        Command::ScrollPageDown => (selected + 10).min(last),
+        Command::ScrollPageUp => selected.saturating_sub(10),
+        Command::ScrollTop => 0,
+        Command::ScrollBottom => last,
+        _ => return None,
+    })
 }
 
 fn jump_to(app: &mut App, text: &str) {

@@ -4,6 +4,7 @@
 use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
 use tui_textarea::CursorMove;
 
+use super::browser;
 use super::command::Command;
 use super::effects::navigate;
 use super::focus::Focus;
@@ -25,7 +26,7 @@ pub(super) fn on_mouse(app: &mut App, mouse: MouseEvent) {
         _ => None,
     };
     if app.browser.is_some() && contains(areas.code, col, row) {
-        return app.mouse_on_browser(mouse.kind, inner(areas.code), row);
+        return browser::mouse_on_browser(app, mouse.kind, inner(areas.code), row);
     }
     if contains(areas.steps, col, row) || contains(areas.code, col, row) {
         if let Some(command) = scroll {

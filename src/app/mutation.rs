@@ -10,7 +10,6 @@
 //! An edit that replaces text is a delete and an insert in tui-textarea's history; the buffer
 //! between the two halves is remembered, so undo and redo pass over it in one keystroke.
 
-use crossterm::event::{KeyCode, KeyEvent};
 use tui_textarea::CursorMove;
 
 use super::effects::{buffer_changed, Buffer};
@@ -63,49 +62,6 @@ pub(super) fn open_picker(app: &mut App, whole_program: bool) {
         items,
         selected: 0,
     }));
-}
-
-/// Keys while the picker is open: move, Enter applies, q closes (Esc closes everywhere).
-pub(super) fn on_picker_key(app: &mut App, mut picker: MutationPicker, key: KeyEvent) {
-    let last = picker.items.len().saturating_sub(1);
-    let i = picker.selected;
-    picker.selected = match key.code {
-        KeyCode::Down | KeyCode::Char('j') => (i + 1).min(last),
-        KeyCode::Up | KeyCode::Char('k') => i.saturating_sub(1),
-        KeyCode::PageDown => (i + 10).min(last),
-        KeyCode::PageUp => i.saturating_sub(10),
-        KeyCode::Home | KeyCode::Char('g') => 0,
-        KeyCode::End | KeyCode::Char('G') => last,
-        KeyCode::Enter => {
-            app.modal = None;
-            if let Some(m) = picker.items.get(i) {
-                apply(app, m);
-            }
-            return;
-        }
-        KeyCode::Char('q') => {
-            app.modal = None;
-            return;
-        }
-        _ => i,
-    };
-    app.modal = Some(Modal::Mutations(picker));
-}
-
-/// Keys while the diff is open: scrolling; q closes.
-pub(super) fn on_diff_key(app: &mut App, scroll: u16, key: KeyEvent) {
-    let scroll = match key.code {
-        KeyCode::Down | KeyCode::Char('j') => scroll.saturating_add(1),
-        KeyCode::Up | KeyCode::Char('k') => scroll.saturating_sub(1),
-        KeyCode::PageDown => scroll.saturating_add(10),
-        KeyCode::PageUp => scroll.saturating_sub(10),
-        KeyCode::Char('q') => {
-            app.modal = None;
-            return;
-        }
-        _ => scroll,
-    };
-    app.modal = Some(Modal::Diff { scroll });
 }
 
 /// Apply one mutation chosen at random from the whole program.

@@ -1,4 +1,6 @@
-//! Where a key binding applies: everywhere, or while a pane has the focus.
+//! Where a key binding applies: everywhere, while a pane has the focus, or while a pop-up is
+//! open (pop-up scopes come first; then the focused pane's and the global `quit`, `help`,
+//! `close`).
 
 use super::focus::Focus;
 
@@ -10,6 +12,18 @@ pub enum Scope {
     Stepping,
     Stdin,
     Browser,
+    /// The help overlay.
+    Help,
+    /// The mutation picker.
+    Picker,
+    /// The diff against the original program.
+    Diff,
+    /// A yes / no question (unsaved changes on quit, a file changed on disk).
+    Confirm,
+    /// An offer to restore or discard (a recovered buffer, an edit journal).
+    Offer,
+    /// A one-line prompt (save as, jump to step, tag, note, search, filter, open).
+    Prompt,
 }
 
 impl Scope {
@@ -19,6 +33,12 @@ impl Scope {
         Scope::Stepping,
         Scope::Stdin,
         Scope::Browser,
+        Scope::Help,
+        Scope::Picker,
+        Scope::Diff,
+        Scope::Confirm,
+        Scope::Offer,
+        Scope::Prompt,
     ];
 
     pub fn name(self) -> &'static str {
@@ -28,12 +48,22 @@ impl Scope {
             Scope::Stepping => "stepping",
             Scope::Stdin => "stdin",
             Scope::Browser => "browser",
+            Scope::Help => "help",
+            Scope::Picker => "picker",
+            Scope::Diff => "diff",
+            Scope::Confirm => "confirm",
+            Scope::Offer => "offer",
+            Scope::Prompt => "prompt",
         }
     }
 
-    /// True where the focused widget takes text, so only modified keys may be bound.
+    /// True where the focused widget takes text, so only modified keys may be bound (a
+    /// prompt's Enter submits it, so a prompt may bind Enter too).
     pub fn takes_text(self) -> bool {
-        !matches!(self, Scope::Stepping | Scope::Browser)
+        matches!(
+            self,
+            Scope::Global | Scope::Editor | Scope::Stdin | Scope::Prompt
+        )
     }
 
     pub fn of_focus(focus: Focus) -> Scope {

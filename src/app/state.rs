@@ -13,6 +13,7 @@ use super::keymap::Keymap;
 use super::pane::browser::{Browser, BrowserModal};
 use super::pane::mutation::{MutationPicker, MutationState};
 use super::pane::prediction::PredictionPane;
+use super::scope::Scope;
 use super::theme::Theme;
 use super::trace_jobs::Job;
 use super::trace_view::TraceView;
@@ -32,6 +33,23 @@ pub enum Modal {
     Browser(BrowserModal),
     Mutations(MutationPicker),
     Diff { scroll: u16 },
+}
+
+impl Modal {
+    /// The keymap scope of the pop-up's own keys (`None`: a report any key closes).
+    pub fn scope(&self) -> Option<Scope> {
+        Some(match self {
+            Modal::Help { .. } => Scope::Help,
+            Modal::ConfirmQuit | Modal::Browser(BrowserModal::ConfirmOverwrite) => Scope::Confirm,
+            Modal::SavePath(_)
+            | Modal::JumpToStep(_)
+            | Modal::Browser(BrowserModal::Prompt { .. }) => Scope::Prompt,
+            Modal::Recovery(_) | Modal::Browser(BrowserModal::Journal(_)) => Scope::Offer,
+            Modal::Mutations(_) => Scope::Picker,
+            Modal::Diff { .. } => Scope::Diff,
+            Modal::Browser(BrowserModal::Report(_)) => return None,
+        })
+    }
 }
 
 /// What the tracer pool is doing.
@@ -207,6 +225,11 @@ impl App {
         }
         self.recovery_dirty = false;
         Some((self.recovery_path.clone()?, self.code()))
+    }
+
+    /// Whether an open dataset has edits not yet saved to its file (the journal holds them).
+    pub fn dataset_modified(&self) -> bool {
+        self.browser.as_ref().is_some_and(|b| b.file.is_dirty())
     }
 
     /// The current step, if there is a trace.

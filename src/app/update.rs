@@ -20,14 +20,19 @@ use crate::trace::{OutcomeKind, Trace};
 pub fn action_for(app: &App, event: TermEvent) -> Option<Action> {
     match event {
         TermEvent::Key(key) if key.kind != KeyEventKind::Release => {
-            let command = app.keymap.command_for(app.focus, &key);
-            match (&app.modal, command) {
-                (None, Some(c)) => Some(Action::Command(c)),
-                (Some(_), Some(c @ (Command::Quit | Command::Help | Command::Close))) => {
-                    Some(Action::Command(c))
-                }
-                _ => Some(Action::Key(key)),
-            }
+            let command = match &app.modal {
+                None => app.keymap.command_for(app.focus, &key),
+                // A pop-up's own keys first; otherwise only quit, help and close reach it.
+                Some(modal) => modal
+                    .scope()
+                    .and_then(|scope| app.keymap.command_in(scope, &key))
+                    .or_else(|| {
+                        app.keymap
+                            .command_for(app.focus, &key)
+                            .filter(|c| matches!(c, Command::Quit | Command::Help | Command::Close))
+                    }),
+            };
+            Some(command.map_or(Action::Key(key), Action::Command))
         }
         TermEvent::Paste(text) => Some(Action::Paste(text)),
         TermEvent::Mouse(mouse) => Some(Action::Mouse(mouse)),
@@ -62,15 +67,8 @@ pub fn update(app: &mut App, action: Action) {
 }
 
 fn run_command(app: &mut App, command: Command) {
-    if let Some(modal) = app.modal.clone() {
-        match (modal, command) {
-            (Modal::ConfirmQuit, Command::Quit) => finish(app),
-            (Modal::Help { .. }, Command::Quit)
-            | (_, Command::Close)
-            | (Modal::Help { .. }, Command::Help) => app.modal = None,
-            (_, Command::Help) => app.modal = Some(Modal::Help { scroll: 0 }),
-            _ => {}
-        }
+    if app.modal.is_some() {
+        modal::on_command(app, command);
         return;
     }
     app.message = None;
@@ -139,6 +137,21 @@ fn run_command(app: &mut App, command: Command) {
         | Command::SaveAsNewSample
         | Command::SaveDataset
         | Command::OpenDataset => browser_keys::run(app, command),
+        // The pop-ups' commands mean nothing while no pop-up is open.
+        Command::ScrollDown
+        | Command::ScrollUp
+        | Command::ScrollPageDown
+        | Command::ScrollPageUp
+        | Command::ScrollTop
+        | Command::ScrollBottom
+        | Command::Choose
+        | Command::Yes
+        | Command::SaveAndQuit
+        | Command::No
+        | Command::Restore
+        | Command::Discard
+        | Command::Submit
+        | Command::Complete => {}
     }
 }
 
@@ -155,8 +168,8 @@ fn cycle_focus(app: &mut App, by: usize) {
 }
 
 fn on_key(app: &mut App, key: KeyEvent) {
-    if let Some(modal) = app.modal.clone() {
-        modal::on_modal_key(modal, app, key);
+    if app.modal.is_some() {
+        modal::on_key(app, key);
         return;
     }
     let (area, buffer) = match app.focus {

@@ -5,6 +5,7 @@
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::str::FromStr;
 
 use anyhow::Context;
 use clap::Args;
@@ -13,7 +14,7 @@ use crate::app::{
     files, pane::prediction::PredictionPane, App, AppOptions, Keymap, Theme, TraceFn,
     TraceFnFactory,
 };
-use crate::trace::{PoolOptions, TraceRequest, TracerPool};
+use crate::trace::{PoolOptions, SandboxMode, TraceRequest, TracerPool};
 
 /// The program opened when no FILE is given.
 const DEFAULT_SAMPLE: &str = "samples/bubble_sort.py";
@@ -32,6 +33,9 @@ pub struct ExploreArgs {
     /// The Python interpreter that records traces (default: TRACELENS_PYTHON, then python3).
     #[arg(long, value_name = "PATH")]
     pub python: Option<PathBuf>,
+    /// Kernel confinement of the traced programs: on, strict or off (see `tracelens trace`).
+    #[arg(long, value_name = "MODE", default_value = "on", value_parser = SandboxMode::from_str)]
+    pub sandbox: SandboxMode,
     /// A keymap file overriding default keys (default: ~/.config/tracelens/keymap.toml if present).
     #[arg(long, value_name = "FILE")]
     pub keymap: Option<PathBuf>,
@@ -69,10 +73,10 @@ pub fn run(args: ExploreArgs) -> anyhow::Result<ExitCode> {
         recovery_path,
     });
     if let Some(dataset) = &args.dataset {
-        app.open_dataset(dataset).map_err(anyhow::Error::msg)?;
+        crate::app::browser::open_dataset(&mut app, dataset).map_err(anyhow::Error::msg)?;
     }
     app.prediction = PredictionPane::new(crate::model::model_dir(args.model.as_deref()));
-    crate::tui::run(app, tracer_factory(args.python))?;
+    crate::tui::run(app, tracer_factory(args.python, args.sandbox))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -131,10 +135,14 @@ fn read_stdin(explicit: Option<&Path>, program: Option<&Path>) -> anyhow::Result
 
 /// The tracer the explorer's worker starts in the background: a one-worker pool (the
 /// explorer traces one program at a time, newest request first).
-fn tracer_factory(python: Option<PathBuf>) -> TraceFnFactory {
+fn tracer_factory(python: Option<PathBuf>, sandbox: SandboxMode) -> TraceFnFactory {
     Box::new(move || {
-        let pool =
-            TracerPool::start(PoolOptions { python, workers: 1 }).map_err(|e| e.to_string())?;
+        let pool = TracerPool::start(PoolOptions {
+            python,
+            workers: 1,
+            sandbox,
+        })
+        .map_err(|e| e.to_string())?;
         Ok(
             Box::new(move |request: &TraceRequest| pool.trace(request).map_err(|e| e.to_string()))
                 as TraceFn,
@@ -152,6 +160,7 @@ mod tests {
             stdin: None,
             theme: theme.map(str::to_string),
             python: None,
+            sandbox: SandboxMode::On,
             keymap: None,
             dataset: None,
             model: None,

@@ -192,7 +192,9 @@ fn start_tracer(args: &MutateArgs) -> anyhow::Result<Box<TraceMany<'static>>> {
     let pool = TracerPool::start(PoolOptions {
         python: args.python.clone(),
         workers: args.jobs,
+        ..PoolOptions::default()
     })?;
+    pool.notice_missing_layers();
     Ok(Box::new(move |requests, done| {
         pool.trace_many(requests, done)
             .into_iter()

@@ -5,6 +5,7 @@ use std::fs;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::str::FromStr;
 
 use anyhow::{bail, Context};
 use clap::{Args, ValueEnum};
@@ -13,7 +14,9 @@ use serde::Serialize;
 use serde_json::Value as Json;
 
 use crate::atomic_file::replace_file;
-use crate::trace::{codeexecutor, Limits, PoolOptions, Trace, TraceRequest, TracerPool};
+use crate::trace::{
+    codeexecutor, Limits, PoolOptions, SandboxMode, Trace, TraceRequest, TracerPool,
+};
 
 /// Requests traced together between two writes of a batch's output.
 const BATCH_CHUNK: usize = 1024;
@@ -48,6 +51,10 @@ pub struct TraceArgs {
     /// Worker processes for a batch (default: number of cores).
     #[arg(long, value_name = "N", requires = "batch")]
     pub jobs: Option<usize>,
+    /// Kernel confinement of the traced programs: `on` (every layer this machine has),
+    /// `strict` (refuse to trace without every layer) or `off` (for debugging).
+    #[arg(long, value_name = "MODE", default_value = "on", value_parser = SandboxMode::from_str)]
+    pub sandbox: SandboxMode,
 }
 
 /// How a single trace is printed.
@@ -96,7 +103,9 @@ fn run_single(args: &TraceArgs, file: &Path, limits: Limits) -> anyhow::Result<E
     let pool = TracerPool::start(PoolOptions {
         python: args.python.clone(),
         workers: 1,
+        sandbox: args.sandbox,
     })?;
+    pool.notice_missing_layers();
     let req = TraceRequest {
         code,
         stdin,
@@ -208,7 +217,9 @@ fn run_batch(args: &TraceArgs, input: &Path, limits: Limits) -> anyhow::Result<E
     let pool = TracerPool::start(PoolOptions {
         python: args.python.clone(),
         workers,
+        sandbox: args.sandbox,
     })?;
+    pool.notice_missing_layers();
     let progress = ProgressBar::new(entries.len() as u64);
     if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} traces {per_sec} {eta}") {
         progress.set_style(style);

@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use thiserror::Error;
 
+use super::sandbox::StrictRefusal;
+
 /// Why the tracer could not produce a trace at all.
 #[derive(Debug, Error)]
 pub enum TracerError {
@@ -21,4 +23,7 @@ pub enum TracerError {
     /// A worker process could not be started or kept failing.
     #[error("tracer worker failed: {0}")]
     Worker(String),
+    /// `--sandbox strict` and a confinement layer this machine lacks.
+    #[error(transparent)]
+    Sandbox(#[from] StrictRefusal),
 }

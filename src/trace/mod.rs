@@ -14,6 +14,7 @@ pub mod pool;
 pub mod python;
 mod records;
 pub mod request;
+pub mod sandbox;
 pub mod schema;
 mod worker;
 
@@ -21,4 +22,5 @@ pub use error::TracerError;
 pub use pool::{PoolOptions, TracerPool};
 pub use python::resolve_python;
 pub use request::{Limits, TraceRequest};
+pub use sandbox::{Layer, SandboxMode};
 pub use schema::{Event, Local, Outcome, OutcomeKind, Step, Trace, Value};

@@ -10,8 +10,9 @@ use super::error::TracerError;
 use super::python::resolve_python;
 use super::records::assemble;
 use super::request::TraceRequest;
+use super::sandbox::{self, Layer, SandboxMode, StrictRefusal};
 use super::schema::{Outcome, OutcomeKind, Trace, SCHEMA_VERSION};
-use super::worker::{Children, Worker};
+use super::worker::{Children, Worker, WorkerConfig};
 
 /// Set (to anything but `0`) to run every request in a fresh child, as before children were
 /// reused: the way to compare the two.
@@ -24,6 +25,8 @@ pub struct PoolOptions {
     pub python: Option<PathBuf>,
     /// Number of worker processes (at least 1).
     pub workers: usize,
+    /// The kernel confinement of the traced programs (`--sandbox`).
+    pub sandbox: SandboxMode,
 }
 
 impl Default for PoolOptions {
@@ -31,6 +34,7 @@ impl Default for PoolOptions {
         PoolOptions {
             python: None,
             workers: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            sandbox: SandboxMode::default(),
         }
     }
 }
@@ -38,8 +42,9 @@ impl Default for PoolOptions {
 /// A pool of tracer workers; `Send + Sync`, share it with `Arc`.
 pub struct TracerPool {
     python: PathBuf,
-    children: Children,
+    config: WorkerConfig,
     python_version: String,
+    layers: Vec<Layer>,
     slots: Vec<Mutex<Option<Worker>>>,
     idle: Mutex<Vec<usize>>,
     freed: Condvar,
@@ -59,21 +64,36 @@ impl TracerPool {
         } else {
             Children::ReusedWhenPure
         };
-        Self::start_with(opts, children)
+        Self::start_with(opts, children, true)
     }
 
     /// Start a pool whose every request runs in a freshly forked child, used once (the
     /// reference the reused children are compared with).
     pub fn start_with_fresh_children(opts: PoolOptions) -> Result<TracerPool, TracerError> {
-        Self::start_with(opts, Children::FreshEach)
+        Self::start_with(opts, Children::FreshEach, true)
     }
 
-    fn start_with(opts: PoolOptions, children: Children) -> Result<TracerPool, TracerError> {
+    /// Start a pool whose children have no audit hook: the kernel layers alone hold the
+    /// programs (for testing those layers on their own).
+    pub fn start_without_audit_hook(opts: PoolOptions) -> Result<TracerPool, TracerError> {
+        Self::start_with(opts, Children::ReusedWhenPure, false)
+    }
+
+    fn start_with(
+        opts: PoolOptions,
+        children: Children,
+        audit_hook: bool,
+    ) -> Result<TracerPool, TracerError> {
+        let config = WorkerConfig {
+            children,
+            sandbox: opts.sandbox,
+            audit_hook,
+        };
         let python = resolve_python(opts.python.as_deref())?;
         let count = opts.workers.max(1);
         let workers = std::thread::scope(|scope| {
             let spawns: Vec<_> = (0..count)
-                .map(|_| scope.spawn(|| Worker::spawn(&python, children)))
+                .map(|_| scope.spawn(|| Worker::spawn(&python, config)))
                 .collect();
             spawns
                 .into_iter()
@@ -88,10 +108,27 @@ impl TracerPool {
             .first()
             .map(|w| w.python_version().to_string())
             .unwrap_or_default();
+        let mut layers = Vec::new();
+        if opts.sandbox != SandboxMode::Off {
+            layers = sandbox::worker_layers();
+            layers.extend(
+                workers
+                    .first()
+                    .map_or(&[][..], |w| w.layers())
+                    .iter()
+                    .cloned(),
+            );
+        }
+        if opts.sandbox == SandboxMode::Strict {
+            if let Some(missing) = sandbox::missing_line(&layers) {
+                return Err(StrictRefusal(missing).into());
+            }
+        }
         Ok(TracerPool {
             python,
-            children,
+            config,
             python_version,
+            layers,
             slots: workers.into_iter().map(|w| Mutex::new(Some(w))).collect(),
             idle: Mutex::new((0..count).collect()),
             freed: Condvar::new(),
@@ -106,6 +143,18 @@ impl TracerPool {
     /// The interpreter's version, e.g. `3.11.7`.
     pub fn python_version(&self) -> &str {
         &self.python_version
+    }
+
+    /// The confinement layers of this pool's workers, each with why it is missing (empty with
+    /// the sandbox off).
+    pub fn sandbox_layers(&self) -> &[Layer] {
+        &self.layers
+    }
+
+    /// Say once per process, on stderr, which confinement layers this machine lacks (for the
+    /// command-line tools; the explorer shows them in `tracelens doctor` instead).
+    pub fn notice_missing_layers(&self) {
+        sandbox::notice(&self.layers);
     }
 
     /// Number of workers.
@@ -170,7 +219,7 @@ impl TracerPool {
         let mut last_error = String::new();
         for _attempt in 0..2 {
             if slot.is_none() {
-                *slot = Some(Worker::spawn(&self.python, self.children)?);
+                *slot = Some(Worker::spawn(&self.python, self.config)?);
             }
             let Some(worker) = slot.as_mut() else {
                 continue;

@@ -61,22 +61,9 @@ HIDDEN = (types.ModuleType, types.FunctionType, types.BuiltinFunctionType, types
 SHM_SIZE = 96 << 20
 KILL_GRACE_MS = 100
 BIG_INT_BITS = 14000
-PROCESS_EVENTS = frozenset({
-    "os.fork", "os.forkpty", "os.system", "os.exec", "os.posix_spawn", "os.spawn",
-    "subprocess.Popen", "os.kill", "os.killpg", "pty.spawn",
-})
-SOCKET_EVENTS = frozenset({
-    "socket.__new__", "socket.connect", "socket.bind", "socket.getaddrinfo",
-    "socket.gethostbyname", "socket.sendto", "socket.sendmsg",
-})
-PATH_EVENTS = {
-    "os.remove": 1, "os.rename": 2, "os.rmdir": 1, "os.mkdir": 1, "os.chmod": 1,
-    "os.chown": 1, "os.link": 2, "os.symlink": 2, "os.truncate": 1, "os.utime": 1,
-    "shutil.rmtree": 1, "shutil.copyfile": 2, "shutil.move": 2,
-}
-WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
 REAL_EXIT = os._exit
 REAL_SETTRACE = sys.settrace
+REAL_GETTRACE = sys.gettrace
 ESC = json.encoder.encode_basestring
 STEP_JSON = '["%s",%d,%s,%d,[%s],%s,%s]'
 OUTCOME_JSON = '{"kind":"%s","message":%s,"line":%s}'
@@ -226,16 +213,6 @@ def is_pure(source):
             and (SUSPENDS.search(source) is None or CLEANS_UP.search(source) is None))
 
 
-def inside(path, root):
-    try:
-        if isinstance(path, int):
-            return True
-        full = os.path.realpath(os.fsdecode(path))
-    except BaseException:
-        return False
-    return full == root or full.startswith(root + os.sep) or full == os.devnull
-
-
 # The byte a child writes to the worker's `done` pipe after a request.
 KEPT = b"k"  # answered, checked clean, waiting for the next pure program
 REFUSED = b"r"  # not run: the program is not pure and this child has run others before
@@ -256,12 +233,12 @@ class Child:
         self.done_w = done_w
         # Whether a child may serve more than one (pure) program.
         self.reuse = reuse
-        # The audit hook is installed once in the worker and only enforces in a child.
-        self.armed = False
         # Set when something happened that a reused child cannot vouch for (see `clean`).
         self.doubt = False
         # Room kept for the final record even when the steps fill the block.
         self.reserve = 1 << 20
+        # Whether each request also gets a CPU-time limit (the sandbox's rlimits).
+        self.cpu_limited = False
         self.prepare(WARM_UP_LIMITS, "")
         self.deadline = 0.0
 
@@ -322,28 +299,6 @@ class Child:
             text = text[: self.max_stdout - self.err_bytes]
             self.err_bytes += len(text)
             self.emit_text(b"E", ESC(text))
-
-    def audit(self, event, args):
-        if not self.armed:
-            return
-        if event == "open":
-            path, mode, flags = args
-            writes = any(c in mode for c in "wax+") if isinstance(mode, str) else bool(
-                (flags or 0) & WRITE_FLAGS)
-            if writes and not inside(path, self.tmpdir):
-                raise PermissionError("tracelens: writing outside the program's temporary "
-                                      "directory is not allowed: %r" % (path,))
-        elif event in PROCESS_EVENTS:
-            raise PermissionError("tracelens: process creation and signals are not allowed "
-                                  "in a traced program (%s)" % event)
-        elif event in SOCKET_EVENTS:
-            raise PermissionError("tracelens: sockets are not allowed in a traced program "
-                                  "(%s)" % event)
-        elif event in PATH_EVENTS:
-            paths = args[:PATH_EVENTS[event]]
-            if not all(inside(p, self.tmpdir) for p in paths) and not dir_fd_given(args):
-                raise PermissionError("tracelens: changing files outside the program's "
-                                      "temporary directory is not allowed (%s)" % event)
 
     def fake_settrace(self, func):
         self.finish("crashed", "tracer tampering: the program called sys.settrace")
@@ -445,7 +400,6 @@ class Child:
         main = fresh_module()
         sys.modules["__main__"] = main
         self.stdin = sys.stdin = io.StringIO(stdin)
-        self.armed = True
         self.deadline = time.monotonic() + self.timeout_s
         kind, message, line = self.execute(code, main)
         if not pure:
@@ -466,6 +420,8 @@ class Child:
         struct.pack_into("<Q", self.shm, 0, 8)
         space = (int(req["limits"]["memory_mb"]) << 20) + SHM_SIZE
         resource.setrlimit(resource.RLIMIT_AS, (space, resource.RLIM_INFINITY if pure else space))
+        if self.cpu_limited:
+            limit_cpu(self.timeout_s, pure)
 
     def retire(self):
         """Tell the worker that the answer is complete and this child exits."""
@@ -482,7 +438,7 @@ class Child:
         the peak RSS has not grown past RSS_GROWTH_KB."""
         builtins_dict = builtins.__dict__
         return (not self.doubt
-                and sys.gettrace() is None
+                and REAL_GETTRACE() is None
                 and len(sys.modules) == self.module_count
                 and builtins_dict is self.builtins_dict
                 and len(builtins_dict) == len(self.builtin_names)
@@ -494,8 +450,8 @@ class Child:
 
     def installed(self):
         """What the tracer puts in place of the program's streams and escapes."""
-        return (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__, sys.settrace, os._exit,
-                sys.modules.get("builtins"))
+        return (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__, sys.settrace,
+                sys.gettrace, os._exit, sys.modules.get("builtins"))
 
     def execute(self, code, main):
         """Trace `code` in `main`; returns how it ended as (kind, message, line)."""
@@ -525,8 +481,8 @@ class Child:
         sys.stdout = sys.__stdout__ = Out(self.write_out)
         sys.stderr = sys.__stderr__ = Out(self.write_err)
         sys.settrace = self.fake_settrace
+        sys.gettrace = untraced
         os._exit = self.fake_exit
-        sys.addaudithook(self.audit)
         # What `clean` compares with after each request of a reused child.
         self.hooks = self.installed()
         self.builtins_dict = builtins.__dict__
@@ -648,8 +604,9 @@ class BinaryOut:
         return True
 
 
-def dir_fd_given(args):
-    return any(isinstance(a, int) and not isinstance(a, bool) for a in args[1:])
+def untraced():
+    """sys.gettrace() as a traced program sees it: the tracer is not its to reach."""
+    return None
 
 
 def innermost_state():
@@ -753,38 +710,54 @@ def fresh_module():
     return main
 
 
+class Channel:
+    """A forked child and what only it and the worker share: its request pipe, its `done`
+    pipe and its result buffer. Each child gets new ones, so nothing a program does with them
+    reaches another child's requests."""
+
+    __slots__ = ("pid", "go_w", "done_r", "shm")
+
+    def __init__(self, pid, go_w, done_r, shm):
+        self.pid, self.go_w, self.done_r, self.shm = pid, go_w, done_r, shm
+
+    def close(self):
+        os.close(self.go_w)
+        os.close(self.done_r)
+        self.shm.close()
+
+
 class Server:
     """The worker's side of the requests: hand each to a child and wait for it.
 
     Everything that does not depend on the request is done once, before the first fork: the
-    program's streams, the audit hook, the seeded `random`, the warmed-up tracer code. A child
-    only applies its limits, runs the program, and so copies few pages.
+    program's streams, the seeded `random`, the warmed-up tracer code. A child only confines
+    itself (see `Confinement`), installs the audit hook, applies its limits and runs the
+    program, and so copies few pages.
 
-    A request goes first to the `shared` child, when there is one: a child that has run only
-    pure programs (see `is_pure`) and was found clean after each. It runs a pure program and
-    waits for the next; it refuses any other program, which then goes to the `spare`: a child
-    forked ahead of its request, as soon as an answer is out, that moved into the emptied
-    temporary directory and waits on a pipe. A spare that ran a pure program and is still clean
-    becomes the shared child; any other ends after its one request. A child writes one byte to
-    the `done` pipe when its answer is complete (KEPT, REFUSED or EXITING), and the answer goes
-    out at once. With `reuse` off, every request gets a fresh child (the old contract, kept to
-    compare with).
+    The worker, not the child, decides which child runs a request and whether the child may
+    serve again: a pure program (see `is_pure`, applied here to the request's text) goes to the
+    `shared` child when there is one, a child that has run only pure programs and reported
+    itself clean after each; any other program goes to the `spare`, a child forked ahead of its
+    request, as soon as an answer is out, that moved into the emptied temporary directory and
+    waits on its pipe. A spare that ran a pure program and reported itself clean becomes the
+    shared child; any other child is killed after its one request, whatever it wrote. A child
+    writes one byte to its `done` pipe when its answer is complete (KEPT, REFUSED or EXITING).
+    With `reuse` off, every request gets a fresh child (the old contract, kept to compare with).
     """
 
-    def __init__(self, shm, base, devnull, reuse):
-        self.shm = shm
+    def __init__(self, base, devnull, reuse, sandbox, audit_hook):
         self.base = base
+        self.audit_hook = audit_hook
         self.devnull = devnull
+        self.reuse = reuse
+        self.sandbox = sandbox
         # One directory serves every request of this worker; it is emptied between them.
         self.tmpdir = os.path.join(base, "run")
-        os.mkdir(self.tmpdir)
-        self.done_r, done_w = os.pipe()
-        os.set_blocking(self.done_r, False)
+        self.make_tmpdir()
         self.poller = select.poll()
-        self.poller.register(self.done_r, select.POLLIN)
-        self.child = Child(shm, self.tmpdir, done_w, reuse)
+        self.child = Child(None, self.tmpdir, -1, reuse)
         self.unreaped = []
-        # Each child as (pid, the write end of its request pipe).
+        # Each child as a Channel.
         self.spare = None
         self.shared = None
         self.stale = 0
@@ -795,26 +768,28 @@ class Server:
         pages instead of copying them to rewrite them (measured: about 130 fewer page faults per
         trace, a fifth of them). One run does it; more gain nothing measurable."""
         code = compile(WARM_UP, FNAME, "exec", dont_inherit=True)
+        self.child.shm = mmap.mmap(-1, SHM_SIZE)
         self.child.prepare(WARM_UP_LIMITS, WARM_UP)
         self.child.deadline = time.monotonic() + 60.0
         self.child.execute(code, fresh_module())
         self.child.prepare(WARM_UP_LIMITS, "")
-
+        self.child.shm.close()
+        self.child.shm = None
 
     def reap(self):
-        """Make sure the children that said they exit are gone (they may still be exiting)."""
+        """Make sure the children that answered and were let go are gone."""
         while self.unreaped:
             pid = self.unreaped.pop()
             os.kill(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
 
-    def drain_done(self):
-        """Drop a `done` byte a child wrote before it was killed or died."""
+    def make_tmpdir(self):
         try:
-            while os.read(self.done_r, 4096):
-                pass
-        except BlockingIOError:
-            pass
+            os.mkdir(self.tmpdir)
+        except FileNotFoundError:  # someone removed the worker's own directory
+            os.makedirs(self.tmpdir)
+        if self.sandbox is not None:
+            self.sandbox.own_dir(self.tmpdir)
 
     def empty_tmpdir(self):
         """Leave an empty temporary directory for the next child; what the last one left there
@@ -828,11 +803,7 @@ class Server:
             if os.path.lexists(self.tmpdir):
                 self.stale += 1
                 os.rename(self.tmpdir, os.path.join(self.base, "stale-%d" % self.stale))
-        try:
-            os.mkdir(self.tmpdir)
-        except FileNotFoundError:  # someone removed the worker's own directory
-            os.makedirs(self.tmpdir)
-
+        self.make_tmpdir()
 
     def fork_spare(self):
         """Fork the child of the next request, unless there is one: it takes the previous
@@ -841,131 +812,137 @@ class Server:
             return
         self.reap()
         self.empty_tmpdir()
-        struct.pack_into("<Q", self.shm, 0, 8)
+        shm = mmap.mmap(-1, SHM_SIZE)
         go_r, go_w = os.pipe()
+        done_r, done_w = os.pipe()
         pid = os.fork()
         if pid == 0:
             try:
-                os.close(self.done_r)
-                os.close(go_w)
-                if self.shared is not None:  # only the worker talks to the shared child
-                    os.close(self.shared[1])
                 for fd in (0, 1, 2):  # no access to the worker's pipes
                     os.dup2(self.devnull, fd)
+                if self.shared is not None:  # nor to the shared child's results
+                    self.shared.shm.close()
                 os.chdir(self.tmpdir)
+                if self.sandbox is not None:
+                    self.sandbox.confine(keep=(go_r, done_w))
+                else:
+                    close_fds_except((go_r, done_w))
+                if self.audit_hook:
+                    sys.addaudithook(make_audit_hook(self.tmpdir))
+                self.child.shm = shm
+                self.child.done_w = done_w
+                self.child.cpu_limited = self.sandbox is not None
                 self.child.forked()
                 self.child.serve(os.fdopen(go_r, "rb"))
             finally:
                 REAL_EXIT(70)
         os.close(go_r)
-        self.spare = (pid, go_w)
+        os.close(done_w)
+        os.set_blocking(done_r, False)
+        self.spare = Channel(pid, go_w, done_r, shm)
 
-    def stop_shared(self):
-        """Let the shared child go (it is killed and reaped with the next spare)."""
-        if self.shared is not None:
-            pid, go_w = self.shared
-            self.shared = None
-            os.close(go_w)
-            self.unreaped.append(pid)
+    def let_go(self, child):
+        """Close a child's channel; it is killed and reaped with the next spare."""
+        child.close()
+        self.unreaped.append(child.pid)
 
     def close(self):
         """Stop the spare and shared children and reap every child."""
-        self.stop_shared()
-        if self.spare is not None:
-            pid, go_w = self.spare
-            self.spare = None
-            os.close(go_w)
-            self.unreaped.append(pid)
+        for child in (self.shared, self.spare):
+            if child is not None:
+                self.let_go(child)
+        self.shared = self.spare = None
         self.reap()
 
-    def wait(self, pid, timeout_ms):
+    def wait(self, child, timeout_ms):
         """Wait until the child has answered, has died, or is past its limit (then kill it).
 
         Returns (status, the child's `done` byte, or None when it died or was killed and has
         been reaped)."""
         limit = timeout_ms + KILL_GRACE_MS
         try:
-            pidfd = os.pidfd_open(pid)
+            pidfd = os.pidfd_open(child.pid)
         except (AttributeError, OSError):
-            return self.wait_polling(pid, limit)
+            return self.wait_polling(child, limit)
         self.poller.register(pidfd, select.POLLIN)
+        self.poller.register(child.done_r, select.POLLIN)
         ready = self.poller.poll(limit)
         self.poller.unregister(pidfd)
+        self.poller.unregister(child.done_r)
         os.close(pidfd)
-        done = self.done_byte()
+        done = done_byte(child)
         if done is not None:
             return {"status": "exited", "exit": 0}, done
         if not ready:
-            os.kill(pid, signal.SIGKILL)
-        _, wstatus = os.waitpid(pid, 0)
-        self.drain_done()
+            os.kill(child.pid, signal.SIGKILL)
+        _, wstatus = os.waitpid(child.pid, 0)
         return ({"status": "timeout"} if not ready else exit_status(wstatus)), None
 
-    def done_byte(self):
-        """The byte a child wrote to the `done` pipe, or None."""
-        try:
-            return os.read(self.done_r, 1) or None
-        except BlockingIOError:
-            return None
-
-    def wait_polling(self, pid, limit):
+    def wait_polling(self, child, limit):
         """wait() where pidfd_open is missing."""
         end = time.monotonic() + limit / 1000.0
         pause = 0.0002
         while True:
-            done = self.done_byte()
+            done = done_byte(child)
             if done is not None:
                 return {"status": "exited", "exit": 0}, done
-            finished, wstatus = os.waitpid(pid, os.WNOHANG)
+            finished, wstatus = os.waitpid(child.pid, os.WNOHANG)
             if finished:
-                self.drain_done()
                 return exit_status(wstatus), None
             if time.monotonic() > end:
-                os.kill(pid, signal.SIGKILL)
-                os.waitpid(pid, 0)
-                self.drain_done()
+                os.kill(child.pid, signal.SIGKILL)
+                os.waitpid(child.pid, 0)
                 return {"status": "timeout"}, None
             time.sleep(pause)
             pause = min(pause * 2, 0.01)
 
     def ask(self, child, line, timeout_ms):
-        """Give `line` to `child` and wait for it; returns (status, done byte or None). A
-        child that is gone, or says it exits, is closed here."""
-        pid, go_w = child
+        """Give `line` to `child` (its result buffer emptied first) and wait for it; returns
+        (status, done byte or None when the child is gone)."""
+        struct.pack_into("<Q", child.shm, 0, 8)
         try:
-            write_all(go_w, line)
+            write_all(child.go_w, line)
         except BrokenPipeError:
             pass  # the child is gone already: wait() reports how it ended
-        status, done = self.wait(pid, timeout_ms)
-        if done != KEPT and done != REFUSED:
-            os.close(go_w)
-            if done is not None:
-                self.unreaped.append(pid)
-        return status, done
+        return self.wait(child, timeout_ms)
 
     def serve(self, line):
-        """Run one request (its JSON line) on the shared child, or, when there is none or it
-        refuses, on the spare. The worker itself only forks and waits: each page it writes
-        after a fork costs a copy-on-write fault, so the request's own work (compiling
-        included) is the child's."""
+        """Run one request (its JSON line): a pure program on the shared child when there is
+        one, any other (or a pure one the shared child refused) on the spare. The worker itself
+        only forks and waits: each page it writes after a fork costs a copy-on-write fault, so
+        the request's own work (compiling included) is the child's."""
         start = time.perf_counter()
-        timeout_ms = int(json.loads(line)["limits"]["timeout_ms"])
-        done = REFUSED
-        if self.shared is not None:
-            status, done = self.ask(self.shared, line, timeout_ms)
-            if done != KEPT and done != REFUSED:
-                self.shared = None  # the ask closed it
+        request = json.loads(line)
+        timeout_ms = int(request["limits"]["timeout_ms"])
+        pure = self.reuse and is_pure(request["code"])
+        child, done = None, REFUSED
+        if pure and self.shared is not None:
+            child, self.shared = self.shared, None
+            status, done = self.ask(child, line, timeout_ms)
+            if done == REFUSED:
+                self.let_go(child)
         if done == REFUSED:
             self.fork_spare()
             child, self.spare = self.spare, None
             status, done = self.ask(child, line, timeout_ms)
-            if done == KEPT:
-                self.stop_shared()
-                self.shared = child
         status["elapsed_ms"] = (time.perf_counter() - start) * 1000.0
-        end = struct.unpack_from("<Q", self.shm, 0)[0]
-        payload = self.shm[8:end] if 8 <= end <= SHM_SIZE else b""
+        end = struct.unpack_from("<Q", child.shm, 0)[0]
+        payload = child.shm[8:end] if 8 <= end <= SHM_SIZE else b""
+        if done is None:  # died or killed, and reaped
+            child.close()
+        elif pure and done == KEPT:
+            self.shared = child
+        else:
+            self.let_go(child)
         return status, payload
+
+
+def done_byte(child):
+    """The byte a child wrote to its `done` pipe, or None."""
+    try:
+        return os.read(child.done_r, 1) or None
+    except BlockingIOError:
+        return None
 
 
 def write_all(fd, data):
@@ -1007,14 +984,20 @@ def preload():
 
 
 def main():
+    # Confined (unless --sandbox off): the outer process stays behind to watch the lifeline.
+    sandbox = Confinement.from_env()
+    if sandbox is not None:
+        sandbox.split()
     # The worker's own streams: the protocol. Held here, since they would close once the
     # program's streams replace them in sys.
     streams = (sys.stdin, sys.stdout, sys.stderr)
     inp, out = streams[0].buffer, streams[1].buffer
-    shm = mmap.mmap(-1, SHM_SIZE)
     base = make_worker_dir()
+    if sandbox is not None:
+        sandbox.prepare(base)
     devnull = os.open(os.devnull, os.O_RDWR)
-    server = Server(shm, base, devnull, reuse="--fresh-children" not in sys.argv)
+    server = Server(base, devnull, "--fresh-children" not in sys.argv, sandbox,
+                    "--no-audit-hook" not in sys.argv)
     # The children's environment and limits: set once here, since changing them in each child
     # is slow.
     os.environ.clear()
@@ -1025,7 +1008,8 @@ def main():
     server.child.install()
     server.warm_up()
     random.seed(0)
-    hello = {"python": "%d.%d.%d" % sys.version_info[:3], "tmpdir": base}
+    hello = {"python": "%d.%d.%d" % sys.version_info[:3], "tmpdir": base,
+             "sandbox": sandbox.layers if sandbox is not None else []}
     out.write(DUMPS(hello).encode() + b"\n")
     out.flush()
     gc.collect()
@@ -1049,6 +1033,8 @@ def main():
             out.flush()
     finally:
         server.close()
+        if sandbox is not None:
+            sandbox.release(base)
         remove_tree(base)
 
 

@@ -13,9 +13,10 @@ use serde::Deserialize;
 
 use super::error::TracerError;
 use super::request::TraceRequest;
+use super::sandbox::{self, Layer, SandboxMode, WorkerSandbox};
 
-/// The tracer script, run by the worker's interpreter.
-const TRACER_PY: &str = include_str!("tracer.py");
+/// The tracer script, run by the worker's interpreter: the confinement code, then the tracer.
+const TRACER_PY: &str = concat!(include_str!("confine.py"), include_str!("tracer.py"));
 
 /// How long a closing worker gets to clean up before it is killed.
 const CLOSE_GRACE: Duration = Duration::from_millis(300);
@@ -30,12 +31,25 @@ pub enum Children {
     FreshEach,
 }
 
+/// How a worker runs its requests: which children, which kernel layers, and whether the audit
+/// hook (the friendly first line) is installed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WorkerConfig {
+    pub children: Children,
+    pub sandbox: SandboxMode,
+    /// Off only to test the kernel layers on their own.
+    pub audit_hook: bool,
+}
+
 /// The first line a worker writes once it is ready.
 #[derive(Debug, Deserialize)]
 struct Hello {
     python: String,
     /// The worker's temporary directory, which it removes when it exits normally.
     tmpdir: PathBuf,
+    /// The child-level confinement layers and why any is missing (empty with the sandbox off).
+    #[serde(default)]
+    sandbox: Vec<Layer>,
 }
 
 /// How the child of one request ended, as the worker saw it.
@@ -69,30 +83,40 @@ pub struct Worker {
     stdout: BufReader<ChildStdout>,
     python_version: String,
     tmpdir: Option<PathBuf>,
+    layers: Vec<Layer>,
+    /// Held for the worker's life: its lifeline (None with the sandbox off).
+    _sandbox: Option<WorkerSandbox>,
 }
 
 impl Worker {
-    /// Start a worker on `python` and wait until it reports ready. With `children` set to
-    /// `Children::FreshEach`, every request runs in a child of its own, even a pure program.
-    pub fn spawn(python: &Path, children: Children) -> Result<Worker, TracerError> {
+    /// Start a worker on `python` and wait until it reports ready (see `WorkerConfig`).
+    pub fn spawn(python: &Path, config: WorkerConfig) -> Result<Worker, TracerError> {
         let fail = |what: &str, e: &dyn std::fmt::Display| TracerError::PythonUnusable {
             python: python.to_path_buf(),
             reason: format!("{what}: {e}"),
         };
         let mut command = Command::new(python);
         command.args(["-S", "-u", "-c", TRACER_PY]);
-        if children == Children::FreshEach {
+        if config.children == Children::FreshEach {
             command.arg("--fresh-children");
         }
-        let mut child = command
+        if !config.audit_hook {
+            command.arg("--no-audit-hook");
+        }
+        command
             .env_clear()
             .env("PYTHONHASHSEED", "0")
             .env("LANG", "C.UTF-8")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| fail("cannot start it", &e))?;
+            .stderr(Stdio::null());
+        let mut sandbox =
+            sandbox::confine_worker(&mut command, config.sandbox).map_err(TracerError::Worker)?;
+        let spawned = command.spawn();
+        if let Some(sandbox) = sandbox.as_mut() {
+            sandbox.started();
+        }
+        let mut child = spawned.map_err(|e| fail("cannot start it", &e))?;
         let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
             let _ = child.kill();
             return Err(TracerError::Worker("worker pipes are missing".into()));
@@ -103,6 +127,8 @@ impl Worker {
             stdout: BufReader::new(stdout),
             python_version: String::new(),
             tmpdir: None,
+            layers: Vec::new(),
+            _sandbox: sandbox,
         };
         let mut line = String::new();
         let hello = match worker.stdout.read_line(&mut line) {
@@ -113,7 +139,13 @@ impl Worker {
         };
         worker.python_version = hello.python;
         worker.tmpdir = Some(hello.tmpdir);
+        worker.layers = hello.sandbox;
         Ok(worker)
+    }
+
+    /// The child-level confinement layers this worker reported.
+    pub fn layers(&self) -> &[Layer] {
+        &self.layers
     }
 
     /// The interpreter's version, e.g. `3.11.7`.

@@ -6,11 +6,12 @@ use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-use super::pane;
 use super::popup::{centered, prompt, show_popup};
+use super::{key, no_or_close, pane};
 use crate::app::layout::{inner, list_top};
 use crate::app::pane::browser::{Browser, BrowserModal};
-use crate::app::{App, Focus};
+use crate::app::scope::Scope;
+use crate::app::{App, Command, Focus};
 use crate::dataset::{Divergence, Summary};
 
 /// The browser pane.
@@ -48,7 +49,10 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App, browser: &Browser) 
         .collect();
     let lines = if lines.is_empty() {
         vec![Line::styled(
-            "no sample matches the filter (x clears it)",
+            format!(
+                "no sample matches the filter ({} clears it)",
+                key(app, Scope::Browser, Command::ClearFilter)
+            ),
             app.theme.dim,
         )]
     } else {
@@ -83,31 +87,30 @@ fn row_text(summary: &Summary) -> String {
     )
 }
 
-type ModalParts = (
-    &'static str,
-    Line<'static>,
-    &'static [(&'static str, &'static str)],
-);
+type ModalParts = (&'static str, Line<'static>, Vec<(String, &'static str)>);
 
 /// The title, text and key hints of a one-line browser pop-up (`None` for the reports).
-pub(super) fn modal_text(modal: &BrowserModal) -> Option<ModalParts> {
+pub(super) fn modal_text(app: &App, modal: &BrowserModal) -> Option<ModalParts> {
     match modal {
         BrowserModal::Report(_) | BrowserModal::Journal(_) => None,
         BrowserModal::ConfirmOverwrite => Some((
             " Changed on disk ",
             Line::raw("The dataset file changed on disk since it was opened."),
-            &[("y", "overwrite it"), ("n/Esc", "cancel")][..],
+            vec![
+                (key(app, Scope::Confirm, Command::Yes), "overwrite it"),
+                (no_or_close(app), "cancel"),
+            ],
         )),
         BrowserModal::Prompt { kind, text } => {
             let (title, label) = kind.label();
             Some((
                 title,
                 prompt(label.into(), text),
-                &[
-                    ("Enter", "apply"),
-                    ("Tab", "complete a tag"),
-                    ("Esc", "cancel"),
-                ][..],
+                vec![
+                    (key(app, Scope::Prompt, Command::Submit), "apply"),
+                    (key(app, Scope::Prompt, Command::Complete), "complete a tag"),
+                    (key(app, Scope::Global, Command::Close), "cancel"),
+                ],
             ))
         }
     }
@@ -119,9 +122,18 @@ pub(super) fn draw_report(frame: &mut Frame, area: Rect, app: &App, modal: &Brow
         BrowserModal::Journal(report) => (
             " Unsaved edits found ",
             report,
-            "r replay them   d set them aside   Esc later",
+            format!(
+                "{} replay them   {} set them aside   {} later",
+                key(app, Scope::Offer, Command::Restore),
+                key(app, Scope::Offer, Command::Discard),
+                key(app, Scope::Global, Command::Close)
+            ),
         ),
-        BrowserModal::Report(report) => (" Opened with problems ", report, "any key closes"),
+        BrowserModal::Report(report) => (
+            " Opened with problems ",
+            report,
+            "any key closes".to_string(),
+        ),
         _ => return,
     };
     let mut lines: Vec<Line> = report.iter().map(|l| Line::raw(l.clone())).collect();

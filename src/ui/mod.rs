@@ -16,7 +16,8 @@ use ratatui::widgets::{Block, BorderType, Borders, Paragraph, Wrap};
 use ratatui::Frame;
 
 use crate::app::layout::{PaneAreas, MIN_HEIGHT, MIN_WIDTH};
-use crate::app::App;
+use crate::app::scope::Scope;
+use crate::app::{App, Command};
 use crate::trace::Outcome;
 
 /// Draw one frame of the explorer.
@@ -73,11 +74,27 @@ fn outcome_text(outcome: &Outcome) -> String {
     text
 }
 
+/// The key of `command` in `scope` as hints show it (the user's keymap decides).
+fn key(app: &App, scope: Scope, command: Command) -> String {
+    app.keymap.key_label(scope, command)
+}
+
+/// The hint for "no": the confirm scope's key, then close's (`n/Esc`).
+fn no_or_close(app: &App) -> String {
+    format!(
+        "{}/{}",
+        key(app, Scope::Confirm, Command::No),
+        key(app, Scope::Global, Command::Close)
+    )
+}
+
 fn too_small(frame: &mut Frame, area: Rect, app: &App) {
     let text = format!(
         "The terminal is too small for tracelens: it needs {MIN_WIDTH}x{MIN_HEIGHT}, this one is {}x{}. \
-         Enlarge the window, or press Ctrl-Q to quit.",
-        area.width, area.height
+         Enlarge the window, or press {} to quit.",
+        area.width,
+        area.height,
+        key(app, Scope::Global, Command::Quit)
     );
     frame.render_widget(
         Paragraph::new(text)

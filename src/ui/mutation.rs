@@ -6,23 +6,27 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 use ratatui::Frame;
 
+use super::key;
 use super::popup::{centered, popup};
 use crate::app::layout::{inner, list_top};
 use crate::app::line_diff::{line_diff, DiffLine};
 use crate::app::pane::mutation::{MutationPicker, PickerScope};
-use crate::app::App;
+use crate::app::scope::Scope;
+use crate::app::{App, Command};
 
 /// The longest preview of one side of a mutation, in characters.
 const PREVIEW_CHARS: usize = 28;
 
 pub(super) fn draw_picker(frame: &mut Frame, area: Rect, app: &App, picker: &MutationPicker) {
     let theme = &app.theme;
+    let keys = format!(
+        "{} applies · {} closes",
+        key(app, Scope::Picker, Command::Choose),
+        key(app, Scope::Global, Command::Close)
+    );
     let title = match picker.scope {
-        PickerScope::Line(l) => format!(" Mutations on line {l} · Enter applies · Esc closes "),
-        PickerScope::Program => format!(
-            " All {} mutations · Enter applies · Esc closes ",
-            picker.items.len()
-        ),
+        PickerScope::Line(l) => format!(" Mutations on line {l} · {keys} "),
+        PickerScope::Program => format!(" All {} mutations · {keys} ", picker.items.len()),
     };
     let rows = picker.items.len() as u16;
     let box_area = centered(
@@ -106,8 +110,12 @@ pub(super) fn draw_diff(frame: &mut Frame, area: Rect, app: &App, scroll: u16) {
             )),
         })
         .collect();
-    let title =
-        format!(" Buffer against the original · -{removed} +{added} · ↑/↓ scroll · Esc closes ");
+    let title = format!(
+        " Buffer against the original · -{removed} +{added} · {}/{} scroll · {} closes ",
+        key(app, Scope::Diff, Command::ScrollUp),
+        key(app, Scope::Diff, Command::ScrollDown),
+        key(app, Scope::Global, Command::Close)
+    );
     let height = (lines.len() as u16).saturating_add(2);
     let box_area = centered(area, 76, height.min(area.height.saturating_sub(4)));
     frame.render_widget(Clear, box_area);

@@ -7,22 +7,29 @@ use ratatui::widgets::{Clear, Paragraph};
 use ratatui::Frame;
 
 use super::popup::{centered, popup, prompt, show_popup};
+use super::{key, no_or_close};
 use crate::app::scope::Scope;
-use crate::app::{App, Modal};
+use crate::app::{App, Command, Modal};
 
 pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let Some(modal) = &app.modal else {
         return;
     };
     let theme = &app.theme;
-    let key = |text: String| Span::styled(text, theme.base.patch(theme.help_key));
+    let key_span = |text: String| Span::styled(text, theme.base.patch(theme.help_key));
     let (title, text, hints) = match modal {
         Modal::Help { scroll } => {
             let lines = help_lines(app);
             let height = area.height.saturating_sub(4);
             let box_area = centered(area, 76, height);
             frame.render_widget(Clear, box_area);
-            let block = popup(app, " Help · Esc closes · ↑/↓ scroll ");
+            let title = format!(
+                " Help · {} closes · {}/{} scroll ",
+                key(app, Scope::Global, Command::Close),
+                key(app, Scope::Help, Command::ScrollUp),
+                key(app, Scope::Help, Command::ScrollDown)
+            );
+            let block = popup(app, &title);
             frame.render_widget(
                 Paragraph::new(lines).block(block).scroll((*scroll, 0)),
                 box_area,
@@ -44,16 +51,25 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App) {
                 (false, true) => "The dataset has unsaved changes.",
                 _ => "The program has unsaved changes.",
             }),
-            &[
-                ("s", "save and quit"),
-                ("y", "quit without saving"),
-                ("n/Esc", "cancel"),
-            ][..],
+            vec![
+                (
+                    key(app, Scope::Confirm, Command::SaveAndQuit),
+                    "save and quit",
+                ),
+                (
+                    key(app, Scope::Confirm, Command::Yes),
+                    "quit without saving",
+                ),
+                (no_or_close(app), "cancel"),
+            ],
         ),
         Modal::SavePath(text) => (
             " Save as ",
             prompt("Path: ".into(), text),
-            &[("Enter", "save"), ("Esc", "cancel")][..],
+            vec![
+                (key(app, Scope::Prompt, Command::Submit), "save"),
+                (key(app, Scope::Global, Command::Close), "cancel"),
+            ],
         ),
         Modal::JumpToStep(text) => (
             " Jump to step ",
@@ -61,21 +77,27 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App) {
                 format!("Step (1-{}): ", app.view.as_ref().map_or(0, |v| v.len())),
                 text,
             ),
-            &[("Enter", "jump"), ("Esc", "cancel")][..],
+            vec![
+                (key(app, Scope::Prompt, Command::Submit), "jump"),
+                (key(app, Scope::Global, Command::Close), "cancel"),
+            ],
         ),
-        Modal::Browser(modal) => match super::browser::modal_text(modal) {
+        Modal::Browser(modal) => match super::browser::modal_text(app, modal) {
             Some(parts) => parts,
             None => return super::browser::draw_report(frame, area, app, modal),
         },
         Modal::Recovery(_) => (
             " Recover unsaved work? ",
             Line::raw("An unsaved buffer of this program from an earlier session was found."),
-            &[("r", "restore it"), ("d", "discard it")][..],
+            vec![
+                (key(app, Scope::Offer, Command::Restore), "restore it"),
+                (key(app, Scope::Offer, Command::Discard), "discard it"),
+            ],
         ),
     };
     let hints: Vec<Span> = hints
         .iter()
-        .flat_map(|(k, what)| [key(k.to_string()), Span::raw(format!(" {what}   "))])
+        .flat_map(|(k, what)| [key_span(k.clone()), Span::raw(format!(" {what}   "))])
         .collect();
     show_popup(
         frame,
@@ -111,6 +133,12 @@ fn help_lines(app: &App) -> Vec<Line<'static>> {
             Scope::Stepping => "Stepping pane",
             Scope::Stdin => "Stdin pane",
             Scope::Browser => "Dataset browser",
+            Scope::Help => "Help",
+            Scope::Picker => "Mutation picker",
+            Scope::Diff => "Diff against the original",
+            Scope::Confirm => "Questions (unsaved changes, a file changed on disk)",
+            Scope::Offer => "Offers (a recovered buffer, an edit journal)",
+            Scope::Prompt => "Prompts (other keys type)",
         };
         lines.push(Line::styled(heading, theme.base.patch(theme.title)));
         for b in bindings {

@@ -341,8 +341,10 @@ pub fn build(args: &BuildOptions) -> Result<BuildReport> {
     let pool = TracerPool::start(PoolOptions {
         python: args.python.clone(),
         workers: args.jobs.unwrap_or_else(|| PoolOptions::default().workers),
+        ..PoolOptions::default()
     })
     .context("cannot start the tracer")?;
+    pool.notice_missing_layers();
     let limits = Limits {
         timeout_ms: 2_000,
         max_steps: args.max_steps,
