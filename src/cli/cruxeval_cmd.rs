@@ -16,6 +16,7 @@
 use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
+use std::str::FromStr;
 
 use anyhow::{bail, Context};
 use clap::Args;
@@ -28,7 +29,7 @@ use crate::cruxeval::prompts::prompt;
 use crate::cruxeval::report::{Report, SampleResult};
 use crate::cruxeval::score::{distinct_checks, score_all};
 use crate::cruxeval::{read_samples, PromptKind, Sample, Task};
-use crate::trace::{PoolOptions, TracerPool};
+use crate::trace::{PoolOptions, SandboxMode, TracerPool};
 
 /// The CRUXEval arguments of `tracelens eval`.
 #[derive(Debug, Args)]
@@ -56,6 +57,11 @@ pub struct CruxevalArgs {
     /// Replace the --out file when it exists.
     #[arg(long, requires = "task")]
     pub force: bool,
+    /// Kernel confinement of the checks, which run model answers: `on` (every layer this
+    /// machine has), `strict` (refuse to run without every layer) or `off` (for debugging).
+    #[arg(long, value_name = "MODE", default_value = "on", value_parser = SandboxMode::from_str,
+          requires = "task")]
+    pub sandbox: SandboxMode,
 }
 
 /// Run `eval --task`.
@@ -90,8 +96,9 @@ pub fn run(args: &EvalArgs, task: Task) -> anyhow::Result<ExitCode> {
         .jobs
         .map_or_else(|| PoolOptions::default().workers, |j| j as usize);
     let pool = TracerPool::start(PoolOptions {
-        python: None,
         workers: jobs,
+        sandbox: crux.sandbox,
+        ..PoolOptions::default()
     })
     .context("cannot start the tracer that runs the checks")?;
     let progress = ProgressBar::new(distinct_checks(task, &samples, &answers) as u64);
