@@ -106,7 +106,7 @@ fn score_fixture(task: Task) {
             .iter()
             .zip(answers)
             .zip(verdicts)
-            .map(|((s, a), v)| SampleResult::new(s, a, None, v))
+            .map(|((s, a), v)| SampleResult::new(s, a, v))
             .collect(),
     };
     assert_eq!(report.pass_at_1(), number(&expected_text, "pass_at_1"));

@@ -84,12 +84,9 @@ pub fn run(args: &EvalArgs, task: Task) -> anyhow::Result<ExitCode> {
     if samples.is_empty() {
         bail!("{}: no CRUXEval records in it", dataset.display());
     }
-    let (answers, generations) = match (&args.pred, &args.model) {
-        (Some(pred), _) => (
-            predicted_answers(pred, &samples, task, crux.prompt, &mut warnings)?,
-            None,
-        ),
-        (None, Some(model)) => generate(model, crux)?,
+    let answers = match (&args.pred, &args.model) {
+        (Some(pred), _) => predicted_answers(pred, &samples, task, crux.prompt, &mut warnings)?,
+        (None, Some(model)) => generate(model)?,
         (None, None) => bail!("give --pred FILE (answers made elsewhere) or --model PATH"),
     };
     let jobs = args
@@ -111,7 +108,6 @@ pub fn run(args: &EvalArgs, task: Task) -> anyhow::Result<ExitCode> {
         progress.set_position(done as u64)
     });
     progress.finish_and_clear();
-    let mut generations = generations.map(Vec::into_iter);
     let report = Report {
         task,
         prompt: crux.prompt,
@@ -119,10 +115,7 @@ pub fn run(args: &EvalArgs, task: Task) -> anyhow::Result<ExitCode> {
             .iter()
             .zip(answers)
             .zip(verdicts)
-            .map(|((sample, answers), verdicts)| {
-                let texts = generations.as_mut().and_then(Iterator::next);
-                SampleResult::new(sample, answers, texts, verdicts)
-            })
+            .map(|((sample, answers), verdicts)| SampleResult::new(sample, answers, verdicts))
             .collect(),
     };
     for warning in &warnings {
@@ -188,10 +181,8 @@ fn predicted_answers(
     Ok(answers)
 }
 
-/// Answers and the raw generations, from a causal LM.
-type Generated = (Vec<Vec<String>>, Option<Vec<Vec<String>>>);
-
-fn generate(model: &str, _crux: &CruxevalArgs) -> anyhow::Result<Generated> {
+/// Answers from a causal LM: not in this build yet.
+fn generate(model: &str) -> anyhow::Result<Vec<Vec<String>>> {
     bail!(
         "--model {model} with --task: running a causal LM is not available yet in this build \
          (its runtime is still being written); score answers made elsewhere with --pred FILE"

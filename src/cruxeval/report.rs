@@ -18,8 +18,6 @@ use super::{PromptKind, Sample, Task};
 pub struct SampleResult {
     pub id: String,
     pub answers: Vec<String>,
-    /// The model's text each answer was extracted from, when this run generated them.
-    pub generations: Option<Vec<String>>,
     pub verdicts: Vec<Verdict>,
     /// Non-blank lines of the program.
     pub lines: usize,
@@ -35,7 +33,7 @@ impl SampleResult {
 
     fn to_json(&self) -> Value {
         let (n, c) = self.counts();
-        let mut line = json!({
+        json!({
             "id": self.id,
             "predictions": self.answers,
             "verdicts": self.verdicts.iter().map(|v| json!({
@@ -49,11 +47,7 @@ impl SampleResult {
             "pass@5": pass_at_k(n, c, 5),
             "lines": self.lines,
             "operations": self.operations,
-        });
-        if let Some(generations) = &self.generations {
-            line["generations"] = json!(generations);
-        }
-        line
+        })
     }
 }
 
@@ -77,16 +71,10 @@ fn length_bucket(lines: usize) -> (usize, &'static str) {
 
 impl SampleResult {
     /// The result for `sample` with its answers and their verdicts.
-    pub fn new(
-        sample: &Sample,
-        answers: Vec<String>,
-        generations: Option<Vec<String>>,
-        verdicts: Vec<Verdict>,
-    ) -> SampleResult {
+    pub fn new(sample: &Sample, answers: Vec<String>, verdicts: Vec<Verdict>) -> SampleResult {
         SampleResult {
             id: sample.id.clone(),
             answers,
-            generations,
             verdicts,
             lines: sample.code.split('\n').filter(|l| !is_blank(l)).count(),
             operations: operations(&sample.code),
@@ -268,7 +256,6 @@ mod tests {
         let result = SampleResult::new(
             &sample,
             vec!["'A'".into(), "'a'".into()],
-            None,
             vec![verdict(Reason::Passed), verdict(Reason::WrongValue)],
         );
         assert_eq!(result.lines, 2);
