@@ -6,7 +6,9 @@
 #       pure programs shared a child (the reference the reused children are compared with),
 #  (b) the naive way: one python3 process per program with a minimal sys.settrace tracer,
 #  (c) PySnooper (installed into scripts/.venv-bench on first use),
-# each with traces/s and the ratios, then (d) p50 latency of one warm trace of a sample.
+# each with traces/s and the ratios, then (d) p50 latency of one warm trace of a sample, then
+# (e) and (f): the tracer script side by side with its version at AGAINST (default: main),
+# throughput and latency, in one run (scripts/bench_tracer_change.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JOBS=2
@@ -47,3 +49,5 @@ printf 'CPU per trace ratios: (a0)/(a) = %.1fx, (b)/(a) = %.1fx, (c)/(a) = %.1fx
 uptime
 
 TRACELENS_PYTHON="$PY" cargo bench -q --bench trace_latency
+
+"$PY" scripts/bench_tracer_change.py "${AGAINST:-main}" "$CRUX"

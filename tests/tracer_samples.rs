@@ -204,23 +204,23 @@ fn parse_ages_shows_an_exception_passing_through_a_folded_comprehension() {
 fn bank_account_methods_see_self_and_the_caught_error() {
     let t = trace_sample("bank_account.py");
     let expected = [
-        "call 10 withdraw@1 self=Account('ada', 15.50), amount=100",
-        "line 11 withdraw@1 self=Account('ada', 15.50), amount=100",
-        "line 12 withdraw@1 self=Account('ada', 15.50), amount=100",
-        "exception 12 withdraw@1 self=Account('ada', 15.50), amount=100 -> ValueError('insufficient funds')",
-        "line 23 <module>@0 acct=Account('ada', 15.50)",
-        "exception 23 <module>@0 acct=Account('ada', 15.50) -> ValueError('insufficient funds')",
-        "line 24 <module>@0 acct=Account('ada', 15.50), err=ValueError('insufficient funds')",
-        "line 25 <module>@0 acct=Account('ada', 15.50), message='insufficient funds'",
+        "call 10 withdraw@1 self=Account(owner='ada', balance=15.5), amount=100",
+        "line 11 withdraw@1 self=Account(owner='ada', balance=15.5), amount=100",
+        "line 12 withdraw@1 self=Account(owner='ada', balance=15.5), amount=100",
+        "exception 12 withdraw@1 self=Account(owner='ada', balance=15.5), amount=100 -> ValueError('insufficient funds')",
+        "line 23 <module>@0 acct=Account(owner='ada', balance=15.5)",
+        "exception 23 <module>@0 acct=Account(owner='ada', balance=15.5) -> ValueError('insufficient funds')",
+        "line 24 <module>@0 acct=Account(owner='ada', balance=15.5), err=ValueError('insufficient funds')",
+        "line 25 <module>@0 acct=Account(owner='ada', balance=15.5), message='insufficient funds'",
     ];
     assert_eq!(window(&t, expected[0], expected.len()), expected);
-    // __init__ runs before the attributes its __repr__ needs exist.
+    // Its own __repr__ never runs: `self` is shown from its attributes, none yet on the call.
     let init = t
         .steps
         .iter()
         .find(|s| s.func == "__init__")
         .expect("__init__");
-    assert_eq!(init.locals[0].repr, "<unrepresentable Account>");
+    assert_eq!(init.locals[0].repr, "Account()");
 }
 
 #[test]

@@ -16,13 +16,17 @@ pub struct TraceView {
     stdout_all: String,
     /// `stdout_end[i]`: the length of `stdout_all` after step `i`.
     stdout_end: Vec<usize>,
+    /// `resumed[i]`: the first step after `i` at a shallower depth (the caller going on once
+    /// step `i`'s frame has returned or unwound), if the trace has one.
+    resumed: Vec<Option<usize>>,
 }
 
 /// One frame on the call stack of a step.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StackFrame {
     pub func: String,
-    /// The last line recorded in that frame so far.
+    /// The line running in that frame: the current step's own line, and for each caller
+    /// the line it made the call from.
     pub line: u32,
 }
 
@@ -37,11 +41,13 @@ impl TraceView {
                 stdout_all.len()
             })
             .collect();
+        let resumed = resumed_steps(&trace.steps);
         TraceView {
             trace,
             code_lines: code.lines().map(str::to_string).collect(),
             stdout_all,
             stdout_end,
+            resumed,
         }
     }
 
@@ -108,6 +114,11 @@ impl TraceView {
     }
 
     /// The call stack at step `i`, innermost first.
+    ///
+    /// A caller's line is the one it called from. A line's step comes once the line is done,
+    /// so that is the caller's first step after the callee's (its `line` step for the calling
+    /// line, or its `exception` step there). Where the trace ends before the caller goes on,
+    /// the caller's last step before `i` stands in.
     pub fn stack(&self, i: usize) -> Vec<StackFrame> {
         let steps = self.steps();
         let Some(cur) = steps.get(i) else {
@@ -118,6 +129,19 @@ impl TraceView {
             line: cur.line,
         }];
         let mut want = cur.depth;
+        let mut at = i;
+        while let Some(next) = self.resumed.get(at).copied().flatten() {
+            let caller = &steps[next];
+            if want == 0 || caller.depth + 1 != want {
+                break;
+            }
+            frames.push(StackFrame {
+                func: caller.func.clone(),
+                line: caller.line,
+            });
+            want -= 1;
+            at = next;
+        }
         for s in steps[..i].iter().rev() {
             if want == 0 {
                 break;
@@ -186,6 +210,21 @@ impl TraceView {
     pub fn prev_on_line(&self, i: usize, line: u32) -> Option<usize> {
         self.find_backward(i, |s| s.line == line)
     }
+}
+
+/// For each step, the first later step at a shallower depth (one pass, from the end).
+fn resumed_steps(steps: &[Step]) -> Vec<Option<usize>> {
+    let mut resumed = vec![None; steps.len()];
+    // Later steps, their depths strictly increasing from the bottom.
+    let mut later: Vec<usize> = Vec::new();
+    for (i, step) in steps.iter().enumerate().rev() {
+        while later.last().is_some_and(|&j| steps[j].depth >= step.depth) {
+            later.pop();
+        }
+        resumed[i] = later.last().copied();
+        later.push(i);
+    }
+    resumed
 }
 
 #[cfg(test)]
@@ -275,6 +314,49 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn each_caller_shows_the_line_it_called_from() {
+        use Event::*;
+        // def add(a, b): return a + b (lines 1-2); def twice(x): y = x (5); return add(y, y)
+        // (6); r = twice(3) (10); the last call raises.
+        let steps = vec![
+            step(Line, 1, "<module>", 0, &[]),
+            step(Line, 4, "<module>", 0, &[]),
+            step(Call, 4, "twice", 1, &[]),
+            step(Line, 5, "twice", 1, &[]),
+            step(Call, 1, "add", 2, &[]),
+            step(Line, 2, "add", 2, &[]), // 5
+            step(Return, 2, "add", 2, &[]),
+            step(Line, 6, "twice", 1, &[]),
+            step(Return, 6, "twice", 1, &[]),
+            step(Line, 10, "<module>", 0, &[]),
+            step(Call, 4, "twice", 1, &[]), // 10
+            step(Line, 5, "twice", 1, &[]),
+            step(Exception, 5, "twice", 1, &[]),
+            step(Line, 11, "<module>", 0, &[]),
+            step(Exception, 11, "<module>", 0, &[]),
+        ];
+        let v = TraceView::new(trace_of(steps), "");
+        let shown = |i: usize| -> Vec<String> {
+            v.stack(i)
+                .iter()
+                .map(|f| format!("{}:{}", f.func, f.line))
+                .collect()
+        };
+        assert_eq!(shown(5), ["add:2", "twice:6", "<module>:10"]);
+        assert_eq!(shown(3), ["twice:5", "<module>:10"]);
+        assert_eq!(
+            shown(11),
+            ["twice:5", "<module>:11"],
+            "the caller's exception step"
+        );
+        assert_eq!(shown(9), ["<module>:10"]);
+        // A trace cut short inside a callee: the caller's last step stands in.
+        let cut = TraceView::new(trace_of(v.steps()[..6].to_vec()), "");
+        let frames: Vec<u32> = cut.stack(5).iter().map(|f| f.line).collect();
+        assert_eq!(frames, [2, 5, 4]);
+    }
+
+    #[test]
     fn stack_and_stdout() {
         let mut steps = two_calls().trace.steps;
         steps[0].stdout = "a\n".into();
@@ -285,7 +367,7 @@ pub(crate) mod tests {
             stack.iter().map(|f| f.func.as_str()).collect::<Vec<_>>(),
             ["f", "<module>"]
         );
-        assert_eq!(stack[1].line, 4);
+        assert_eq!(stack[1].line, 5, "the module calls f from line 5");
         assert_eq!(v.stdout_until(3), "a\n");
         assert_eq!(v.stdout_until(8), "a\nb\n");
         assert_eq!(v.code_lines, ["x = 1"]);

@@ -26,6 +26,8 @@ LL_SCOPE = 1 | 2  # abstract UNIX sockets and signals
 FILE_SIZE_LIMIT = 64 << 20
 TMPFS_OPTIONS = b"size=64m,nr_inodes=4096,mode=0711"
 OPEN_FILES_LIMIT = 256
+# How long the outer process waits for an inner worker that is leaving by itself.
+EXIT_GRACE_S = 0.3
 THREADS_LIMIT = 256
 # Read-only beyond the Python installation: the shared libraries its extension modules load,
 # the time zones, and the harmless devices.
@@ -68,9 +70,11 @@ class Confinement:
         return _os.strerror(self.ctypes.get_errno())
 
     # --- the worker -----------------------------------------------------------------------
-    def split(self):
+    def split(self, base):
         """Fork the inner worker; the outer process waits for the lifeline to close (tracelens
-        is gone) or the inner worker to end, kills it (and so its PID namespace) and exits."""
+        is gone) or the inner worker to end. Then it gives an inner worker that is leaving by
+        itself (its stdin closed too) a moment, kills it (and so its PID namespace), and removes
+        the worker's directory `base`, whatever the inner worker left there."""
         lifeline = int(self.config["lifeline"])
         pid = _os.fork()
         if pid == 0:
@@ -82,23 +86,22 @@ class Confinement:
         devnull = _os.open(_os.devnull, _os.O_RDWR)
         for fd in (0, 1):  # tracelens sees the inner worker's end as the end of its output
             _os.dup2(devnull, fd)
-        poller = select.poll()
-        poller.register(lifeline, select.POLLIN)
+        watched = [lifeline]
         try:
-            pidfd = _os.pidfd_open(pid)
-            poller.register(pidfd, select.POLLIN)
+            watched.append(_os.pidfd_open(pid))
         except (AttributeError, OSError):
             pass  # no pidfd: only the lifeline is watched
-        while True:
-            try:
-                poller.poll()
-                break
-            except InterruptedError:
-                continue
+        select.select(watched, [], [])
         finished, status = _os.waitpid(pid, _os.WNOHANG)
+        if not finished:
+            select.select(watched[1:], [], [], EXIT_GRACE_S)
+            finished, status = _os.waitpid(pid, _os.WNOHANG)
         if not finished:
             _os.kill(pid, 9)
             _, status = _os.waitpid(pid, 0)
+        self.release(base)
+        import shutil
+        shutil.rmtree(base, ignore_errors=True)
         _os._exit(_os.waitstatus_to_exitcode(status) & 0xFF if _os.WIFEXITED(status) else 70)
 
     def prepare(self, base):
@@ -114,17 +117,15 @@ class Confinement:
             self.layer("private tmpfs (64 MiB)", "needs the mount namespace")
         self.make_ruleset(base)
         filters = self.config.get("seccomp")
-        if isinstance(filters, list):
+        if isinstance(filters, list) and filters:
             self.filters = [bytes.fromhex(f) for f in filters]
-        else:
-            self.layer("seccomp", str(filters))
-        self.trial()
+        self.trial(None if self.filters else str(filters))
 
     def make_ruleset(self, base):
         ctypes = self.ctypes
         abi = self.syscall(SYS_LANDLOCK_CREATE_RULESET, None, 0, 1)
         if abi < 1:
-            self.layer("Landlock", self.errno_text())
+            self.no_landlock(self.errno_text())
             return
         fs = (1 << 13) - 1
         if abi >= 2:
@@ -138,7 +139,7 @@ class Confinement:
         size = 24 if abi >= 6 else 16 if abi >= 4 else 8
         ruleset = self.syscall(SYS_LANDLOCK_CREATE_RULESET, ctypes.byref(attr), size, 0)
         if ruleset < 0:
-            self.layer("Landlock", self.errno_text())
+            self.no_landlock(self.errno_text())
             return
         read = LL_READ_FILE | LL_READ_DIR
         file_only = LL_EXECUTE | LL_WRITE_FILE | LL_READ_FILE | LL_TRUNCATE | (1 << 15)
@@ -164,20 +165,25 @@ class Confinement:
                 rule = PathBeneath(access & fs, fd)
                 if self.syscall(SYS_LANDLOCK_ADD_RULE, ruleset, LANDLOCK_RULE_PATH_BENEATH,
                                 ctypes.byref(rule), 0) != 0:
-                    self.layer("Landlock", "%s: %s" % (path, self.errno_text()))
+                    self.no_landlock("%s: %s" % (path, self.errno_text()))
                     _os.close(ruleset)
                     return
             finally:
                 _os.close(fd)
         self.ruleset = ruleset
-        self.layer("Landlock ABI %d: files" % abi)
+        self.layer("Landlock: files (ABI %d)" % abi)
         self.layer("Landlock: TCP bind/connect", None if abi >= 4 else "needs Landlock ABI 4")
         self.layer("Landlock: signal and abstract-socket scoping",
                    None if abi >= 6 else "needs Landlock ABI 6")
 
-    def trial(self):
+    def no_landlock(self, why):
+        for name in ("Landlock: files", "Landlock: TCP bind/connect",
+                     "Landlock: signal and abstract-socket scoping"):
+            self.layer(name, why)
+
+    def trial(self, no_seccomp):
         """Apply every child layer in a throwaway child: what fails there is reported missing
-        (and not tried again in each child)."""
+        (and not tried again in each child). `no_seccomp` says why there are no filters."""
         r, w = _os.pipe()
         pid = _os.fork()
         if pid == 0:
@@ -200,7 +206,11 @@ class Confinement:
         for name in ("parent-death signal", "rlimits (file size, open files, threads)",
                      "unprivileged uid %s" % self.drop_to if self.drop_to is not None else None,
                      self.caps_layer(), "Landlock domain", "seccomp filters"):
-            if name is not None:
+            if name == "Landlock domain" and self.ruleset < 0:
+                self.layer(name, "no ruleset (see Landlock: files)")
+            elif name == "seccomp filters" and no_seccomp is not None:
+                self.layer(name, "not compiled: %s" % no_seccomp)
+            elif name is not None:
                 self.layer(name, broken.get(name))
         if "Landlock domain" in broken and self.ruleset >= 0:
             _os.close(self.ruleset)
@@ -300,7 +310,8 @@ class Confinement:
 
     def release(self, base):
         """At the worker's end: unmount the private tmpfs, so that `base` can go."""
-        self.ctypes.CDLL(None).umount2(base.encode(), 2)  # MNT_DETACH
+        if self.config.get("mount_namespace"):
+            self.ctypes.CDLL(None).umount2(base.encode(), 2)  # MNT_DETACH
 
     def own_dir(self, path):
         """A directory the child writes in, owned by the uid it drops to."""

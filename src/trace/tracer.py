@@ -17,12 +17,17 @@
 # marks of Python 3.11+): loaded in a child, it would count as a new module there, so every
 # uncaught exception would retire a reused child and cost the next program a fresh one.
 import ast  # noqa: F401
+import atexit
 import builtins
+import collections
+import enum
 import gc
 import io
 import json
 import linecache
 import mmap
+import opcode
+import operator
 import os
 import re
 import resource
@@ -61,9 +66,17 @@ HIDDEN = (types.ModuleType, types.FunctionType, types.BuiltinFunctionType, types
 SHM_SIZE = 96 << 20
 KILL_GRACE_MS = 100
 BIG_INT_BITS = 14000
+# The instructions a frame leaves by without an exception (a `yield` suspends it).
+RETURNS = frozenset(opcode.opmap[name] for name in ("RETURN_VALUE", "RETURN_CONST", "YIELD_VALUE")
+                    if name in opcode.opmap)
 REAL_EXIT = os._exit
 REAL_SETTRACE = sys.settrace
 REAL_GETTRACE = sys.gettrace
+REAL_SETPROFILE = sys.setprofile
+REAL_SETLIMIT = sys.setrecursionlimit
+# Frames the tracer may stack above the program's deepest one (its trace functions, the
+# rendering of nested values, stdout writes).
+HEADROOM = 300
 ESC = json.encoder.encode_basestring
 STEP_JSON = '["%s",%d,%s,%d,[%s],%s,%s]'
 OUTCOME_JSON = '{"kind":"%s","message":%s,"line":%s}'
@@ -97,59 +110,321 @@ def text_repr(v, budget):
     return repr(v if type(v) is not bytearray else bytes(v))
 
 
+# --- rendering values without running the program's code --------------------------------
+#
+# The rule (README "Ground truth: traces"): built-in types get Python's exact repr, or an
+# exact prefix of it. Nothing the program defined ever runs: an instance of a class the
+# program defined (`__module__ == "__main__"`) is rendered from its type name and the slots
+# and instance dictionary read through the C descriptors (`Probe(n=3)`), whatever
+# `__repr__`, `__str__`, properties or `__getattr__` it has; a subclass of a built-in
+# container or scalar is rendered as its built-in base inside the class name
+# (`Counter({'a': 2})`, `Stack([1, 2])`, `Meters(3.5)`), a named tuple as `P(x=1, y=2)`, an
+# exception as `Name(args)`, a member of the program's enum as `<Color.RED: 1>`. Everything
+# is rendered element by element with the same budget and cycle handling as the built-in
+# containers. Other library objects keep their own repr, except the ones that would render
+# the program's objects through it (bound methods, deques, slices, dict views, namespaces).
+# Attributes are read with the C descriptors of `type` and of the object's own classes, so
+# no metaclass or class hook runs either.
+
 OPENERS = {list: ("[", "]"), tuple: ("(", ")"), set: ("{", "}"),
            frozenset: ("frozenset({", "})"), dict: ("{", "}")}
+EMPTY = {list: "[]", tuple: "()", dict: "{}", set: "set()", frozenset: "frozenset()"}
+TYPE_MRO = type.__dict__["__mro__"].__get__
+TYPE_DICT = type.__dict__["__dict__"].__get__
+TYPE_NAME = type.__dict__["__name__"].__get__
+TYPE_QUALNAME = type.__dict__["__qualname__"].__get__
+TYPE_MODULE = type.__dict__["__module__"].__get__
+EXC_ARGS = BaseException.__dict__["args"].__get__
+FUNC_QUALNAME = types.FunctionType.__dict__["__qualname__"].__get__
+METHOD_FUNC = types.MethodType.__dict__["__func__"].__get__
+METHOD_SELF = types.MethodType.__dict__["__self__"].__get__
+SLICE_PARTS = tuple(slice.__dict__[n].__get__ for n in ("start", "stop", "step"))
+DEQUE_MAXLEN = collections.deque.__dict__["maxlen"].__get__
+DEFAULT_FACTORY = collections.defaultdict.__dict__["default_factory"].__get__
+ODICT_ITEMS = collections.OrderedDict.items
+DICT_ITEMS = dict.items
+ALL = slice(None)
+# Types whose repr never reaches another object (besides the exact containers and strings).
+LEAVES = frozenset({float, bool, type(None), complex, range, type(Ellipsis),
+                    type(NotImplemented), types.FunctionType, types.BuiltinFunctionType,
+                    types.CodeType, type})
+# A built-in base of a subclass, and how to get an exact copy of a scalar one.
+SCALAR_COPY = {int: int.__pos__, float: float.__pos__, complex: complex.__pos__,
+               str: str.__str__, bytes: lambda b: bytes.__getitem__(b, ALL),
+               bytearray: lambda b: bytearray.__getitem__(b, ALL)}
+ITERATE = {list: list.__iter__, tuple: tuple.__iter__, set: set.__iter__,
+           frozenset: frozenset.__iter__}
+BUILTIN_BASES = frozenset(SCALAR_COPY) | frozenset(OPENERS)
+DICT_VIEWS = frozenset({type({}.keys()), type({}.values()), type({}.items()),
+                        type(collections.OrderedDict().keys()),
+                        type(collections.OrderedDict().values()),
+                        type(collections.OrderedDict().items())})
+# How a type's values are rendered (see `kind_of`).
+REPR, FIELDS, ENUM, EXCEPTION, CLASS, NAMED, BASE, DEQUE, METHOD, SLICE, VIEW = range(11)
+# kind_of's answers, by type id; each entry holds its type, so the id cannot be reused.
+KINDS = {}
+
+
+def one_of(mro, cls):
+    """`cls in mro`, compared by identity (a metaclass may define __eq__)."""
+    for c in mro:
+        if c is cls:
+            return True
+    return False
+
+
+def defined_by_program(c):
+    module = TYPE_DICT(c).get("__module__")
+    return type(module) is str and module == "__main__"
+
+
+def kind_of(t):
+    """(kind, data) telling how values of type `t` are rendered; cached per type."""
+    entry = KINDS.get(id(t))
+    if entry is not None and entry[0] is t:
+        return entry[1]
+    kind = find_kind(t)
+    KINDS[id(t)] = (t, kind)
+    return kind
+
+
+def find_kind(t):
+    mro = TYPE_MRO(t)
+    ours = any(map(defined_by_program, mro))
+    base = next((c for c in mro if type(c) is type and c in BUILTIN_BASES), None)
+    if issubclass(t, BaseException):
+        return EXCEPTION, None
+    if ours and issubclass(type(t), enum.EnumMeta):
+        return ENUM, instance_dict(mro)
+    if ours and issubclass(t, type):
+        return CLASS, None
+    if base is tuple:
+        for c in mro:
+            fields = TYPE_DICT(c).get("_fields")
+            if type(fields) is tuple and all(type(f) is str for f in fields):
+                return NAMED, fields
+    if one_of(mro, collections.deque):
+        return DEQUE, None
+    if base is not None and (ours or one_of(mro, collections.Counter)
+                             or one_of(mro, collections.OrderedDict)
+                             or one_of(mro, collections.defaultdict)):
+        return BASE, base
+    if ours or one_of(mro, types.SimpleNamespace):
+        return FIELDS, (instance_dict(mro), slot_members(mro))
+    if t is types.MethodType:
+        return METHOD, None
+    if t is slice:
+        return SLICE, None
+    if type(t) is type and t in DICT_VIEWS:
+        return VIEW, None
+    return REPR, None
+
+
+def instance_dict(mro):
+    """The C getter of the instances' `__dict__`, or None (no dict, or a class replaced it)."""
+    for c in mro:
+        getter = TYPE_DICT(c).get("__dict__")
+        if getter is not None:
+            kind = type(getter)
+            if kind is types.GetSetDescriptorType or kind is types.MemberDescriptorType:
+                return getter.__get__  # C code: a class's own, or a namespace's member
+            return None
+    return None
+
+
+def slot_members(mro):
+    """(name, C getter) of every slot, base classes first, each class's in the order of its
+    `__slots__`."""
+    members = []
+    for c in reversed(mro):
+        names = TYPE_DICT(c)
+        slots = names.get("__slots__")
+        if type(slots) is str:
+            slots = (slots,)
+        if type(slots) is not tuple and type(slots) is not list:
+            continue
+        for name in slots:
+            if type(name) is not str:
+                continue
+            key = name
+            if name[:2] == "__" and name[-2:] != "__":  # a private name, mangled
+                key = "_" + TYPE_NAME(c).lstrip("_") + name
+            member = names.get(key)
+            if type(member) is types.MemberDescriptorType:
+                members.append((name, member.__get__))
+    return members
+
+
+def field_items(v, data):
+    getter, members = data
+    for name, get in members:
+        try:
+            yield name, get(v)
+        except AttributeError:
+            pass  # an unset slot
+    if getter is not None:
+        d = getter(v)
+        if type(d) is dict:
+            yield from DICT_ITEMS(d)
+
+
+def key_text(key, budget, active):
+    return prefix_repr(key, budget, active) + ": "
+
+
+def field_text(name, budget, active):
+    return (name if type(name) is str else prefix_repr(name, budget, active)) + "="
+
+
+def items_repr(opener, items, closer, budget, active, keys=None):
+    """opener, the items' reprs joined by ", ", closer; or a prefix of that at least `budget`
+    long. With `keys`, each item is a pair shown as keys(key) followed by the value."""
+    parts = [opener]
+    size = len(opener)
+    first = True
+    for item in items:
+        if first:
+            first = False
+        else:
+            parts.append(", ")
+            size += 2
+        if keys is not None:
+            text = keys(item[0], budget - size, active)
+            parts.append(text)
+            size += len(text)
+            if size >= budget:
+                return "".join(parts)
+            item = item[1]
+        text = prefix_repr(item, budget - size, active)
+        parts.append(text)
+        size += len(text)
+        if size >= budget:
+            return "".join(parts)
+    parts.append(closer)
+    return "".join(parts)
 
 
 def prefix_repr(v, budget, active):
-    """repr(v), or an exact prefix of it at least `budget` characters long.
+    """repr(v), or an exact prefix of it at least `budget` characters long, for a built-in
+    value; the rendering described above for any other.
 
-    Built-in containers are rendered element by element and stop once past the budget, so a
-    huge list (or a list of huge strings) costs no more than its first few hundred characters.
+    Containers are rendered element by element and stop once past the budget, so a huge list
+    (or a list of huge strings) costs no more than its first few hundred characters.
     """
     budget = max(budget, 1)
     t = type(v)
-    if t is int and v.bit_length() > BIG_INT_BITS:
-        return big_int_repr(v, budget)
+    if type(t) is not type:  # a metaclass may define __hash__: no set lookups
+        return other_repr(v, t, budget, active)
+    if t is int:
+        return big_int_repr(v, budget) if v.bit_length() > BIG_INT_BITS else repr(v)
     if t is str or t is bytes:
         return text_repr(v, budget)
     if t is bytearray:
         return repr(v) if len(v) <= 4 * budget + 8 else "bytearray(" + text_repr(v, budget)
-    if t not in OPENERS:
+    if t in LEAVES:
         return repr(v)
-    if not v:
-        return {list: "[]", tuple: "()", dict: "{}", set: "set()", frozenset: "frozenset()"}[t]
+    if t in OPENERS:
+        if not v:
+            return EMPTY[t]
+        if id(v) in active:
+            return "[...]" if t is list else "{...}"
+        active.add(id(v))
+        try:
+            if t is dict:
+                return items_repr("{", v.items(), "}", budget, active, key_text)
+            opener, closer = OPENERS[t]
+            if t is tuple and len(v) == 1:
+                closer = ",)"
+            return items_repr(opener, v, closer, budget, active)
+        finally:
+            active.discard(id(v))
+    return other_repr(v, t, budget, active)
+
+
+def other_repr(v, t, budget, active):
+    kind, data = kind_of(t)
+    if kind == REPR:
+        return repr(v)
+    name = TYPE_NAME(t)
     if id(v) in active:
-        return "[...]" if t is list else "{...}" if t is dict else repr(v)
+        return name + "(...)"
     active.add(id(v))
     try:
-        opener, closer = OPENERS[t]
-        parts = [opener]
-        size = len(opener)
-        items = v.items() if t is dict else v
-        for i, item in enumerate(items):
-            if i:
-                parts.append(", ")
-                size += 2
-            if t is dict:
-                key = prefix_repr(item[0], budget - size, active)
-                parts.append(key)
-                size += len(key)
-                if size >= budget:
-                    break
-                parts.append(": ")
-                size += 2
-                item = item[1]
-            text = prefix_repr(item, budget - size, active)
-            parts.append(text)
-            size += len(text)
-            if size >= budget:
-                break
-        else:
-            parts.append("," + closer if t is tuple and len(v) == 1 else closer)
-        return "".join(parts)
+        return render_kind(v, kind, data, name, budget, active)
     finally:
         active.discard(id(v))
+
+
+def render_kind(v, kind, data, name, budget, active):
+    if kind == FIELDS:
+        if type(v) is types.SimpleNamespace:
+            name = "namespace"
+        return items_repr(name + "(", field_items(v, data), ")", budget, active, field_text)
+    if kind == EXCEPTION:
+        args = EXC_ARGS(v)
+        if len(args) == 1:
+            return items_repr(name + "(", args, ")", budget, active)
+        return name + prefix_repr(args, budget - len(name), active)
+    if kind == NAMED:
+        return items_repr(name + "(", zip(data, tuple.__iter__(v)), ")", budget, active,
+                          field_text)
+    if kind == BASE:
+        return base_repr(v, data, name, budget, active)
+    if kind == ENUM:
+        d = data(v) if data is not None else {}
+        member = d.get("_name_")
+        head = "<%s.%s: " % (name, member) if type(member) is str else "<%s: " % name
+        return head + prefix_repr(d.get("_value_"), budget - len(head), active) + ">"
+    if kind == CLASS:
+        module = TYPE_MODULE(v)
+        qualname = TYPE_QUALNAME(v)
+        if type(module) is str and module != "builtins":
+            return "<class '%s.%s'>" % (module, qualname)
+        return "<class '%s'>" % qualname
+    if kind == DEQUE:
+        text = items_repr(name + "([", collections.deque.__iter__(v), "]", budget, active)
+        maxlen = DEQUE_MAXLEN(v)
+        return text + (")" if maxlen is None else ", maxlen=%d)" % maxlen)
+    if kind == METHOD:
+        func = METHOD_FUNC(v)
+        qualname = FUNC_QUALNAME(func) if type(func) is types.FunctionType else "?"
+        head = "<bound method %s of " % qualname
+        return head + prefix_repr(METHOD_SELF(v), budget - len(head), active) + ">"
+    if kind == SLICE:
+        return items_repr("slice(", (get(v) for get in SLICE_PARTS), ")", budget, active)
+    # VIEW: a dict's keys, values or items
+    return items_repr(name + "([", iter(v), "])", budget, active)
+
+
+def base_repr(v, base, name, budget, active):
+    """A subclass of a built-in type: its built-in value inside the class name."""
+    if base in SCALAR_COPY:
+        return name + "(" + prefix_repr(SCALAR_COPY[base](v), budget - len(name) - 1, active) + ")"
+    mro = TYPE_MRO(type(v))
+    if base is dict:
+        if one_of(mro, collections.defaultdict):
+            factory = DEFAULT_FACTORY(v)
+            head = name + "(" + ("None" if factory is None else
+                                 prefix_repr(factory, budget - len(name), active)) + ", "
+            return head + items_repr("{", DICT_ITEMS(v), "})", budget - len(head), active,
+                                     key_text)
+        if one_of(mro, collections.OrderedDict):
+            if not dict.__len__(v):
+                return name + "()"
+            if sys.version_info < (3, 12):
+                return items_repr(name + "([", ODICT_ITEMS(v), "])", budget, active)
+            return items_repr(name + "({", ODICT_ITEMS(v), "})", budget, active, key_text)
+        if not dict.__len__(v):
+            return name + ("()" if one_of(mro, collections.Counter) else "({})")
+        return items_repr(name + "({", DICT_ITEMS(v), "})", budget, active, key_text)
+    if base is set or base is frozenset:
+        if not base.__len__(v):
+            return name + "()"
+        return items_repr(name + "({", ITERATE[base](v), "})", budget, active)
+    opener, closer = OPENERS[base]
+    if base is tuple and tuple.__len__(v) == 1:
+        closer = ",)"
+    return items_repr(name + "(" + opener, ITERATE[base](v), closer + ")", budget, active)
 
 
 FLAT = frozenset({int, float, bool, type(None), complex})
@@ -172,7 +447,9 @@ def safe_repr(v, max_repr):
     t = type(v)
     try:
         # Fast paths, all in C: scalars, short strings, small flat containers.
-        if t in FLAT or (t is str and len(v) <= max_repr):
+        if type(t) is not type:
+            pass  # a metaclass may define __hash__: no set lookups
+        elif t in FLAT or (t is str and len(v) <= max_repr):
             return cut(repr(v), max_repr)
         if t in OPENERS and len(v) <= SMALL_CONTAINER and flat(v) and (
                 t is not dict or flat(v.values())):
@@ -182,7 +459,7 @@ def safe_repr(v, max_repr):
     try:
         return cut(prefix_repr(v, max_repr + 1, set()), max_repr)
     except BaseException:
-        return "<unrepresentable " + t.__name__ + ">"
+        return "<unrepresentable " + TYPE_NAME(t) + ">"
 
 
 # The words that make a program impure. Each is, or may be, an identifier that reaches past
@@ -243,6 +520,7 @@ class Child:
         self.deadline = 0.0
 
     def prepare(self, limits, source):
+        KINDS.clear()  # the previous program's classes
         self.source = source
         self.max_repr = int(limits["max_repr"])
         self.max_steps = int(limits["max_steps"])
@@ -278,13 +556,13 @@ class Child:
         self.retire()
 
     # --- the program's view of the world ---------------------------------------------------
-    def write_out(self, text):
-        size = len(text.encode("utf-8", "surrogateescape"))
-        over = self.out_bytes + size > self.max_stdout
+    def write_out(self, data):
+        """Bytes the program wrote to stdout (invalid UTF-8 shown as \\xNN escapes)."""
+        over = self.out_bytes + len(data) > self.max_stdout
         if over:
-            text = text.encode("utf-8", "surrogateescape")[: self.max_stdout - self.out_bytes]
-            text = text.decode("utf-8", "ignore")
-        self.out_bytes += size
+            data = data[: self.max_stdout - self.out_bytes]
+        self.out_bytes += len(data)
+        text = data.decode("utf-8", "backslashreplace")
         if text:
             state = innermost_state()
             if state is not None:
@@ -294,14 +572,50 @@ class Child:
             self.finish("output_limit", "the program wrote more than %d bytes to stdout"
                         % self.max_stdout)
 
-    def write_err(self, text):
+    def write_err(self, data):
+        """Bytes written to stderr, by the program or for it (a traceback)."""
         if self.err_bytes < self.max_stdout:
-            text = text[: self.max_stdout - self.err_bytes]
-            self.err_bytes += len(text)
-            self.emit_text(b"E", ESC(text))
+            data = data[: self.max_stdout - self.err_bytes]
+            self.err_bytes += len(data)
+            self.emit_text(b"E", ESC(data.decode("utf-8", "backslashreplace")))
 
     def fake_settrace(self, func):
         self.finish("crashed", "tracer tampering: the program called sys.settrace")
+
+    def unraisable(self, report):
+        """sys.unraisablehook: CPython's own report of an exception it cannot raise (in an exit
+        handler, a finaliser), written the same way but with the program's source lines,
+        which CPython's hook reads from a file the program does not have."""
+        err = sys.stderr
+        try:
+            obj = report.object
+            if obj is not None:
+                try:
+                    shown = repr(obj)
+                except BaseException:
+                    shown = "<object repr() failed>"
+                err.write((report.err_msg or "Exception ignored in") + ": " + shown + "\n")
+            elif report.err_msg:
+                err.write(report.err_msg + ":\n")
+            if report.exc_traceback is not None:
+                linecache.cache[FNAME] = (len(self.source), None,
+                                          self.source.splitlines(True), FNAME)
+                err.write("Traceback (most recent call last):\n")
+                err.write("".join(traceback.format_tb(report.exc_traceback)))
+            kind = report.exc_type
+            module = TYPE_MODULE(kind)
+            name = TYPE_QUALNAME(kind)
+            if module not in ("builtins", "__main__"):
+                name = "%s.%s" % (module, name)
+            if report.exc_value is not None:
+                try:
+                    name += ": " + str(report.exc_value)
+                except BaseException:
+                    name += ": <exception str() failed>"
+            err.write(name + "\n")
+            err.flush()
+        except BaseException:
+            pass
 
     def fake_exit(self, status=0):
         self.finish("crashed", "the program ended its process with os._exit(%r)" % (status,))
@@ -316,7 +630,7 @@ class Child:
             if name[:2] == "__" and name[-2:] == "__":
                 continue
             t = type(v)
-            if t in FLAT_OR_STR and (t is not str or len(v) <= max_repr):
+            if type(t) is type and t in FLAT_OR_STR and (t is not str or len(v) <= max_repr):
                 # What safe_repr does for these, without the call.
                 try:
                     text = repr(v)
@@ -325,10 +639,12 @@ class Child:
                 else:
                     if len(text) > max_repr:
                         text = text[:max_repr] + "..."
-            elif isinstance(v, HIDDEN):
+            elif issubclass(t, HIDDEN):
                 continue
             else:
                 text = safe_repr(v, max_repr)
+                shown += (name, text, TYPE_NAME(t))
+                continue
             shown += (name, text, t.__name__)
         return shown
 
@@ -348,23 +664,76 @@ class Child:
 
     def global_trace(self, frame, event, arg):
         code = frame.f_code
-        if code.co_filename != FNAME or code.co_name in FOLDED:
+        if code.co_filename != FNAME:
             return None
-        depth = 0
+        # The frame's depth among the traced frames, and its level: its recursion depth as
+        # CPython counts it for the program (the module's frame is 1), the tracer's frames
+        # below the program left out.
+        level = 1
         back = frame.f_back
         while back is not None:
             parent = getattr(back.f_trace, "__self__", None)
             if type(parent) is FrameState:
                 depth = parent.depth + 1
+                level += parent.level
                 break
             back = back.f_back
-        state = FrameState(self, code.co_name, depth)
+            level += 1
+        else:
+            # The module's frame, or code run at exit (exit handlers, finalisers).
+            depth = 0 if code is self.code else 1
+            level -= self.offset
+        if level > self.limit:
+            self.refuse_call(frame)
+        if code.co_name in FOLDED:
+            return None
+        state = FrameState(self, code.co_name, depth, level)
         if depth > 0:
             try:
                 self.step("call", frame.f_lineno, state, frame)
             except Exception:
                 pass
         return state.local
+
+    def refuse_call(self, frame):
+        """Fail a call past the program's recursion limit, as CPython would have failed it.
+
+        The tracer's own frames get room above the limit (HEADROOM), so the program meets its
+        limit here: the error is raised from the trace function, which makes CPython drop the
+        trace function; a profile function, called as the refused frame unwinds, puts it back
+        before the caller sees the error. The refused frame never started under CPython, so
+        its traceback entry goes (see FrameState.local)."""
+        self.refused = frame
+        REAL_SETPROFILE(self.rearm)
+        raise RecursionError("maximum recursion depth exceeded")
+
+    def rearm(self, frame, event, arg):
+        REAL_SETPROFILE(None)
+        REAL_SETTRACE(self.global_trace)
+
+    def recursion_limit(self):
+        """sys.getrecursionlimit() of the program: CPython's, without the tracer's frames."""
+        return self.limit
+
+    def set_recursion_limit(self, limit):
+        """sys.setrecursionlimit() of the program, with CPython's checks."""
+        limit = operator.index(limit)
+        if limit < 1:
+            raise ValueError("recursion limit must be greater or equal than 1")
+        frame = sys._getframe(1)
+        level = 0
+        while frame is not None:
+            state = getattr(frame.f_trace, "__self__", None)
+            if type(state) is FrameState:
+                level += state.level
+                break
+            frame = frame.f_back
+            level += 1
+        if level >= limit:
+            raise RecursionError("cannot set the recursion limit to %d at the recursion depth "
+                                 "%d: the limit is too low" % (limit, level))
+        self.limit = limit
+        REAL_SETLIMIT(limit + self.offset + HEADROOM)
 
     def serve(self, requests):
         """In a forked child: run the requests read from `requests` (one JSON line each).
@@ -399,9 +768,11 @@ class Child:
         leaves it waiting for the next request when it is still clean."""
         main = fresh_module()
         sys.modules["__main__"] = main
-        self.stdin = sys.stdin = io.StringIO(stdin)
+        if not pure:  # a pure program cannot reach its stdin
+            give_stdin(stdin.encode("utf-8"))
+            sys.stdin = sys.__stdin__ = stdin_stream(self.stdin_errors)
         self.deadline = time.monotonic() + self.timeout_s
-        kind, message, line = self.execute(code, main)
+        kind, message, line = self.execute(code, main, at_exit=not pure)
         if not pure:
             self.finish(kind, message, line)
         # What the program made goes now: nothing of it can run code when freed (see
@@ -443,7 +814,7 @@ class Child:
                 and builtins_dict is self.builtins_dict
                 and len(builtins_dict) == len(self.builtin_names)
                 and all(map(is_, map(builtins_dict.get, self.builtin_names), self.builtin_values))
-                and sys.getrecursionlimit() == self.recursion_limit
+                and self.limit == self.initial_limit
                 and sys.stdin is self.stdin
                 and all(map(is_, self.installed(), self.hooks))
                 and resource.getrusage(resource.RUSAGE_SELF).ru_maxrss < self.rss_bound)
@@ -451,44 +822,109 @@ class Child:
     def installed(self):
         """What the tracer puts in place of the program's streams and escapes."""
         return (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__, sys.settrace,
-                sys.gettrace, os._exit, sys.modules.get("builtins"))
+                sys.gettrace, os._exit, sys.getrecursionlimit, sys.setrecursionlimit,
+                sys.unraisablehook, sys.modules.get("builtins"))
 
-    def execute(self, code, main):
-        """Trace `code` in `main`; returns how it ended as (kind, message, line)."""
+    def execute(self, code, main, at_exit):
+        """Trace `code` in `main`, then (with `at_exit`) what CPython runs after the program's
+        module: both traced. Returns how the program ended as (kind, message, line)."""
+        self.code = code
+        self.refused = None
+        # The tracer's frames under the program's module frame.
+        self.offset = 0
+        frame = sys._getframe()
+        while frame is not None:
+            self.offset += 1
+            frame = frame.f_back
+        REAL_SETLIMIT(self.limit + self.offset + HEADROOM)
         REAL_SETTRACE(self.global_trace)
         try:
             exec(code, main.__dict__)
+            ended = "completed", None, None
         except SystemExit as e:
-            REAL_SETTRACE(None)
-            if e.code is None or e.code == 0:
-                return "completed", None, None
-            return "exception", "SystemExit: %s" % (e.code,), program_line(e.__traceback__)
+            ended = self.system_exit(e)
         except BaseException as e:
-            REAL_SETTRACE(None)
-            line = program_line(e.__traceback__)
-            self.write_err(format_program_traceback(e, self.source))
-            kind = "memory_limit" if isinstance(e, MemoryError) else "exception"
-            if isinstance(e, DOUBTFUL):
+            tb = e.__traceback__
+            while tb is not None and tb.tb_frame.f_code is not code:
+                tb = tb.tb_next  # the tracer's own frames
+            text, message = format_traceback(e, tb, self.source)
+            self.write_err(text.encode("utf-8", "backslashreplace"))
+            kind = "memory_limit" if issubclass(type(e), MemoryError) else "exception"
+            if issubclass(type(e), DOUBTFUL):
                 self.doubt = True
-            return kind, exception_text(e), line
+            ended = kind, message, program_line(tb)
+        if at_exit:
+            self.at_exit(main)
         REAL_SETTRACE(None)
-        return "completed", None, None
+        return ended
+
+    def system_exit(self, e):
+        """What CPython does with an uncaught SystemExit: its code is the exit status, or
+        is printed to stderr (the status is then 1)."""
+        code = e.code
+        if code is None:
+            return "completed", None, None
+        if issubclass(type(code), int):
+            if code == 0:
+                return "completed", None, None
+            text = int.__repr__(code)
+        else:
+            try:
+                text = str(code)
+                print(text, file=sys.stderr)
+            except BaseException:
+                text = "<unprintable>"
+        return "exception", "SystemExit: " + text, program_line(e.__traceback__)
+
+    def at_exit(self, main):
+        """What CPython runs once the program's module is done: it waits for the program's
+        threads, runs the exit handlers, flushes stdout and stderr, then runs the finalisers
+        of what the program left: its module's names are released in order (as CPython's
+        teardown of `__main__` does), then garbage is collected."""
+        KINDS.clear()  # it holds the program's classes
+        threading = sys.modules.get("threading")
+        if threading is not None:
+            try:
+                threading._shutdown()  # CPython waits for the program's threads first
+            except BaseException:
+                pass
+        try:
+            atexit._run_exitfuncs()
+        except BaseException:
+            pass
+        flush_streams()
+        try:
+            names = main.__dict__
+            for key in [k for k in names if type(k) is str and k != "__builtins__"]:
+                names[key] = None
+            gc.collect()
+        except BaseException:
+            pass
+        flush_streams()
 
     def install(self):
-        """Put the program's view of the world in place in the worker, once: its stdout and
-        stderr, the audit hook (armed only in a child), and the guarded settrace and _exit.
-        The worker itself talks over the streams it saved before."""
-        sys.stdout = sys.__stdout__ = Out(self.write_out)
-        sys.stderr = sys.__stderr__ = Out(self.write_err)
+        """Put the program's view of the world in place in the worker, once: its stdin,
+        stdout and stderr, the guarded settrace, gettrace and _exit, its recursion limit and
+        the report of unraisable exceptions. (Each child installs the audit hook itself.) The
+        worker itself talks over the streams it saved before."""
+        self.stdin_errors = sys.stdin.errors
+        sys.stdout = sys.__stdout__ = output_stream("<stdout>", self.write_out,
+                                                    sys.stdout.errors)
+        sys.stderr = sys.__stderr__ = output_stream("<stderr>", self.write_err,
+                                                    sys.stderr.errors)
+        self.stdin = sys.stdin = sys.__stdin__ = stdin_stream(self.stdin_errors)
         sys.settrace = self.fake_settrace
         sys.gettrace = untraced
+        sys.unraisablehook = self.unraisable
+        self.initial_limit = self.limit = sys.getrecursionlimit()
+        sys.getrecursionlimit = self.recursion_limit
+        sys.setrecursionlimit = self.set_recursion_limit
         os._exit = self.fake_exit
         # What `clean` compares with after each request of a reused child.
         self.hooks = self.installed()
         self.builtins_dict = builtins.__dict__
         self.builtin_names = tuple(builtins.__dict__)
         self.builtin_values = tuple(builtins.__dict__.values())
-        self.recursion_limit = sys.getrecursionlimit()
 
     def forked(self):
         """In a new child: the bounds `clean` checks that depend on the moment of the fork."""
@@ -499,14 +935,14 @@ class Child:
 class FrameState:
     """Per-frame tracing state: the line that is running and the output it wrote."""
 
-    __slots__ = ("child", "func_json", "depth", "pending", "unwinding", "out")
+    __slots__ = ("child", "func_json", "depth", "level", "pending", "out")
 
-    def __init__(self, child, func, depth):
+    def __init__(self, child, func, depth, level):
         self.child = child
         self.func_json = ESC(func)
         self.depth = depth
+        self.level = level
         self.pending = None
-        self.unwinding = False
         self.out = []
 
     def local(self, frame, event, arg):
@@ -516,7 +952,6 @@ class FrameState:
                 if self.pending is not None:
                     child.step("line", self.pending, self, frame)
                 self.pending = frame.f_lineno
-                self.unwinding = False
                 if time.monotonic() > child.deadline:
                     child.finish("timeout", "the program ran past its time limit",
                                  frame.f_lineno)
@@ -524,19 +959,27 @@ class FrameState:
                 if self.pending is not None:
                     child.step("line", self.pending, self, frame)
                     self.pending = None
-                if self.depth > 0 and not self.unwinding:
-                    value = (safe_repr(arg, child.max_repr), type(arg).__name__)
+                # A frame left by an exception has a `return` event too (with None): it is
+                # one when the frame's last instruction is not a return or a yield.
+                if self.depth > 0 and frame.f_code.co_code[frame.f_lasti] in RETURNS:
+                    value = (safe_repr(arg, child.max_repr), TYPE_NAME(type(arg)))
                     child.step("return", frame.f_lineno, self, frame, value)
             elif event == "exception":
                 if self.pending is not None:
                     child.step("line", self.pending, self, frame)
                     self.pending = None
                 exc = arg[1]
+                if child.refused is not None:
+                    # The callee CPython would have refused (see Child.refuse_call).
+                    tb = arg[2]
+                    if tb is not None and tb.tb_next is not None and (
+                            tb.tb_next.tb_frame is child.refused):
+                        tb.tb_next = None
+                    child.refused = None
                 if issubclass(arg[0], DOUBTFUL):
                     child.doubt = True
-                value = (safe_repr(exc, child.max_repr), arg[0].__name__)
+                value = (safe_repr(exc, child.max_repr), TYPE_NAME(arg[0]))
                 child.step("exception", frame.f_lineno, self, frame, value)
-                self.unwinding = True
         except Exception:
             # The tracer itself hit a limit (recursion depth, memory): drop this event and
             # keep tracing; the program meets the same limit on its own.
@@ -544,29 +987,22 @@ class FrameState:
         return self.local
 
 
-class Out:
-    """sys.stdout / sys.stderr of the traced program (a plain class: cheap to create)."""
+class SinkBuffer(io.BufferedIOBase):
+    """The binary layer (`.buffer`) of the program's stdout or stderr: every write goes to
+    the trace at once."""
 
-    encoding = "utf-8"
-    errors = "strict"
-    closed = False
-
-    def __init__(self, sink):
+    def __init__(self, name, sink):
+        super().__init__()
+        self.name = name
         self.sink = sink
-        self.buffer = BinaryOut(sink)
 
-    def write(self, s):
-        if not isinstance(s, str):
-            raise TypeError("write() argument must be str, not %s" % type(s).__name__)
-        self.sink(s)
-        return len(s)
+    def write(self, b):
+        data = memoryview(b).tobytes()
+        self.sink(data)
+        return len(data)
 
-    def writelines(self, lines):
-        for line in lines:
-            self.write(line)
-
-    def flush(self):
-        pass
+    def writable(self):
+        return True
 
     def fileno(self):
         raise io.UnsupportedOperation("fileno")
@@ -574,34 +1010,48 @@ class Out:
     def isatty(self):
         return False
 
-    def writable(self):
-        return True
 
-    def readable(self):
-        return False
+def output_stream(name, sink, errors):
+    """sys.stdout or sys.stderr as CPython makes them (UTF-8, `errors` as the interpreter's
+    own, no newline translation, stderr line-buffered), written through to the trace."""
+    stream = io.TextIOWrapper(SinkBuffer(name, sink), encoding="utf-8", errors=errors,
+                              newline="\n", line_buffering=name == "<stderr>",
+                              write_through=True)
+    stream.mode = "w"
+    return stream
 
-    def seekable(self):
-        return False
+
+def give_stdin(data):
+    """Make file descriptor 0 read `data`, so that sys.stdin, open(0) and os.read(0, n) all
+    read the program's stdin."""
+    try:
+        fd = os.memfd_create("stdin")
+    except (AttributeError, OSError):
+        fd = os.open("stdin", os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+        os.unlink("stdin")
+    write_all(fd, data)
+    os.lseek(fd, 0, os.SEEK_SET)
+    os.dup2(fd, 0)
+    os.close(fd)
 
 
-class BinaryOut:
-    """sys.stdout.buffer: bytes are decoded as UTF-8, other bytes shown as \\xNN escapes."""
+def stdin_stream(errors):
+    """sys.stdin as CPython makes it, over file descriptor 0."""
+    raw = io.FileIO(0, "r", closefd=False)
+    raw.name = "<stdin>"
+    stream = io.TextIOWrapper(io.BufferedReader(raw), encoding="utf-8", errors=errors,
+                              newline="\n")
+    stream.mode = "r"
+    return stream
 
-    closed = False
 
-    def __init__(self, sink):
-        self.sink = sink
-
-    def write(self, b):
-        data = bytes(b)
-        self.sink(data.decode("utf-8", "backslashreplace"))
-        return len(data)
-
-    def flush(self):
-        pass
-
-    def writable(self):
-        return True
+def flush_streams():
+    """Flush the program's stdout and stderr, as CPython does at exit."""
+    for name in ("stdout", "stderr"):
+        try:
+            getattr(sys, name).flush()
+        except BaseException:
+            pass
 
 
 def untraced():
@@ -645,16 +1095,21 @@ def exception_text(e):
     return "%s: %s" % (type(e).__name__, text) if text else type(e).__name__
 
 
-def format_program_traceback(e, source):
-    """The traceback of an uncaught exception, showing only the program's own frames."""
+def format_traceback(e, tb, source):
+    """What CPython prints for an uncaught exception whose traceback is `tb` (chained
+    exceptions included), and the outcome message `Type: message`."""
     try:
         linecache.cache[FNAME] = (len(source), None, source.splitlines(True), FNAME)
-        frames = [f for f in traceback.extract_tb(e.__traceback__) if f.filename == FNAME]
-        text = "Traceback (most recent call last):\n" if frames else ""
-        return text + "".join(traceback.format_list(frames)) + "".join(
-            traceback.format_exception_only(type(e), e))
+        report = traceback.TracebackException(type(e), e, tb, compact=True)
+        text = "".join(report.format())
+        detail = getattr(report, "_str", None)
+        if type(detail) is not str:
+            return text, exception_text(e)
+        name = TYPE_NAME(type(e))
+        return text, name + ": " + detail if detail else name
     except BaseException:
-        return exception_text(e) + "\n"
+        message = exception_text(e)
+        return message + "\n", message
 
 
 # --- the worker ----------------------------------------------------------------------------
@@ -771,7 +1226,7 @@ class Server:
         self.child.shm = mmap.mmap(-1, SHM_SIZE)
         self.child.prepare(WARM_UP_LIMITS, WARM_UP)
         self.child.deadline = time.monotonic() + 60.0
-        self.child.execute(code, fresh_module())
+        self.child.execute(code, fresh_module(), at_exit=False)
         self.child.prepare(WARM_UP_LIMITS, "")
         self.child.shm.close()
         self.child.shm = None
@@ -986,13 +1441,13 @@ def preload():
 def main():
     # Confined (unless --sandbox off): the outer process stays behind to watch the lifeline.
     sandbox = Confinement.from_env()
+    base = make_worker_dir()
     if sandbox is not None:
-        sandbox.split()
+        sandbox.split(base)
     # The worker's own streams: the protocol. Held here, since they would close once the
     # program's streams replace them in sys.
     streams = (sys.stdin, sys.stdout, sys.stderr)
     inp, out = streams[0].buffer, streams[1].buffer
-    base = make_worker_dir()
     if sandbox is not None:
         sandbox.prepare(base)
     devnull = os.open(os.devnull, os.O_RDWR)

@@ -20,6 +20,8 @@
 //! # Trace
 //! [`trace_steps`] gives one string per `line` step: `<line> <i> <state> n : v <dictsep> n : v
 //! </state>` (an empty state is `<state> </state>`), values rendered by [`render_value`].
+//! A value is the tracer's rendering, made without running the program's code (a program's
+//! object is `Probe(n=3)`, projected as `Probe ( n = 3 )`; see `tracer.py`).
 //! Text printed while a step ran becomes a step `<output> TEXT` placed right before that step's
 //! `<line>` step. Decisions:
 //! - Output text is split on whitespace and re-joined with single spaces: newlines inside

@@ -143,3 +143,28 @@ pub fn notice(layers: &[Layer]) {
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_modes_parse_and_a_missing_layer_is_named_with_its_reason() {
+        assert_eq!("strict".parse(), Ok(SandboxMode::Strict));
+        assert_eq!("off".parse(), Ok(SandboxMode::Off));
+        assert!("maybe".parse::<SandboxMode>().is_err());
+        let layer = |name: &str, missing: Option<&str>| Layer {
+            name: name.into(),
+            missing: missing.map(str::to_string),
+        };
+        assert_eq!(missing_line(&[layer("seccomp filters", None)]), None);
+        assert_eq!(
+            missing_line(&[
+                layer("seccomp filters", None),
+                layer("PID namespace", Some("Operation not permitted")),
+            ])
+            .as_deref(),
+            Some("PID namespace (Operation not permitted)")
+        );
+    }
+}

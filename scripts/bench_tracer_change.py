@@ -1,0 +1,149 @@
+"""Side-by-side benchmark of the tracer script (src/trace/tracer.py) against an earlier version
+of it, in one run: the working tree's script (NEW) and the script at REV (OLD), each in the
+workers tracelens starts (`python3 -S -u -c SCRIPT`, clean environment), on the same requests.
+
+Usage:
+  bench_tracer_change.py REV CRUXEVAL.jsonl [ROUNDS]
+
+(e) throughput: the 800 CRUXEval programs (`code + "result = f(input)"`, default limits) on two
+    workers at once, per version, rounds alternating OLD/NEW; traces/s by wall clock and the
+    CPU time per trace of the workers and their forked children (which a busy machine
+    disturbs far less than the wall clock); the best round of each version.
+(f) latency: one warm worker per version, samples/bubble_sort.py traced 1,000 times,
+    alternating OLD/NEW request by request; p50 and p90 of each.
+(g) per-step cost: a long pure trace (a 60-item bubble sort, about 4,500 steps), 40 times per
+    version, alternating; the fastest of each (the worker's own elapsed time).
+Each pair ends with NEW/OLD ratios (traces/s, CPU per trace, p50, fastest long trace).
+"""
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import threading
+import time
+
+LIMITS = {"timeout_ms": 5000, "max_steps": 20000, "memory_mb": 512, "max_stdout": 1 << 20,
+          "max_repr": 300}
+
+
+class Worker:
+    def __init__(self, script):
+        self.proc = subprocess.Popen(
+            [sys.executable, "-S", "-u", "-c", script], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            env={"PYTHONHASHSEED": "0", "LANG": "C.UTF-8"})
+        self.proc.stdout.readline()  # hello
+
+    def trace(self, line):
+        """Trace one request line; returns the worker's elapsed milliseconds."""
+        self.proc.stdin.write(line)
+        self.proc.stdin.flush()
+        status = json.loads(self.proc.stdout.readline())
+        self.proc.stdout.read(status["n"])
+        return status["elapsed_ms"]
+
+    def close(self):
+        self.proc.stdin.close()
+        self.proc.wait()
+
+
+def children_cpu():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def request(code):
+    return (json.dumps({"code": code, "stdin": "", "limits": LIMITS}) + "\n").encode()
+
+
+LONG = request("""
+def bubble(items):
+    n = len(items)
+    for i in range(n):
+        for j in range(n - 1 - i):
+            if items[j] > items[j + 1]:
+                items[j], items[j + 1] = items[j + 1], items[j]
+    return items
+
+
+data = [(k * 7919) % 101 for k in range(60)]
+word = "abc"
+table = {"a": 1, "b": 2}
+result = bubble(data)
+""")
+
+
+def throughput(script, lines):
+    """(traces/s, CPU ms per trace) of two fresh workers sharing `lines`; the CPU time is the
+    workers' and their children's (all reaped once the workers exit), start-up included."""
+    cpu0 = children_cpu()
+    workers = [Worker(script), Worker(script)]
+    start = time.perf_counter()
+    threads = [threading.Thread(target=lambda w=w, k=k: [w.trace(l) for l in lines[k::2]])
+               for k, w in enumerate(workers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - start
+    for w in workers:
+        w.close()
+    cpu = children_cpu() - cpu0
+    return len(lines) / wall, cpu * 1000 / len(lines)
+
+
+def main():
+    rev, crux = sys.argv[1], sys.argv[2]
+    rounds = int(sys.argv[3]) if len(sys.argv) > 3 else 3
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    new = open(os.path.join(root, "src/trace/tracer.py")).read()
+    old = subprocess.run(["git", "show", rev + ":src/trace/tracer.py"], cwd=root, check=True,
+                         capture_output=True, text=True).stdout
+    with open(crux) as f:
+        problems = [json.loads(l) for l in f if l.strip()]
+    lines = [request(p["code"] + "\nresult = f(" + p["input"] + ")\n") for p in problems]
+    best = {"old": (0.0, float("inf")), "new": (0.0, float("inf"))}
+    for r in range(rounds):
+        for name in (("old", "new") if r % 2 == 0 else ("new", "old")):
+            rate, cpu = throughput(old if name == "old" else new, lines)
+            best[name] = (max(best[name][0], rate), min(best[name][1], cpu))
+    for name in ("old", "new"):
+        print("(e) %s tracer (%s): %d programs, %.1f traces/s, %.3f ms CPU per trace" % (
+            name.upper(), rev if name == "old" else "working tree", len(lines), *best[name]))
+    print("(e) NEW/OLD: traces/s %.3f, CPU per trace %.3f" % (
+        best["new"][0] / best["old"][0], best["new"][1] / best["old"][1]))
+    sample = request(open(os.path.join(root, "samples/bubble_sort.py")).read())
+    workers = {"old": Worker(old), "new": Worker(new)}
+    times = {"old": [], "new": []}
+    for w in workers.values():
+        for _ in range(20):
+            w.trace(sample)  # warm
+    for i in range(1000):
+        for name in (("old", "new") if i % 2 == 0 else ("new", "old")):
+            start = time.perf_counter()
+            workers[name].trace(sample)
+            times[name].append((time.perf_counter() - start) * 1000)
+    for name, w in workers.items():
+        w.close()
+        t = sorted(times[name])
+        print("(f) %s tracer: bubble_sort.py p50 %.3f ms, p90 %.3f ms" % (
+            name.upper(), statistics.median(t), t[int(len(t) * 0.9)]))
+    print("(f) NEW/OLD p50: %.3f" % (statistics.median(times["new"]) /
+                                      statistics.median(times["old"])))
+    workers = {"old": Worker(old), "new": Worker(new)}
+    fastest = {"old": float("inf"), "new": float("inf")}
+    for i in range(40):
+        for name in (("old", "new") if i % 2 == 0 else ("new", "old")):
+            fastest[name] = min(fastest[name], workers[name].trace(LONG))
+    for name, w in workers.items():
+        w.close()
+        print("(g) %s tracer: a 4,500-step trace in %.1f ms at best" % (name.upper(),
+                                                                       fastest[name]))
+    print("(g) NEW/OLD: %.3f" % (fastest["new"] / fastest["old"]))
+    os.system("uptime")
+
+
+if __name__ == "__main__":
+    main()
