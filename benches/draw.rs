@@ -145,6 +145,7 @@ fn bench_draw(c: &mut Criterion) {
                 path: Some("big.py".into()),
                 code: code.clone(),
                 stdin: String::new(),
+                name: None,
                 theme: Theme::load("default").expect("theme"),
                 keymap: Keymap::default(),
                 recovery: None,

@@ -26,7 +26,7 @@ fn programs(n: usize) -> Vec<mutate_batch::Input> {
                 v["input"].as_str()?
             );
             Some(Ok(Program {
-                id: v["id"].as_str()?.to_string(),
+                id: v["id"].as_str()?.into(),
                 code,
                 stdin: String::new(),
             }))

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # End-to-end test of the explorer in a real terminal (tmux): start it on a sample, step, edit a
-# line and see the trace change, open help, save, quit, and check the terminal was restored;
-# then a dataset curation walk (accept, tag, save, reopen, check the file).
+# line and see the trace change, open help, edit and save the stdin beside the program, save,
+# quit, and check the terminal was restored; SIGTERM (status 143) and the recovery offer (Esc
+# keeps it for the next start, r restores); the quit question answered both ways; then a
+# dataset curation walk (accept, tag, save, reopen, check the file).
 # Usage: TRACELENS_BIN=target/debug/tracelens scripts/e2e_tmux.sh
 # Prints `first frame: N ms` (launch to first drawn frame, as seen through tmux polling).
 set -euo pipefail
@@ -97,10 +99,15 @@ keys Escape
 sleep 0.3
 screen | grep -q 'Help · Esc closes' && fail "help did not close"
 
-# Save, then quit.
+# Edit the stdin (Tab twice: stepping, then stdin); Ctrl-S saves it as prog.stdin beside the
+# program, with the program.
+keys Tab Tab
+wait_for 'STDIN'
+keys 7
 keys C-s
-wait_for 'saved prog.py'
+wait_for 'saved prog.py and prog.stdin'
 grep -q 'total = 100' prog.py || fail "saved file lacks the edit"
+[ "$(cat prog.stdin)" = 7 ] || fail "stdin not saved to prog.stdin"
 keys C-q
 wait_for 'EXITED=0'
 
@@ -109,15 +116,26 @@ restored stty.after "a clean quit"
 
 # Killed with unsaved changes: the terminal is restored and the buffer is offered back.
 keys clear Enter
-"${T[@]}" send-keys -t e2e "'$BIN' prog.py; stty -g > stty.after2; echo KILLED=\$?" Enter
+"${T[@]}" send-keys -t e2e "'$BIN' prog.py; s=\$?; stty -g > stty.after2; echo KILLED=\$s" Enter
 wait_for "Editor · prog.py"
 keys x
 wait_for 'Editor · prog.py \[\+\]'
 pid=$(child_named tracelens "$("${T[@]}" display -p -t e2e '#{pane_pid}')") || fail "no explorer process"
 kill -TERM "$pid"
 wait_for 'KILLED=[0-9]'
+screen | grep -q 'KILLED=143' || fail "SIGTERM did not end with status 143"
 restored stty.after2 SIGTERM
 [ -n "$(ls -A recovery 2>/dev/null)" ] || fail "no recovery file after SIGTERM"
+# Esc on the offer keeps the file: a clean quit leaves it for the next start.
+keys clear Enter
+"${T[@]}" send-keys -t e2e "'$BIN' prog.py; echo LATER=\$?" Enter
+wait_for 'Recover unsaved work'
+screen | grep -q 'Esc keep it for later' || fail "the offer does not say what Esc does"
+keys Escape
+wait_for 'kept the unsaved buffer'
+keys C-q
+wait_for 'LATER=0'
+[ -n "$(ls -A recovery 2>/dev/null)" ] || fail "Esc on the recovery offer lost the file"
 keys clear Enter
 "${T[@]}" send-keys -t e2e "'$BIN' prog.py; echo AGAIN=\$?" Enter
 wait_for 'Recover unsaved work'
@@ -125,9 +143,16 @@ keys r
 # prog.py on disk lacks the x, so the buffer shows it only if it was recovered (the status
 # message saying so may already be replaced by the re-trace's syntax error on a slow machine).
 wait_for '1 xdef square'
+# The quit question, answered both ways: Esc cancels, d discards and quits.
 keys C-q
-wait_for 'Unsaved changes'
-keys y
+wait_for 'Save changes to prog.py\?'
+screen | grep -qE 's save +d discard +Esc cancel' || fail "the question's letters are not shown"
+keys Escape
+sleep 0.3
+screen | grep -q 'Save changes to' && fail "Esc did not cancel the question"
+keys C-q
+wait_for 'Save changes to prog.py\?'
+keys d
 wait_for 'AGAIN=0'
 [ -z "$(ls -A recovery 2>/dev/null)" ] || fail "recovery file left after quitting without saving"
 # Curation walk: open a copy of the example dataset, accept one sample, tag another, save,

@@ -50,17 +50,14 @@ fn replace_staged<T, E: From<io::Error>>(
     keep_backup: bool,
     write: impl FnOnce(&NamedTempFile) -> Result<T, E>,
 ) -> Result<T, E> {
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
+    let dir = parent_dir(path);
     let mut builder = tempfile::Builder::new();
     builder.prefix(".tracelens-").suffix(".tmp");
     // A new file's usual mode: 0666, which the kernel masks with the umask (tempfile's own
     // default is 0600).
     #[cfg(unix)]
     builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
-    let temp = builder.tempfile_in(dir)?;
+    let temp = builder.tempfile_in(dir).map_err(without_temp_path)?;
     let result = write(&temp)?;
     // Opened again: a writer by path may have put a new file at the temporary path.
     File::open(temp.path())?.sync_all()?;
@@ -73,6 +70,57 @@ fn replace_staged<T, E: From<io::Error>>(
     temp.persist(path).map_err(|err| err.error)?;
     sync_dir(dir)?;
     Ok(result)
+}
+
+/// The directory a file is written in (`.` for a bare name).
+fn parent_dir(path: &Path) -> &Path {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    }
+}
+
+/// tempfile's error names the temporary path it tried (`... at path "/d/.tracelens-x.tmp"`);
+/// callers name the target themselves, so only the OS error is kept.
+fn without_temp_path(err: io::Error) -> io::Error {
+    let text = err.to_string();
+    let os_error = text.split(" at path ").next().unwrap_or(&text);
+    io::Error::new(err.kind(), os_error.to_string())
+}
+
+/// Check, before any expensive work, that `out` can be written: it is none of `inputs` (a
+/// link or another spelling included; replacing an input would lose it, and with it every
+/// line the output leaves out), and its directory takes a new file.
+pub fn check_output(out: &Path, inputs: &[&Path]) -> io::Result<()> {
+    if inputs.iter().any(|input| is_same_file(input, out)) {
+        return Err(io::Error::new(
+            io::ErrorKind::AlreadyExists,
+            "it is the input file; write the output to another file",
+        ));
+    }
+    tempfile::Builder::new()
+        .prefix(".tracelens-")
+        .suffix(".tmp")
+        .tempfile_in(parent_dir(out))
+        .map_err(without_temp_path)?;
+    Ok(())
+}
+
+/// Whether two paths name one existing file.
+fn is_same_file(a: &Path, b: &Path) -> bool {
+    let (Ok(a), Ok(b)) = (fs::metadata(a), fs::metadata(b)) else {
+        return false;
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        a.dev() == b.dev() && a.ino() == b.ino()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (a, b);
+        false
+    }
 }
 
 /// Make `PATH.bak` hold the current content of `path` (a hard link when possible, a copy
@@ -144,6 +192,39 @@ mod tests {
             1,
             "no temporary left"
         );
+    }
+
+    #[test]
+    fn the_input_is_never_the_output() {
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("in.jsonl");
+        fs::write(&input, "x\n").unwrap();
+        let other_spelling = dir.path().join(".").join("in.jsonl");
+        let err = check_output(&other_spelling, &[&input]).unwrap_err();
+        assert!(err.to_string().contains("is the input file"), "{err}");
+        assert!(check_output(&dir.path().join("out.jsonl"), &[&input]).is_ok());
+        let missing = check_output(&dir.path().join("no/out.jsonl"), &[&input]).unwrap_err();
+        assert_eq!(missing.kind(), io::ErrorKind::NotFound);
+        assert_eq!(
+            fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no temporary left"
+        );
+    }
+
+    #[test]
+    fn a_missing_directory_is_reported_once_without_the_temporary_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = replace_file(&dir.path().join("no/such/out.jsonl"), false, |w| {
+            w.write_all(b"x")
+        })
+        .unwrap_err();
+        let text = err.to_string();
+        assert!(
+            !text.contains(".tracelens-") && !text.contains("at path"),
+            "{text}"
+        );
+        assert_eq!(err.kind(), io::ErrorKind::NotFound);
     }
 
     #[cfg(unix)]

@@ -1,6 +1,7 @@
 //! The command line (docs/ARCHITECTURE.md section 6): clap definitions and dispatch. Each
 //! subcommand's arguments and behaviour live in `src/cli/<name>.rs`; this file only routes.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -14,6 +15,7 @@ mod mutate_cmd;
 mod predict_cmd;
 mod trace_cmd;
 mod train_cmd;
+mod values;
 
 /// tracelens: step through real Python executions and watch a model predict them.
 #[derive(Debug, Parser)]
@@ -51,6 +53,7 @@ pub enum Command {
 
 /// Parse the process arguments, run the command, and turn errors into a message and exit code.
 pub fn main() -> ExitCode {
+    quiet_on_closed_pipes();
     let cli = Cli::parse();
     let result = match cli.command {
         None => explore::run(cli.explore),
@@ -67,17 +70,57 @@ pub fn main() -> ExitCode {
         // The reader went away (`tracelens ... | head`): stop quietly, like other Unix tools.
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("tracelens: {err:#}");
+            // Written, not printed: a closed stderr must not turn the error into a panic.
+            let _ = writeln!(std::io::stderr(), "tracelens: {}", message(&err));
             ExitCode::FAILURE
         }
     }
 }
 
+/// The error and its causes joined with `: `, leaving out a cause whose text the message
+/// already holds (an error that prints its source would otherwise say it twice).
+fn message(err: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in err.chain() {
+        let part = cause.to_string();
+        if text.contains(&part) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&part);
+    }
+    text
+}
+
+/// `println!` and `eprintln!` panic when their reader has gone (`tracelens ... 2>&1 | head`);
+/// such a panic ends the process quietly with status 0, like the error path below.
+fn quiet_on_closed_pipes() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let text = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if text.starts_with("failed printing to std") && text.contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default(info);
+    }));
+}
+
 /// Whether an error comes from writing to a pipe whose reader has closed it.
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    let broken = Some(std::io::ErrorKind::BrokenPipe);
     err.chain().any(|cause| {
-        cause
-            .downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+        cause.downcast_ref::<std::io::Error>().map(|io| io.kind()) == broken
+            // serde_json's error does not give its io::Error as its source.
+            || cause
+                .downcast_ref::<serde_json::Error>()
+                .and_then(serde_json::Error::io_error_kind)
+                == broken
     })
 }

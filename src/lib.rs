@@ -16,6 +16,7 @@ pub mod model;
 pub mod mutate;
 pub mod newest_wins;
 pub mod pipeline;
+pub mod plural;
 pub mod trace;
 pub mod tui;
 pub mod ui;

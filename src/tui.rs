@@ -9,7 +9,10 @@
 //! something happened.
 
 use std::io::{stdout, Stdout};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -31,8 +34,9 @@ use crate::app::{files, prediction, update, Action, App};
 /// How often at most the recovery file is written while typing.
 const RECOVERY_INTERVAL: Duration = Duration::from_secs(1);
 
-/// Run the explorer until the user quits.
-pub fn run(mut app: App, tracer: TraceFnFactory) -> anyhow::Result<()> {
+/// Run the explorer until the user quits (status 0) or a signal ends it (status 128 + the
+/// signal's number, as shells report it: 143 for SIGTERM).
+pub fn run(mut app: App, tracer: TraceFnFactory) -> anyhow::Result<ExitCode> {
     let (tx, rx) = mpsc::channel::<Action>();
     let worker = TraceWorker::spawn(tracer, tx.clone());
     let model = prediction::spawn_worker(&app, tx.clone());
@@ -56,13 +60,20 @@ pub fn run(mut app: App, tracer: TraceFnFactory) -> anyhow::Result<()> {
         })?;
 
     let mut signals = Signals::new([SIGTERM, SIGHUP, SIGINT])?;
+    let received = Arc::new(AtomicI32::new(0));
+    let signal_seen = Arc::clone(&received);
     thread::Builder::new()
         .name("signals".into())
         .spawn(move || {
-            if signals.forever().next().is_some() {
+            if let Some(signal) = signals.forever().next() {
+                signal_seen.store(signal, Ordering::SeqCst);
                 let _ = signal_tx.send(Action::Terminate);
             }
         })?;
+    let status = || match received.load(Ordering::SeqCst) {
+        0 => ExitCode::SUCCESS,
+        signal => ExitCode::from(u8::try_from(128 + signal).unwrap_or(u8::MAX)),
+    };
 
     let mut last_recovery = Instant::now();
     loop {
@@ -82,7 +93,7 @@ pub fn run(mut app: App, tracer: TraceFnFactory) -> anyhow::Result<()> {
             }
         }
         if app.quit {
-            return Ok(());
+            return Ok(status());
         }
         let wait = if app.recovery_dirty {
             RECOVERY_INTERVAL
@@ -102,7 +113,7 @@ pub fn run(mut app: App, tracer: TraceFnFactory) -> anyhow::Result<()> {
                 }
             }
             Err(RecvTimeoutError::Timeout) => {}
-            Err(RecvTimeoutError::Disconnected) => return Ok(()),
+            Err(RecvTimeoutError::Disconnected) => return Ok(status()),
         }
     }
 }

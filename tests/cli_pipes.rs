@@ -35,3 +35,26 @@ fn closed_stdout_ends_the_command_without_a_panic() {
         output.status
     );
 }
+
+#[test]
+fn closed_stdout_and_stderr_end_a_trace_quietly() {
+    // A trace of several MB of JSON, with both output pipes closed before it is written.
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let program = dir.path().join("loop.py");
+    std::fs::write(
+        &program,
+        "total = 0\nfor i in range(20000):\n    total += i\n",
+    )
+    .expect("the program is written");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tracelens"))
+        .arg("trace")
+        .arg(&program)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    drop(child.stdout.take());
+    drop(child.stderr.take());
+    let status = child.wait().expect("the binary ends");
+    assert_eq!(status.code(), Some(0), "status {status:?}");
+}

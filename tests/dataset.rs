@@ -100,7 +100,7 @@ fn crash_after_journalling_loses_nothing() {
         data.set_note(0, "written before the crash").unwrap();
         let mut record = data.record(0).unwrap();
         record.code = "x = 2\n".into();
-        record.id = String::new();
+        record.id = Default::default();
         data.add_derived(0, record).unwrap();
         std::process::abort();
     }
@@ -431,7 +431,7 @@ fn export_command_line() {
     ]);
     assert!(output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("wrote 1 record(s)"), "{stderr}");
+    assert!(stderr.contains("wrote 1 record to"), "{stderr}");
     assert!(stderr.contains("line 4:"), "{stderr}");
     assert_eq!(read_jsonl(&out).len(), 1);
 }
@@ -582,7 +582,7 @@ fn the_example_dataset_is_ready_for_curation() {
         assert_eq!(record.verdict, "unreviewed");
         if let Some(origin) = &record.origin {
             assert!(
-                ids.contains(&origin.id),
+                ids.contains(&origin.id.to_string()),
                 "{} comes from a missing {}",
                 record.id,
                 origin.id

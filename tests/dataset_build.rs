@@ -41,7 +41,7 @@ fn records(path: &Path) -> Vec<Record> {
 fn origins(records: &[Record]) -> HashSet<String> {
     records
         .iter()
-        .map(|r| r.origin.as_ref().expect("origin").id.clone())
+        .map(|r| r.origin.as_ref().expect("origin").id.to_string())
         .collect()
 }
 
@@ -121,6 +121,14 @@ fn mutants_never_cross_the_split_and_shards_partition_the_programs() {
             .any(|r| r.origin.as_ref().is_some_and(|o| o.mutation.is_some())),
         "some mutants were kept"
     );
+    // Seed programs and mutants left out are counted apart: every seed is either kept or
+    // counted as a seed left out.
+    let seeds_kept = train
+        .iter()
+        .chain(&test)
+        .filter(|r| r.origin.as_ref().is_none_or(|o| o.mutation.is_none()))
+        .count();
+    assert_eq!(seeds_kept + whole.left_out, 16, "{whole:?}");
     let mut shard_ids = Vec::new();
     for i in 0..2 {
         let mut a = args(Stage::Mutants, 16, &dir.path().join("shards"));
@@ -134,7 +142,7 @@ fn mutants_never_cross_the_split_and_shards_partition_the_programs() {
             shard_ids.extend(records(p).into_iter().map(|r| r.id));
         }
     }
-    let mut whole_ids: Vec<String> = train.iter().chain(&test).map(|r| r.id.clone()).collect();
+    let mut whole_ids: Vec<_> = train.iter().chain(&test).map(|r| r.id.clone()).collect();
     whole_ids.sort();
     shard_ids.sort();
     assert_eq!(whole_ids, shard_ids);

@@ -180,11 +180,11 @@ fn malformed_lines_and_missing_predictions_are_reported_not_fatal() {
         "{stderr}"
     );
     assert!(
-        stderr.contains("1 gold record(s) have no prediction"),
+        stderr.contains("1 gold record without a prediction"),
         "{stderr}"
     );
     assert!(
-        stderr.contains("1 prediction record(s) have no gold record"),
+        stderr.contains("1 prediction record without a gold record"),
         "{stderr}"
     );
     let summary: Value = serde_json::from_slice(&out.stdout).unwrap();

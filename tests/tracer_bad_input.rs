@@ -49,6 +49,20 @@ fn assert_refused(code: &str, what: &str) {
 }
 
 #[test]
+fn an_empty_program_completes_without_steps() {
+    for code in ["", "\n\n", "# only a comment\n"] {
+        let t = trace(code);
+        assert_eq!(t.outcome.kind, OutcomeKind::Completed, "{code:?}");
+        assert!(
+            t.steps.iter().all(|s| s.line >= 1),
+            "{code:?}: a step at line 0: {:?}",
+            t.steps
+        );
+    }
+    assert_pool_still_serves();
+}
+
+#[test]
 fn a_syntax_error_reports_line_and_column_and_no_steps() {
     let t = trace("x = 1\ny = (2,\n");
     assert_outcome(&t, OutcomeKind::SyntaxError, "line 2, column");

@@ -20,6 +20,7 @@ fn app_on(program: &str, theme: Theme) -> App {
             path: Some(PathBuf::from(program)),
             code: read_fixture(program),
             stdin: String::new(),
+            name: None,
             theme,
             keymap: Keymap::default(),
             recovery: None,
@@ -234,10 +235,10 @@ fn quitting_with_unsaved_changes_asks_first() {
         (app.quit, app.modal.clone()),
         (false, Some(Modal::ConfirmQuit))
     );
-    key(&mut app, KeyCode::Char('n'));
+    key(&mut app, KeyCode::Esc);
     assert_eq!((app.quit, app.modal.clone()), (false, None));
     cmd(&mut app, Command::Quit);
-    key(&mut app, KeyCode::Char('y'));
+    key(&mut app, KeyCode::Char('d'));
     assert!(app.quit);
 }
 
@@ -282,8 +283,8 @@ fn tab_cycles_focus_and_stdin_edits_retrace() {
     let jobs = app.take_jobs();
     assert_eq!(jobs.last().unwrap().request.stdin, "7\n");
     assert!(
-        app.stale && !app.modified,
-        "stdin edits re-trace but do not dirty the program"
+        app.stale && !app.modified && app.stdin_modified,
+        "stdin edits re-trace and dirty the stdin, not the program"
     );
     update(
         &mut app,
@@ -467,6 +468,7 @@ fn edits_are_snapshotted_for_recovery_and_a_recovered_buffer_can_be_restored_or_
         path: Some(dir.path().join("prog.py")),
         code: "x = 1\n".into(),
         stdin: String::new(),
+        name: None,
         theme: Theme::default_theme(),
         keymap: Keymap::default(),
         recovery,

@@ -223,6 +223,22 @@ fn filter_specs_parse() {
         .contains("yes or no"));
 }
 
+#[test]
+fn filters_refuse_values_no_record_has_and_take_quoted_tags() {
+    let err = parse_filter("verdict:maybe").unwrap_err();
+    assert!(err.contains("unreviewed, accepted, rejected"), "{err}");
+    assert!(parse_filter("outcome:finished").is_err());
+    assert!(parse_filter("op:XYZ").is_err());
+    assert_eq!(
+        parse_filter("op:crp").unwrap().operator.as_deref(),
+        Some("CRP")
+    );
+    let f = parse_filter(r#"tag:"two words" loop"#).unwrap();
+    assert_eq!(f.tag.as_deref(), Some("two words"));
+    assert_eq!(f.text, "loop");
+    assert!(parse_filter(r#"tag:"open"#).is_err());
+}
+
 /// A one-record dataset holding sum_squares.py with a prediction.
 fn sum_squares_dataset(dir: &Path) -> PathBuf {
     let code = std::fs::read_to_string(manifest("tests/fixtures/tui/sum_squares.py")).unwrap();
@@ -316,11 +332,16 @@ fn saving_over_a_file_changed_on_disk_asks_first() {
         app.modal,
         Some(Modal::Browser(BrowserModal::ConfirmOverwrite))
     );
-    type_text(&mut app, "n");
+    type_text(&mut app, "yn");
+    assert!(
+        app.modal.is_some(),
+        "y and n are not answers: s saves, Esc cancels"
+    );
+    press(&mut app, KeyCode::Esc, KeyModifiers::NONE);
     assert!(app.modal.is_none());
     assert_eq!(lines(&path).len(), 1, "not overwritten");
     ctrl(&mut app, 's');
-    type_text(&mut app, "y");
+    type_text(&mut app, "s");
     let saved = lines(&path);
     assert_eq!(saved.len(), 42);
     assert_eq!(saved[0]["verdict"], "accepted");
@@ -438,7 +459,7 @@ fn quitting_with_unsaved_dataset_edits_asks_and_s_saves_the_file() {
     ctrl(&mut app, 'q');
     assert!(!app.quit, "unsaved verdicts must not be dropped silently");
     assert!(matches!(app.modal, Some(Modal::ConfirmQuit)));
-    type_text(&mut app, "n");
+    press(&mut app, KeyCode::Esc, KeyModifiers::NONE);
     assert!(app.modal.is_none() && !app.quit);
     ctrl(&mut app, 'q');
     type_text(&mut app, "s");

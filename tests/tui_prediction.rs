@@ -180,7 +180,8 @@ fn an_edit_cancels_the_running_generation_and_drops_its_events() {
     model_event(&mut app, partial(request.id, &gold_steps()[..3].join(" ")));
     assert_eq!(app.prediction.dropped_events, 1);
     assert_eq!(app.prediction.predicted.len(), 1);
-    assert!(screen(&app).contains("Pred tiny · cancelled · greedy"));
+    // Narrow: the model's name goes before the state, the search and "(stale)".
+    assert!(screen(&app).contains("Pred cancelled · greedy (stale)"));
 }
 
 #[test]
@@ -322,4 +323,69 @@ fn the_tiny_parity_model_streams_a_prediction_through_the_worker() {
     assert!(partials > 0, "the prediction streams");
     assert!(app.prediction.metrics.is_some());
     assert!(screen(&app).contains("Pred tiny · done"));
+}
+
+#[test]
+fn a_run_cut_short_is_not_scored_in_the_status_bar() {
+    let (text, _) = mismatching_text();
+    let mut app = predicted_app(&text);
+    let status = |app: &App| {
+        let rows = buffer_rows(render(app, 200, 32).backend().buffer());
+        rows.last().unwrap().clone()
+    };
+    assert!(status(&app).contains("trace acc"), "{}", status(&app));
+    app.view.as_mut().unwrap().trace.outcome.kind = tracelens::trace::OutcomeKind::Timeout;
+    let shown = status(&app);
+    assert!(
+        shown.contains("not scored: the run ended in timeout") && !shown.contains("trace acc"),
+        "{shown}"
+    );
+}
+
+#[test]
+fn the_truth_shows_python_reprs_and_wide_values_keep_the_separator_in_line() {
+    let (text, _) = mismatching_text();
+    let mut app = predicted_app(&text);
+    // Step to a line step where `total` is a local, then give it a wide repr.
+    let step = (0..app.view.as_ref().unwrap().len())
+        .find(|&i| {
+            let s = &app.view.as_ref().unwrap().steps()[i];
+            s.locals.iter().any(|l| l.name == "total") && app.prediction.row_of_raw(i).is_some()
+        })
+        .expect("a step with total");
+    app.step = step;
+    let view = app.view.as_mut().unwrap();
+    let total = view.trace.steps[step]
+        .locals
+        .iter_mut()
+        .find(|l| l.name == "total")
+        .unwrap();
+    total.repr = "'日本語'".into();
+    let rows = buffer_rows(render(&app, 160, 40).backend().buffer());
+    let column = |row: &str, from: &str| {
+        let start = row.find(from)?;
+        let bar = start + row[start..].find('│')?;
+        Some(row[..bar].chars().count())
+    };
+    let header = rows
+        .iter()
+        .find_map(|r| column(r, "truth"))
+        .expect("a header row");
+    let value = rows
+        .iter()
+        // A wide character fills two cells: the second reads as a space here.
+        .find_map(|r| column(r, "total '日 本 語 '"))
+        .unwrap_or_else(|| panic!("the repr is not shown:\n{}", rows.join("\n")));
+    assert_eq!(header, value, "\n{}", rows.join("\n"));
+}
+
+#[test]
+fn a_narrow_prediction_title_keeps_the_state_and_the_search() {
+    let (text, _) = mismatching_text();
+    let app = predicted_app(&text);
+    let shown = buffer_rows(render(&app, 100, 32).backend().buffer()).join("\n");
+    assert!(
+        shown.contains("t/s · greedy "),
+        "the title was cut:\n{shown}"
+    );
 }

@@ -14,8 +14,8 @@ use super::layout::list_top;
 use super::pane::browser::{Browser, BrowserModal};
 use super::pane::mutation::MutationState;
 use super::scope::Scope;
-use super::state::{text_area, App, Modal};
-use crate::dataset::{DatasetError, DatasetFile, Divergence, Filter, Record, Verdict};
+use super::state::{text_area, App, Leave, Modal};
+use crate::dataset::{DatasetError, DatasetFile, Divergence, Filter, Record, RecordId, Verdict};
 use crate::trace::codeexecutor;
 
 /// Open a dataset in the browser: focus it, load its first record, and show what the
@@ -81,7 +81,7 @@ pub fn load_selected_sample(app: &mut App) {
     }
     app.path = None;
     app.recovery_path = None;
-    app.modified = false;
+    app.mark_saved();
     app.view = None;
     app.step = 0;
     app.stale = false;
@@ -89,8 +89,25 @@ pub fn load_selected_sample(app: &mut App) {
     app.request_trace(Duration::ZERO);
 }
 
-/// Move the selection by `by` rows (clamped) and load the sample there.
+/// Move the selection by `by` rows (clamped) and load the sample there; when the loaded
+/// sample's code or stdin has unsaved edits, ask first.
 pub fn move_selection(app: &mut App, by: isize) {
+    let Some(browser) = app.browser.as_ref() else {
+        return;
+    };
+    let last = browser.visible.len().saturating_sub(1);
+    if browser.selected.saturating_add_signed(by).min(last) == browser.selected {
+        return;
+    }
+    if app.buffers_modified() {
+        app.modal = Some(Modal::ConfirmLeave(Leave::Select(by)));
+        return;
+    }
+    move_selection_now(app, by);
+}
+
+/// Move the selection without asking (the edits were saved or discarded).
+pub fn move_selection_now(app: &mut App, by: isize) {
     let Some(browser) = app.browser.as_mut() else {
         return;
     };
@@ -204,7 +221,7 @@ pub fn save_sample(app: &mut App, as_new: bool) {
         return;
     };
     let result = if as_new {
-        record.id.clear();
+        record.id = RecordId::default();
         record.prediction = None;
         record.verdict = Verdict::Unreviewed.as_str().to_string();
         record.note.clear();
@@ -224,7 +241,7 @@ pub fn save_sample(app: &mut App, as_new: bool) {
         })
     };
     app.message = Some(result.unwrap_or_else(|e| e.to_string()));
-    app.modified = false;
+    app.mark_saved();
 }
 
 /// Save the dataset file; when it changed on disk, ask before overwriting (`force`).

@@ -8,11 +8,17 @@ use super::command::Command;
 use super::pane::browser::{parse_filter, BrowserModal, PromptKind};
 use super::prompt::edit_prompt;
 use super::scope::Scope;
-use super::state::{App, Modal};
+use super::state::{App, Leave, Modal};
 use crate::dataset::{Filter, Verdict};
+use crate::plural::count;
 
 fn prompt(app: &mut App, kind: PromptKind, text: String) {
     app.modal = Some(Modal::Browser(BrowserModal::Prompt { kind, text }));
+}
+
+/// Ask for the dataset to open.
+pub(super) fn open_prompt(app: &mut App) {
+    prompt(app, PromptKind::Open, String::new());
 }
 
 pub(super) fn run(app: &mut App, command: Command) {
@@ -52,7 +58,7 @@ pub(super) fn on_modal_command(app: &mut App, command: Command) -> bool {
         }
         (
             BrowserModal::Prompt { .. } | BrowserModal::Journal(_) | BrowserModal::ConfirmOverwrite,
-            Command::Submit | Command::Restore | Command::Discard | Command::Yes,
+            Command::Submit | Command::Restore | Command::Discard | Command::Save,
         ) => match (app.modal.take(), command) {
             (Some(Modal::Browser(BrowserModal::Prompt { kind, text })), Command::Submit) => {
                 submit(app, kind, &text)
@@ -61,7 +67,7 @@ pub(super) fn on_modal_command(app: &mut App, command: Command) -> bool {
             (Some(Modal::Browser(BrowserModal::Journal(_))), Command::Discard) => {
                 replay(app, false)
             }
-            (Some(Modal::Browser(BrowserModal::ConfirmOverwrite)), Command::Yes) => {
+            (Some(Modal::Browser(BrowserModal::ConfirmOverwrite)), Command::Save) => {
                 browser::save_dataset(app, true)
             }
             (other, _) => app.modal = other,
@@ -93,7 +99,11 @@ fn refresh_dirty(app: &mut App) {
 
 fn run_command(app: &mut App, command: Command) {
     if command == Command::OpenDataset {
-        return prompt(app, PromptKind::Open, String::new());
+        if app.buffers_modified() || app.dataset_modified() {
+            app.modal = Some(Modal::ConfirmLeave(Leave::OpenDataset));
+            return;
+        }
+        return open_prompt(app);
     }
     let Some(browser) = app.browser.as_ref() else {
         let open = app.keymap.key_label(Scope::Global, Command::OpenDataset);
@@ -131,9 +141,9 @@ fn apply_filter(app: &mut App, filter: Filter) {
     if let Some(browser) = app.browser.as_mut() {
         browser.set_filter(filter);
         app.message = Some(format!(
-            "{} of {} samples shown",
+            "{} of {} shown",
             browser.visible.len(),
-            browser.file.len()
+            count(browser.file.len(), "sample")
         ));
     }
     browser::load_selected_sample(app);
@@ -180,11 +190,11 @@ fn replay(app: &mut App, replay: bool) {
     let message = if replay {
         match browser.file.replay_journal() {
             Ok(report) if report.skipped.is_empty() => {
-                format!("replayed {} edit(s)", report.applied)
+                format!("replayed {}", count(report.applied, "edit"))
             }
             Ok(report) => format!(
-                "replayed {} edit(s); skipped {}: {}",
-                report.applied,
+                "replayed {}; skipped {}: {}",
+                count(report.applied, "edit"),
                 report.skipped.len(),
                 report.skipped.join("; ")
             ),

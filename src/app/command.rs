@@ -157,11 +157,11 @@ commands! {
     Diff ScrollPageDown ["PageDown"];
     Diff ScrollPageUp ["PageUp"];
     Diff Quit ["q"];
-    Confirm Yes = "yes", "yes: quit without saving, or overwrite the file", ["y"];
-    Confirm SaveAndQuit = "save_and_quit", "save, then quit", ["s"];
-    Confirm No = "no", "no: cancel", ["n"];
     Offer Restore = "restore", "restore the unsaved buffer, or replay the journal", ["r"];
-    Offer Discard = "discard", "discard the buffer, or set the journal aside", ["d"];
+    Offer Discard = "discard", "discard the buffer or the changes, or set the journal aside", ["d"];
+    // Every save question answers with the same letters: s saves, d discards, Esc cancels.
+    Confirm Save ["s"];
+    Confirm Discard ["d"];
     Prompt Submit = "submit", "submit the prompt", ["Enter"];
     Prompt Complete = "complete", "complete a tag", ["Tab"];
 }

@@ -54,11 +54,12 @@ pub(super) fn navigate(app: &mut App, command: Command) {
     }
 }
 
-/// Save the program to its path, or ask for one when it has none.
+/// Save the program (and its stdin, when that changed) to its path, or ask for one when it
+/// has none (offering the name it was opened under).
 pub(super) fn save(app: &mut App) {
     match app.path.clone() {
         Some(path) => save_to(app, path),
-        None => app.modal = Some(Modal::SavePath(String::new())),
+        None => app.modal = Some(Modal::SavePath(app.name.clone().unwrap_or_default())),
     }
 }
 
@@ -71,9 +72,25 @@ pub(super) fn finish(app: &mut App) {
     app.quit = true;
 }
 
-/// Write the program to `path` (atomically) and make it the program's path.
+/// Write the program to `path` (atomically) and make it the program's path; a changed stdin
+/// goes to `PATH.stdin` beside it.
 pub(super) fn save_to(app: &mut App, path: PathBuf) {
-    match files::write_atomic(&path, &app.code()) {
+    let stdin_path = path.with_extension("stdin");
+    // The file's own line endings are kept.
+    let endings = |text: String| {
+        if app.crlf {
+            text.replace('\n', "\r\n")
+        } else {
+            text
+        }
+    };
+    let saved = files::write_atomic(&path, &endings(app.code())).and_then(|()| {
+        if app.stdin_modified {
+            files::write_atomic(&stdin_path, &endings(app.stdin_text()))?;
+        }
+        Ok(())
+    });
+    match saved {
         Ok(()) => {
             if app.path.as_ref() != Some(&path) {
                 if let Some(old) = &app.recovery_path {
@@ -85,8 +102,12 @@ pub(super) fn save_to(app: &mut App, path: PathBuf) {
                 let _ = std::fs::remove_file(rec);
             }
             app.recovery_dirty = false;
-            app.modified = false;
-            app.message = Some(format!("saved {}", path.display()));
+            app.message = Some(if app.stdin_modified {
+                format!("saved {} and {}", path.display(), stdin_path.display())
+            } else {
+                format!("saved {}", path.display())
+            });
+            app.mark_saved();
             app.path = Some(path);
         }
         Err(err) => app.message = Some(format!("cannot save {}: {err}", path.display())),
@@ -96,9 +117,13 @@ pub(super) fn save_to(app: &mut App, path: PathBuf) {
 /// `buffer`'s text changed: mark the trace stale and re-trace after the debounce (an edit of
 /// the program also marks it modified and due for the recovery file).
 pub(super) fn buffer_changed(app: &mut App, buffer: Buffer) {
-    if buffer == Buffer::Editor {
-        app.modified = true;
-        app.recovery_dirty = true;
+    // Modified means "differs from what was loaded or saved": undoing back to it is clean.
+    match buffer {
+        Buffer::Editor => {
+            app.modified = app.code() != app.saved.0;
+            app.recovery_dirty = true;
+        }
+        Buffer::Stdin => app.stdin_modified = app.stdin_text() != app.saved.1,
     }
     if app.view.is_some() {
         app.stale = true;

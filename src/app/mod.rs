@@ -23,13 +23,14 @@ pub mod state;
 pub mod theme;
 pub mod trace_jobs;
 pub mod trace_view;
+pub mod undo_groups;
 pub mod update;
 
 pub use action::Action;
 pub use command::Command;
 pub use focus::Focus;
 pub use keymap::Keymap;
-pub use state::{App, AppOptions, Modal, TracerStatus};
+pub use state::{App, AppOptions, Leave, Modal, TracerStatus};
 pub use theme::Theme;
 pub use trace_jobs::{Job, TraceFn, TraceFnFactory, TraceWorker};
 pub use trace_view::TraceView;

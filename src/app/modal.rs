@@ -8,14 +8,26 @@ use super::command::Command;
 use super::effects::{buffer_changed, finish, save, save_to, Buffer};
 use super::focus::Focus;
 use super::prompt::edit_prompt;
-use super::state::{text_area, App, Modal};
+use super::scope::Scope;
+use super::state::{text_area, App, Leave, Modal};
 use super::trace_view::TraceView;
 use super::{browser, browser_keys, mutation};
 
 /// A command while a pop-up is open.
 pub(super) fn on_command(app: &mut App, command: Command) {
+    // The help has a heading and a blank row per scope and a row per binding: scrolling
+    // stops once its last row is in view.
+    let help_rows = app.keymap.bindings().len() + 2 * Scope::ALL.len();
+    let help_view = usize::from(app.screen.height.saturating_sub(4));
+    let help_last = u16::try_from(help_rows.saturating_sub(help_view)).unwrap_or(u16::MAX);
     match app.modal.as_mut() {
-        Some(Modal::Help { scroll } | Modal::Diff { scroll }) => {
+        Some(Modal::Help { scroll }) => {
+            if let Some(moved) = scrolled(*scroll, command) {
+                *scroll = moved.min(help_last);
+                return;
+            }
+        }
+        Some(Modal::Diff { scroll }) => {
             if let Some(moved) = scrolled(*scroll, command) {
                 *scroll = moved;
                 return;
@@ -39,9 +51,37 @@ pub(super) fn on_command(app: &mut App, command: Command) {
         return;
     };
     match (modal, command) {
-        (Modal::ConfirmQuit, Command::Quit | Command::Yes) => finish(app),
-        (Modal::ConfirmQuit, Command::SaveAndQuit) => save_and_quit(app),
-        (_, Command::Close | Command::No)
+        // The save questions: s saves, d discards, Esc cancels; nothing else answers them (a
+        // second Ctrl-Q included).
+        (Modal::ConfirmQuit, Command::Discard) => {
+            discard_dataset_edits(app);
+            finish(app);
+        }
+        (Modal::ConfirmQuit, Command::Save) => save_and_quit(app),
+        (Modal::ConfirmLeave(leave), Command::Save) => {
+            save_before_leaving(app, leave);
+            let dataset_kept = leave != Leave::OpenDataset || !app.dataset_modified();
+            if !app.buffers_modified() && dataset_kept && app.modal.is_none() {
+                go(app, leave);
+            }
+        }
+        (Modal::ConfirmLeave(leave), Command::Discard) => {
+            if leave == Leave::OpenDataset {
+                discard_dataset_edits(app);
+            }
+            go(app, leave);
+        }
+        // Esc on the recovery offer keeps the file for the next start; nothing this session
+        // writes replaces it.
+        (Modal::Recovery(_), Command::Close) => {
+            app.recovery_path = None;
+            app.message = Some(
+                "kept the unsaved buffer for the next start; this session's edits are not \
+                 saved for recovery"
+                    .into(),
+            );
+        }
+        (_, Command::Close)
         | (Modal::Help { .. } | Modal::Mutations(_) | Modal::Diff { .. }, Command::Quit)
         | (Modal::Help { .. }, Command::Help) => {}
         (_, Command::Help) => app.modal = Some(Modal::Help { scroll: 0 }),
@@ -83,14 +123,45 @@ pub(super) fn on_key(app: &mut App, key: KeyEvent) {
 
 /// "Save and quit": save what is unsaved, then quit unless saving asks something first.
 fn save_and_quit(app: &mut App) {
-    if app.modified {
+    if app.buffers_modified() {
         save(app);
     }
     if app.dataset_modified() {
         browser::save_dataset(app, false);
     }
-    if !app.modified && !app.dataset_modified() && app.modal.is_none() {
+    if !app.buffers_modified() && !app.dataset_modified() && app.modal.is_none() {
         finish(app);
+    }
+}
+
+/// The `s` answer before leaving: the program to its file, or the loaded sample's edits into
+/// the sample; before another dataset opens, this one's unsaved edits to its file.
+fn save_before_leaving(app: &mut App, leave: Leave) {
+    if app.buffers_modified() {
+        if app.browser.as_ref().is_some_and(|b| b.loaded.is_some()) {
+            browser::save_sample(app, false);
+        } else {
+            save(app);
+        }
+    }
+    if leave == Leave::OpenDataset && app.dataset_modified() {
+        browser::save_dataset(app, false);
+    }
+}
+
+/// Carry on where the user was going.
+fn go(app: &mut App, leave: Leave) {
+    match leave {
+        Leave::Select(by) => browser::move_selection_now(app, by),
+        Leave::OpenDataset => browser_keys::open_prompt(app),
+    }
+}
+
+/// Quitting without saving: the dataset's journal of this session's edits is set aside
+/// (`FILE.jsonl.journal.discarded`), so the next open does not offer them back.
+fn discard_dataset_edits(app: &mut App) {
+    if let Some(browser) = app.browser.take() {
+        let _ = browser.file.close_discarding_edits();
     }
 }
 

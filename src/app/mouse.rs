@@ -1,5 +1,5 @@
 //! Mouse input: clicks focus panes, select a step in the step list or place the editor cursor;
-//! the wheel over the trace steps through it.
+//! the wheel over the trace steps through it, over the Variables pane scrolls it.
 
 use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
 use tui_textarea::CursorMove;
@@ -27,6 +27,20 @@ pub(super) fn on_mouse(app: &mut App, mouse: MouseEvent) {
     };
     if app.browser.is_some() && contains(areas.code, col, row) {
         return browser::mouse_on_browser(app, mouse.kind, inner(areas.code), row);
+    }
+    if contains(areas.variables, col, row) {
+        let rows = app.current_step().map_or(0, |s| s.locals.len() + 1);
+        match mouse.kind {
+            MouseEventKind::ScrollDown => {
+                app.variables_scroll = (app.variables_scroll + 1).min(rows);
+                return;
+            }
+            MouseEventKind::ScrollUp => {
+                app.variables_scroll = app.variables_scroll.saturating_sub(1);
+                return;
+            }
+            _ => {}
+        }
     }
     if contains(areas.steps, col, row) || contains(areas.code, col, row) {
         if let Some(command) = scroll {

@@ -57,7 +57,9 @@ pub(super) fn jump_to_divergence(app: &mut App, next: bool) {
     match found.and_then(|r| pane.raw_of_row(r)) {
         Some(raw) => app.step = raw,
         None => {
-            app.message = Some(if pane.text.is_empty() {
+            app.message = Some(if pane.is_off() {
+                "no model is loaded (--model none): there is no prediction".to_string()
+            } else if pane.text.is_empty() {
                 "no prediction yet".to_string()
             } else if next {
                 "no further divergence".to_string()

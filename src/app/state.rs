@@ -17,6 +17,7 @@ use super::scope::Scope;
 use super::theme::Theme;
 use super::trace_jobs::Job;
 use super::trace_view::TraceView;
+use super::undo_groups::UndoGroups;
 use crate::trace::{Limits, Outcome, TraceRequest};
 
 /// How long an edit waits for the next keystroke before it is traced.
@@ -25,14 +26,29 @@ pub const EDIT_DEBOUNCE: Duration = Duration::from_millis(150);
 /// A pop-up that takes the keys while open.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Modal {
-    Help { scroll: u16 },
+    Help {
+        scroll: u16,
+    },
     ConfirmQuit,
     SavePath(String),
     JumpToStep(String),
     Recovery(String),
+    /// Unsaved edits stand in the way of `Leave`: save them, discard them, or stay.
+    ConfirmLeave(Leave),
     Browser(BrowserModal),
     Mutations(MutationPicker),
-    Diff { scroll: u16 },
+    Diff {
+        scroll: u16,
+    },
+}
+
+/// Where the user was going when unsaved edits made the explorer ask first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Leave {
+    /// Move the browser's selection by this many rows.
+    Select(isize),
+    /// Open another dataset.
+    OpenDataset,
 }
 
 impl Modal {
@@ -40,7 +56,9 @@ impl Modal {
     pub fn scope(&self) -> Option<Scope> {
         Some(match self {
             Modal::Help { .. } => Scope::Help,
-            Modal::ConfirmQuit | Modal::Browser(BrowserModal::ConfirmOverwrite) => Scope::Confirm,
+            Modal::ConfirmQuit
+            | Modal::ConfirmLeave(_)
+            | Modal::Browser(BrowserModal::ConfirmOverwrite) => Scope::Confirm,
             Modal::SavePath(_)
             | Modal::JumpToStep(_)
             | Modal::Browser(BrowserModal::Prompt { .. }) => Scope::Prompt,
@@ -65,6 +83,8 @@ pub struct AppOptions {
     pub path: Option<PathBuf>,
     pub code: String,
     pub stdin: String,
+    /// The name shown for a program that has no path yet (an unsaved copy of a sample).
+    pub name: Option<String>,
     pub theme: Theme,
     pub keymap: Keymap,
     /// A recovered buffer to offer.
@@ -80,6 +100,7 @@ impl AppOptions {
             path,
             code,
             stdin: String::new(),
+            name: None,
             theme: Theme::default_theme(),
             keymap: Keymap::default(),
             recovery: None,
@@ -93,7 +114,16 @@ pub struct App {
     pub editor: TextArea<'static>,
     pub stdin: TextArea<'static>,
     pub path: Option<PathBuf>,
+    /// The name shown (and offered when saving) for a program without a path.
+    pub name: Option<String>,
+    /// The program differs from what it was loaded from (its file, or the sample).
     pub modified: bool,
+    /// The stdin differs from what it was loaded from.
+    pub stdin_modified: bool,
+    /// The program and stdin as last loaded or saved: `modified` compares with them.
+    pub saved: (String, String),
+    /// The program was loaded with CRLF line endings, and is saved with them.
+    pub crlf: bool,
     pub theme: Theme,
     pub keymap: Keymap,
     pub focus: Focus,
@@ -120,6 +150,10 @@ pub struct App {
     pub recovery_dirty: bool,
     /// The editor's first visible row and column (kept by drawing so the cursor stays visible).
     pub editor_scroll: Cell<(usize, usize)>,
+    /// Rows of the Variables pane scrolled past (the mouse wheel over it).
+    pub variables_scroll: usize,
+    /// How many editor edits each undo step takes (a typed word is one).
+    pub undo_groups: UndoGroups,
     pub stdin_scroll: Cell<(usize, usize)>,
     /// The open dataset, when the explorer browses one.
     pub browser: Option<Box<Browser>>,
@@ -139,7 +173,11 @@ impl App {
             editor: text_area(&options.code),
             stdin: text_area(&options.stdin),
             path: options.path,
+            name: options.name,
             modified: false,
+            stdin_modified: false,
+            saved: (String::new(), String::new()),
+            crlf: options.code.contains("\r\n"),
             theme: options.theme,
             keymap: options.keymap,
             focus: Focus::Editor,
@@ -157,6 +195,8 @@ impl App {
             recovery_path: options.recovery_path,
             recovery_dirty: false,
             editor_scroll: Cell::new((0, 0)),
+            variables_scroll: 0,
+            undo_groups: UndoGroups::default(),
             stdin_scroll: Cell::new((0, 0)),
             browser: None,
             prediction: PredictionPane::default(),
@@ -166,8 +206,36 @@ impl App {
             jobs: Vec::new(),
         };
         app.mutation = MutationState::new(app.code());
+        app.mark_saved();
         app.request_trace(Duration::ZERO);
         app
+    }
+
+    /// The buffers as they are now are what is on disk (or in the sample).
+    pub fn mark_saved(&mut self) {
+        self.saved = (self.code(), self.stdin_text());
+        self.modified = false;
+        self.stdin_modified = false;
+    }
+
+    /// Whether the program or its stdin has changes that would be lost.
+    pub fn buffers_modified(&self) -> bool {
+        self.modified || self.stdin_modified
+    }
+
+    /// The name of the program for titles and questions: its file name, the loaded sample's
+    /// id, the name it was opened under, or `untitled`.
+    pub fn program_name(&self) -> String {
+        if let Some(name) = self.path.as_ref().and_then(|p| p.file_name()) {
+            return name.to_string_lossy().into_owned();
+        }
+        let sample = self.browser.as_ref().and_then(|b| {
+            let (index, ..) = b.loaded.as_ref()?;
+            Some(b.file.summary(*index)?.id.clone())
+        });
+        sample
+            .or_else(|| self.name.clone())
+            .unwrap_or_else(|| "untitled".to_string())
     }
 
     /// The program text in the editor.

@@ -209,6 +209,111 @@ mod tests {
         assert_eq!(theme.status_bar, default.status_bar);
     }
 
+    /// A colour as xterm shows it: the 16 ANSI colours of xterm's default palette, the
+    /// 6x6x6 cube and the gray ramp; `reset` is the terminal's own `default` (black text on
+    /// white for a light theme's background, the reverse for a dark one).
+    fn xterm_rgb(color: Color, reset: (u8, u8, u8)) -> (u8, u8, u8) {
+        const ANSI: [(u8, u8, u8); 16] = [
+            (0x00, 0x00, 0x00),
+            (0xcd, 0x00, 0x00),
+            (0x00, 0xcd, 0x00),
+            (0xcd, 0xcd, 0x00),
+            (0x00, 0x00, 0xee),
+            (0xcd, 0x00, 0xcd),
+            (0x00, 0xcd, 0xcd),
+            (0xe5, 0xe5, 0xe5),
+            (0x7f, 0x7f, 0x7f),
+            (0xff, 0x00, 0x00),
+            (0x00, 0xff, 0x00),
+            (0xff, 0xff, 0x00),
+            (0x5c, 0x5c, 0xff),
+            (0xff, 0x00, 0xff),
+            (0x00, 0xff, 0xff),
+            (0xff, 0xff, 0xff),
+        ];
+        let indexed = |i: u8| match i {
+            0..=15 => ANSI[usize::from(i)],
+            16..=231 => {
+                let level = |n: u8| if n == 0 { 0 } else { 55 + 40 * n };
+                let i = i - 16;
+                (level(i / 36), level(i / 6 % 6), level(i % 6))
+            }
+            _ => {
+                let gray = 8 + 10 * (i - 232);
+                (gray, gray, gray)
+            }
+        };
+        match color {
+            Color::Reset => reset,
+            Color::Rgb(r, g, b) => (r, g, b),
+            Color::Indexed(i) => indexed(i),
+            Color::Black => ANSI[0],
+            Color::Red => ANSI[1],
+            Color::Green => ANSI[2],
+            Color::Yellow => ANSI[3],
+            Color::Blue => ANSI[4],
+            Color::Magenta => ANSI[5],
+            Color::Cyan => ANSI[6],
+            Color::Gray => ANSI[7],
+            Color::DarkGray => ANSI[8],
+            Color::LightRed => ANSI[9],
+            Color::LightGreen => ANSI[10],
+            Color::LightYellow => ANSI[11],
+            Color::LightBlue => ANSI[12],
+            Color::LightMagenta => ANSI[13],
+            Color::LightCyan => ANSI[14],
+            Color::White => ANSI[15],
+        }
+    }
+
+    /// WCAG 2 relative luminance.
+    fn luminance((r, g, b): (u8, u8, u8)) -> f64 {
+        let channel = |c: u8| {
+            let c = f64::from(c) / 255.0;
+            if c <= 0.03928 {
+                c / 12.92
+            } else {
+                ((c + 0.055) / 1.055).powf(2.4)
+            }
+        };
+        0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+    }
+
+    fn contrast(a: (u8, u8, u8), b: (u8, u8, u8)) -> f64 {
+        let (la, lb) = (luminance(a), luminance(b));
+        (la.max(lb) + 0.05) / (la.min(lb) + 0.05)
+    }
+
+    #[test]
+    fn every_style_of_every_theme_reads_at_4_5_to_1() {
+        assert!((contrast((0, 0, 0), (255, 255, 255)) - 21.0).abs() < 1e-9);
+        assert!(contrast(xterm_rgb(Color::Gray, (0, 0, 0)), (255, 255, 255)) < 1.3);
+        let mut failures = Vec::new();
+        for (name, _) in BUILTIN_THEMES {
+            let mut theme = Theme::load(name).unwrap();
+            let base = theme.base;
+            let reset_bg = xterm_rgb(base.bg.unwrap_or(Color::Reset), (0, 0, 0));
+            let reset_fg = if luminance(reset_bg) > 0.5 {
+                (0, 0, 0)
+            } else {
+                (255, 255, 255)
+            };
+            for key in Theme::KEYS {
+                let style = *theme.slot_mut(key).unwrap();
+                let mut fg = style.fg.or(base.fg).unwrap_or(Color::Reset);
+                let mut bg = style.bg.or(base.bg).unwrap_or(Color::Reset);
+                if style.add_modifier.contains(Modifier::REVERSED) {
+                    std::mem::swap(&mut fg, &mut bg);
+                }
+                let ratio = contrast(xterm_rgb(fg, reset_fg), xterm_rgb(bg, reset_bg));
+                if ratio < 4.5 {
+                    failures.push(format!("{name}.{key}: {fg} on {bg} is {ratio:.2}:1"));
+                }
+            }
+        }
+        assert!(failures.is_empty(), "{failures:#?}");
+    }
+
     #[test]
     fn unknown_name_is_reported() {
         let err = Theme::load("no-such-theme").unwrap_err().to_string();

@@ -3,14 +3,15 @@
 //! imports from here. No drawing, no waiting: tracing is queued as jobs for the worker, and
 //! only saving touches the disk.
 
-use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyEventKind};
+use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use ratatui::layout::Rect;
-use tui_textarea::Input;
+use tui_textarea::{CursorMove, Input, TextArea};
 
 use super::action::Action;
 use super::command::Command;
 use super::effects::{buffer_changed, finish, navigate, save, Buffer};
 use super::focus::Focus;
+use super::layout::{inner, PaneAreas};
 use super::state::{App, Modal, TracerStatus};
 use super::trace_view::TraceView;
 use super::{browser_keys, modal, mouse, mutation, prediction};
@@ -73,7 +74,7 @@ fn run_command(app: &mut App, command: Command) {
     }
     app.message = None;
     match command {
-        Command::Quit if app.modified || app.dataset_modified() => {
+        Command::Quit if app.buffers_modified() || app.dataset_modified() => {
             app.modal = Some(Modal::ConfirmQuit)
         }
         Command::Quit => finish(app),
@@ -83,23 +84,7 @@ fn run_command(app: &mut App, command: Command) {
         Command::FocusPrev => cycle_focus(app, Focus::ORDER.len() - 1),
         Command::Save => save(app),
         Command::Retrace => app.request_trace(std::time::Duration::ZERO),
-        Command::Undo | Command::Redo => {
-            let undo = command == Command::Undo;
-            let area = if app.focus == Focus::Stdin {
-                &mut app.stdin
-            } else {
-                &mut app.editor
-            };
-            if if undo { area.undo() } else { area.redo() } {
-                let buffer = if app.focus == Focus::Stdin {
-                    Buffer::Stdin
-                } else {
-                    mutation::after_undo_redo(app, undo);
-                    Buffer::Editor
-                };
-                buffer_changed(app, buffer);
-            }
-        }
+        Command::Undo | Command::Redo => undo_redo(app, command == Command::Undo),
         Command::JumpToStep => app.modal = Some(Modal::JumpToStep(String::new())),
         Command::ToggleBeam => prediction::toggle_beam(app),
         Command::FirstDivergence => prediction::jump_to_divergence(app, false),
@@ -145,13 +130,44 @@ fn run_command(app: &mut App, command: Command) {
         | Command::ScrollTop
         | Command::ScrollBottom
         | Command::Choose
-        | Command::Yes
-        | Command::SaveAndQuit
-        | Command::No
         | Command::Restore
         | Command::Discard
         | Command::Submit
         | Command::Complete => {}
+    }
+}
+
+/// Undo or redo one step: in the editor a typed word is one step (see `UndoGroups`).
+fn undo_redo(app: &mut App, undo: bool) {
+    let stdin = app.focus == Focus::Stdin;
+    let steps = match (stdin, undo) {
+        (true, _) => 1,
+        (false, true) => app.undo_groups.undo_step(&app.code()),
+        (false, false) => app.undo_groups.redo_step(&app.code()),
+    };
+    let mut changed = false;
+    for _ in 0..steps {
+        let area = if stdin {
+            &mut app.stdin
+        } else {
+            &mut app.editor
+        };
+        if !(if undo { area.undo() } else { area.redo() }) {
+            break;
+        }
+        changed = true;
+        if !stdin {
+            mutation::after_undo_redo(app, undo);
+        }
+    }
+    if !changed {
+        return;
+    }
+    if stdin {
+        buffer_changed(app, Buffer::Stdin);
+    } else {
+        buffer_changed(app, Buffer::Editor);
+        app.undo_groups.settled(app.code());
     }
 }
 
@@ -172,27 +188,75 @@ fn on_key(app: &mut App, key: KeyEvent) {
         modal::on_key(app, key);
         return;
     }
+    // The editor's text before the key, to count the edit for undo.
+    let before_code = (app.focus == Focus::Editor).then(|| app.code());
+    let page = PaneAreas::compute(app.screen).map_or(1, |areas| {
+        let pane = if app.focus == Focus::Stdin {
+            areas.stdin
+        } else {
+            areas.editor
+        };
+        inner(pane).height.saturating_sub(1).max(1)
+    });
     let (area, buffer) = match app.focus {
         Focus::Editor => (&mut app.editor, Buffer::Editor),
         Focus::Stdin => (&mut app.stdin, Buffer::Stdin),
         Focus::Stepping | Focus::Browser => return,
     };
-    let is_enter = key.code == KeyCode::Enter && key.modifiers.is_empty();
-    if app.focus == Focus::Editor && is_enter {
-        let indent = next_line_indent(&area.lines()[area.cursor().0]);
-        area.insert_newline();
-        area.insert_str(indent);
-        buffer_changed(app, buffer);
-    } else if area.input(Input::from(key)) {
-        buffer_changed(app, buffer);
+    if move_far(area, key, page) {
+        app.undo_groups.moved();
+        return;
     }
+    let is_enter = key.code == KeyCode::Enter && key.modifiers.is_empty();
+    let changed = if app.focus == Focus::Editor && is_enter {
+        let (row, column) = area.cursor();
+        let before: String = area.lines()[row].chars().take(column).collect();
+        // One edit, so one undo takes the new line back.
+        area.insert_str(format!("\n{}", next_line_indent(&before)))
+    } else {
+        area.input(Input::from(key))
+    };
+    if !changed {
+        app.undo_groups.moved();
+        return;
+    }
+    if let Some(before) = before_code {
+        let word = matches!(key.code, KeyCode::Char(c) if c.is_alphanumeric() || c == '_')
+            && (key.modifiers - KeyModifiers::SHIFT).is_empty();
+        app.undo_groups.edited(word, &before, app.code());
+    }
+    buffer_changed(app, buffer);
 }
 
-/// Python auto-indent: the new line keeps the current line's indentation, one level deeper
-/// after a line ending in `:`. (Tab moves focus, so the editor indents for the user.)
-fn next_line_indent(line: &str) -> String {
-    let lead: String = line.chars().take_while(|c| *c == ' ').collect();
-    if line.trim_end().ends_with(':') {
+/// PageUp / PageDown move the cursor a pane's height, keeping its column where the line
+/// allows; Ctrl-Home / Ctrl-End go to the start / end of the buffer. Whether `key` was one.
+fn move_far(area: &mut TextArea<'static>, key: KeyEvent, page: u16) -> bool {
+    let ctrl = key.modifiers == KeyModifiers::CONTROL;
+    let (row, column) = area.cursor();
+    let row = u16::try_from(row).unwrap_or(u16::MAX);
+    let column = u16::try_from(column).unwrap_or(u16::MAX);
+    let target = match key.code {
+        KeyCode::PageDown if key.modifiers.is_empty() => (row.saturating_add(page), column),
+        KeyCode::PageUp if key.modifiers.is_empty() => (row.saturating_sub(page), column),
+        KeyCode::Home if ctrl => (0, 0),
+        KeyCode::End if ctrl => (u16::MAX, u16::MAX),
+        _ => return false,
+    };
+    // Jump clamps the row and column to the buffer.
+    area.move_cursor(CursorMove::Jump(target.0, target.1));
+    true
+}
+
+/// Python auto-indent, from the text before the cursor: the new line keeps its indentation,
+/// one level deeper after a `:`. Enter within the indentation (column 0 included) adds none:
+/// the rest of the line moves down with its own. (Tab moves focus, so the editor indents for
+/// the user.)
+fn next_line_indent(before: &str) -> String {
+    if before.trim().is_empty() {
+        return String::new();
+    }
+    let lead: String = before.chars().take_while(|c| *c == ' ').collect();
+    if before.trim_end().ends_with(':') {
         lead + "    "
     } else {
         lead

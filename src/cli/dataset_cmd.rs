@@ -5,10 +5,12 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use anyhow::bail;
 use clap::{Args, Subcommand, ValueEnum};
 
 use crate::dataset::{export, ExportFormat, ExportOptions};
 use crate::pipeline::dataset_build::{build, BuildOptions, Stage};
+use crate::plural::count;
 
 /// Arguments of `tracelens dataset`.
 #[derive(Debug, Args)]
@@ -68,9 +70,10 @@ pub struct BuildArgs {
     /// CRUXEval JSONL (fields id, code, input, output).
     #[arg(long, default_value = "../shared/cruxeval/cruxeval.jsonl")]
     pub cruxeval: PathBuf,
-    /// Directory of sample programs added to the tutorial stage.
-    #[arg(long, default_value = "samples")]
-    pub samples: PathBuf,
+    /// Directory of sample programs added to the tutorial stage (default: `samples`, when
+    /// there is one).
+    #[arg(long)]
+    pub samples: Option<PathBuf>,
     /// Output directory: STAGE.train.jsonl and STAGE.test.jsonl (with `.I-of-N` when sharded).
     #[arg(long)]
     pub out: PathBuf,
@@ -126,7 +129,7 @@ impl From<BuildArgs> for BuildOptions {
             seed: args.seed,
             shard: args.shard,
             cruxeval: args.cruxeval,
-            samples: args.samples,
+            samples: args.samples.unwrap_or_else(|| PathBuf::from("samples")),
             out: args.out,
             python: args.python,
             jobs: args.jobs,
@@ -175,22 +178,48 @@ fn run_export(args: ExportArgs) -> anyhow::Result<ExitCode> {
         eprintln!("skipped {skipped}");
     }
     eprintln!(
-        "wrote {} record(s) to {} ({} filtered out, {} skipped)",
-        report.written,
+        "wrote {} to {} ({} filtered out, {} skipped)",
+        count(report.written, "record"),
         args.out.display(),
         report.filtered_out,
         report.skipped.len()
     );
-    Ok(ExitCode::SUCCESS)
+    if report.written > 0 {
+        return Ok(ExitCode::SUCCESS);
+    }
+    let why = if !report.skipped.is_empty() {
+        "every record was skipped (see above)"
+    } else if report.filtered_out > 0 {
+        "no record passed the filter"
+    } else {
+        "the input has no records"
+    };
+    eprintln!("{} is empty: {why}", args.out.display());
+    Ok(if report.skipped.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 fn run_build(args: BuildArgs) -> anyhow::Result<ExitCode> {
+    if let Some(samples) = args.samples.as_ref().filter(|dir| !dir.is_dir()) {
+        bail!("--samples {}: no such directory", samples.display());
+    }
+    let mutants = matches!(args.stage, StageArg::Mutants);
     let report = build(&args.into())?;
+    let mut left_out = count(report.left_out, "seed program");
+    if mutants {
+        left_out.push_str(&format!(
+            " and {}",
+            count(report.mutants_left_out, "mutant")
+        ));
+    }
     eprintln!(
-        "{} train and {} test records ({} programs left out) in {} and {}",
-        report.train,
+        "{} and {} test records ({left_out} left out: did not complete or would not \
+         format) in {} and {}",
+        count(report.train, "train record"),
         report.test,
-        report.left_out,
         report.train_path.display(),
         report.test_path.display()
     );

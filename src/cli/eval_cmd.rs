@@ -29,8 +29,9 @@ use serde::Deserialize;
 use super::cruxeval_cmd::CruxevalArgs;
 use crate::analysis::metrics::Variant;
 use crate::analysis::report::{evaluate, Case, Report};
-use crate::atomic_file::replace_file;
-use crate::dataset::record::{Prediction, Record};
+use crate::atomic_file::{check_output, replace_file};
+use crate::dataset::record::{Prediction, Record, RecordId};
+use crate::plural::count;
 
 mod predict_form;
 
@@ -72,7 +73,7 @@ pub struct EvalArgs {
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=256))]
     pub jobs: Option<u32>,
     /// At most this many generated tokens per record (dataset form).
-    #[arg(long, default_value_t = crate::model::MAX_TARGET_TOKENS)]
+    #[arg(long, default_value_t = crate::model::MAX_TARGET_TOKENS, value_parser = super::values::at_least_one)]
     pub max_tokens: usize,
     #[command(flatten)]
     pub cruxeval: CruxevalArgs,
@@ -126,6 +127,14 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
         return super::cruxeval_cmd::run(&args, task);
     }
     let variant = args.metric.map_or(args.prefix.variant(), Variant::from);
+    if let Some(out) = &args.out {
+        let inputs: Vec<&Path> = [&args.dataset, &args.gold, &args.pred]
+            .into_iter()
+            .flatten()
+            .map(PathBuf::as_path)
+            .collect();
+        check_output(out, &inputs).with_context(|| format!("cannot write {}", out.display()))?;
+    }
     let (report, warnings) = match (&args.dataset, &args.gold, &args.pred) {
         (Some(_), _, Some(_)) => bail!("--pred goes with --gold (or with --task for CRUXEval)"),
         (Some(dataset), _, _) => {
@@ -173,7 +182,7 @@ struct Loaded<T> {
 /// A line of the `--pred` file: its id and prediction; any other fields are ignored.
 #[derive(Deserialize)]
 struct PredictionLine {
-    id: String,
+    id: RecordId,
     prediction: Option<Prediction>,
 }
 
@@ -233,9 +242,8 @@ fn match_by_id<'a>(
         .filter(|r| !gold_ids.contains(r.id.as_str()))
         .count();
     if unmatched > 0 {
-        warnings.push(format!(
-            "{unmatched} prediction record(s) have no gold record; ignored"
-        ));
+        let unmatched = count(unmatched, "prediction record");
+        warnings.push(format!("{unmatched} without a gold record; ignored"));
     }
     let mut missing = 0;
     let pairs = gold
@@ -253,9 +261,8 @@ fn match_by_id<'a>(
         })
         .collect();
     if missing > 0 {
-        warnings.push(format!(
-            "{missing} gold record(s) have no prediction; scored as empty"
-        ));
+        let missing = count(missing, "gold record");
+        warnings.push(format!("{missing} without a prediction; scored as empty"));
     }
     (pairs, warnings)
 }

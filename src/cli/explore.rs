@@ -52,8 +52,9 @@ pub struct ExploreArgs {
 pub fn run(args: ExploreArgs) -> anyhow::Result<ExitCode> {
     let theme = Theme::load(args.theme.as_deref().unwrap_or("default"))?;
     let keymap = load_keymap(args.keymap.as_deref())?;
-    let (path, code) = open_program(args.file.as_deref())?;
-    let stdin = read_stdin(args.stdin.as_deref(), path.as_deref())?;
+    let program = open_program(args.file.as_deref())?;
+    let (path, code) = (program.path, program.code);
+    let stdin = read_stdin(args.stdin.as_deref(), program.read_from.as_deref())?;
     if !std::io::stdout().is_terminal() {
         anyhow::bail!(
             "the explorer needs a terminal (use `tracelens trace FILE.py` for plain output)"
@@ -67,6 +68,7 @@ pub fn run(args: ExploreArgs) -> anyhow::Result<ExitCode> {
         path,
         code,
         stdin,
+        name: program.name,
         theme,
         keymap,
         recovery,
@@ -76,8 +78,7 @@ pub fn run(args: ExploreArgs) -> anyhow::Result<ExitCode> {
         crate::app::browser::open_dataset(&mut app, dataset).map_err(anyhow::Error::msg)?;
     }
     app.prediction = PredictionPane::new(crate::model::model_dir(args.model.as_deref()));
-    crate::tui::run(app, tracer_factory(args.python, args.sandbox))?;
-    Ok(ExitCode::SUCCESS)
+    crate::tui::run(app, tracer_factory(args.python, args.sandbox))
 }
 
 fn load_keymap(explicit: Option<&Path>) -> anyhow::Result<Keymap> {
@@ -93,28 +94,56 @@ fn load_keymap(explicit: Option<&Path>) -> anyhow::Result<Keymap> {
     }
 }
 
-/// The program's path and text: FILE (a new file when it does not exist yet), else the
-/// default sample, else an untitled empty buffer.
-fn open_program(file: Option<&Path>) -> anyhow::Result<(Option<PathBuf>, String)> {
-    let path = match file {
-        Some(p) => p.to_path_buf(),
-        None => {
-            let beside_crate = Path::new(env!("CARGO_MANIFEST_DIR")).join(DEFAULT_SAMPLE);
-            match [PathBuf::from(DEFAULT_SAMPLE), beside_crate]
-                .into_iter()
-                .find(|p| p.exists())
-            {
-                Some(p) => p,
-                None => return Ok((None, String::new())),
-            }
-        }
+/// The program the explorer opens.
+#[derive(Debug, PartialEq, Eq)]
+struct Program {
+    /// Where Ctrl-S saves it; `None` asks for a path.
+    path: Option<PathBuf>,
+    /// The name shown while it has no path.
+    name: Option<String>,
+    code: String,
+    /// The file its text came from (its stdin is looked for beside it).
+    read_from: Option<PathBuf>,
+}
+
+/// FILE (a new file when it does not exist yet); else a copy of the default sample, an unsaved
+/// buffer named after it (so Ctrl-S never overwrites the shipped sample); else an untitled
+/// empty buffer.
+fn open_program(file: Option<&Path>) -> anyhow::Result<Program> {
+    let read = |path: &Path| {
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
     };
-    if !path.exists() {
-        return Ok((Some(path), String::new()));
-    }
-    let code = std::fs::read_to_string(&path)
-        .with_context(|| format!("cannot read {}", path.display()))?;
-    Ok((Some(path), code))
+    let Some(path) = file else {
+        let beside_crate = Path::new(env!("CARGO_MANIFEST_DIR")).join(DEFAULT_SAMPLE);
+        let sample = [PathBuf::from(DEFAULT_SAMPLE), beside_crate]
+            .into_iter()
+            .find(|p| p.exists());
+        return Ok(match sample {
+            Some(sample) => Program {
+                path: None,
+                name: sample.file_name().map(|n| n.to_string_lossy().into_owned()),
+                code: read(&sample)?,
+                read_from: Some(sample),
+            },
+            None => Program {
+                path: None,
+                name: None,
+                code: String::new(),
+                read_from: None,
+            },
+        });
+    };
+    let code = if path.exists() {
+        read(path)?
+    } else {
+        String::new()
+    };
+    Ok(Program {
+        path: Some(path.to_path_buf()),
+        name: None,
+        code,
+        read_from: Some(path.to_path_buf()),
+    })
 }
 
 fn read_stdin(explicit: Option<&Path>, program: Option<&Path>) -> anyhow::Result<String> {
@@ -185,15 +214,16 @@ mod tests {
         let prog = dir.path().join("p.py");
         std::fs::write(&prog, "x = input()\n").unwrap();
         std::fs::write(dir.path().join("p.stdin"), "42\n").unwrap();
-        let (path, code) = open_program(Some(&prog)).unwrap();
+        let opened = open_program(Some(&prog)).unwrap();
         assert_eq!(
-            (path.as_deref(), code.as_str()),
+            (opened.path.as_deref(), opened.code.as_str()),
             (Some(prog.as_path()), "x = input()\n")
         );
         assert_eq!(read_stdin(None, Some(&prog)).unwrap(), "42\n");
         let new = dir.path().join("new.py");
+        let opened = open_program(Some(&new)).unwrap();
         assert_eq!(
-            open_program(Some(&new)).unwrap(),
+            (opened.path, opened.code),
             (Some(new.clone()), String::new())
         );
         assert_eq!(read_stdin(None, Some(&new)).unwrap(), "");
@@ -202,12 +232,17 @@ mod tests {
     }
 
     #[test]
-    fn with_no_file_the_sample_opens() {
-        let (path, code) = open_program(None).unwrap();
-        match path {
+    fn with_no_file_a_copy_of_the_sample_opens() {
+        let opened = open_program(None).unwrap();
+        assert_eq!(
+            opened.path, None,
+            "Ctrl-S must not overwrite the shipped sample"
+        );
+        match opened.read_from {
             Some(p) => {
                 assert!(p.ends_with(DEFAULT_SAMPLE));
-                assert!(code.contains("def "));
+                assert!(opened.code.contains("def "));
+                assert_eq!(opened.name.as_deref(), Some("bubble_sort.py"));
             }
             None => eprintln!("SKIP: samples/bubble_sort.py absent; an untitled buffer opens"),
         }

@@ -10,7 +10,8 @@ use anyhow::Context;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::atomic_file::replace_file;
+use crate::atomic_file::{check_output, replace_file};
+use crate::dataset::RecordId;
 use crate::mutate::{self, Mutation};
 use crate::pipeline::mutate_batch::{
     self, BatchOptions, Input, Malformed, Output, Program, TraceMany,
@@ -135,6 +136,9 @@ fn run_batch(args: &MutateArgs, input: &Path) -> anyhow::Result<ExitCode> {
     let Some(per_program) = args.per_program else {
         anyhow::bail!("--batch needs --per-program K");
     };
+    if let Some(out) = args.out.as_deref().filter(|p| *p != Path::new("-")) {
+        check_output(out, &[input]).with_context(|| format!("cannot write {}", out.display()))?;
+    }
     let inputs = parse_inputs(&read_source(input)?);
     let seed = args.seed.unwrap_or_else(rand::random);
     eprintln!("seed {seed}");
@@ -176,8 +180,8 @@ fn parse_inputs(text: &str) -> Vec<Input> {
             serde_json::from_str::<Program>(line).map_err(|e| {
                 let id = serde_json::from_str::<serde_json::Value>(line)
                     .ok()
-                    .and_then(|v| v["id"].as_str().map(str::to_string))
-                    .unwrap_or_else(|| format!("line {}", i + 1));
+                    .and_then(|v| serde_json::from_value::<RecordId>(v["id"].clone()).ok())
+                    .unwrap_or_else(|| format!("line {}", i + 1).into());
                 Malformed {
                     id,
                     error: format!("line {}: {e}", i + 1),

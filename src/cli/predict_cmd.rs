@@ -11,6 +11,7 @@ use std::sync::atomic::AtomicBool;
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 
+use super::values::at_least_one;
 use crate::model::{self, Model, PredictOptions};
 use crate::trace::codeexecutor::{code_tokens, parse_trace, split_segments, CeStep};
 
@@ -33,21 +34,28 @@ pub struct PredictArgs {
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=64))]
     pub beam: u32,
     /// At most this many generated tokens.
-    #[arg(long, default_value_t = model::MAX_TARGET_TOKENS)]
+    #[arg(long, default_value_t = model::MAX_TARGET_TOKENS, value_parser = at_least_one)]
     pub max_tokens: usize,
     /// Dataset prefix: codenet, tutorial or singleline (with or without <>).
-    #[arg(long, default_value = "codenet")]
+    #[arg(long, default_value = "codenet", value_parser = prefix_token)]
     pub prefix: String,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 }
 
-/// `codenet` or `<codenet>` becomes `<codenet>`.
-fn prefix_token(prefix: &str) -> String {
+/// `codenet` or `<codenet>` becomes `<codenet>`; a name the model was not trained with is
+/// refused on the command line.
+fn prefix_token(prefix: &str) -> Result<String, String> {
     let bare = prefix.trim().trim_start_matches('<').trim_end_matches('>');
-    format!("<{bare}>")
+    if !PREFIXES.contains(&bare) {
+        return Err(format!("{prefix:?} is not one of {}", PREFIXES.join(", ")));
+    }
+    Ok(format!("<{bare}>"))
 }
+
+/// The dataset prefixes the model knows.
+const PREFIXES: [&str; 3] = ["codenet", "tutorial", "singleline"];
 
 fn read_program(file: &PathBuf) -> Result<String> {
     if file.as_os_str() == "-" {
@@ -79,7 +87,7 @@ pub fn run(args: PredictArgs) -> Result<ExitCode> {
     let opts = PredictOptions {
         beam: args.beam as usize,
         max_tokens: args.max_tokens,
-        prefix: prefix_token(&args.prefix),
+        prefix: args.prefix.clone(),
         ..PredictOptions::default()
     };
     let never = AtomicBool::new(false);
@@ -116,8 +124,11 @@ mod tests {
 
     #[test]
     fn prefixes_are_normalised() {
-        assert_eq!(prefix_token("codenet"), "<codenet>");
-        assert_eq!(prefix_token("<tutorial>"), "<tutorial>");
+        assert_eq!(prefix_token("codenet").unwrap(), "<codenet>");
+        assert_eq!(prefix_token("<tutorial>").unwrap(), "<tutorial>");
+        assert!(prefix_token("foo")
+            .unwrap_err()
+            .contains("codenet, tutorial, singleline"));
     }
 
     #[test]

@@ -13,7 +13,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 use serde_json::Value as Json;
 
-use crate::atomic_file::replace_file;
+use crate::atomic_file::{check_output, replace_file};
+use crate::trace::schema::{Outcome, OutcomeKind};
 use crate::trace::{
     codeexecutor, Limits, PoolOptions, SandboxMode, Trace, TraceRequest, TracerPool,
 };
@@ -119,11 +120,44 @@ fn run_single(args: &TraceArgs, file: &Path, limits: Limits) -> anyhow::Result<E
             let record = codeexecutor::record(&req.code, &trace).with_context(|| {
                 format!("cannot put {} in the CodeExecutor format", file.display())
             })?;
-            serde_json::to_writer_pretty(&mut out, &record)?;
+            let outcome = trace.outcome.kind;
+            serde_json::to_writer_pretty(&mut out, &CeOutput { record, outcome })?;
+            writeln!(out)?;
+            if outcome != OutcomeKind::Completed {
+                eprintln!("{}: {}", file.display(), describe(&trace.outcome));
+            }
+            if outcome == OutcomeKind::SyntaxError {
+                return Ok(ExitCode::FAILURE);
+            }
+            return Ok(ExitCode::SUCCESS);
         }
     }
     writeln!(out)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// A CodeExecutor record and how the run ended (`completed`, `syntax_error`, `timeout`, ...),
+/// so an empty or short trace says why.
+#[derive(Serialize)]
+struct CeOutput {
+    #[serde(flatten)]
+    record: codeexecutor::CeRecord,
+    outcome: OutcomeKind,
+}
+
+/// An outcome other than `completed`, for people: `syntax_error at line 1, column 4: ...`.
+fn describe(outcome: &Outcome) -> String {
+    let mut text = outcome.kind.as_str().replace('_', " ");
+    if let Some(line) = outcome.line {
+        text.push_str(&format!(" at line {line}"));
+        if let Some(column) = outcome.column {
+            text.push_str(&format!(", column {column}"));
+        }
+    }
+    if let Some(message) = &outcome.message {
+        text.push_str(&format!(": {message}"));
+    }
+    text
 }
 
 /// Read a whole file, or stdin for `-`.
@@ -193,6 +227,10 @@ fn parse_entry(number: usize, line: &str, limits: Limits) -> Entry {
 }
 
 fn run_batch(args: &TraceArgs, input: &Path, limits: Limits) -> anyhow::Result<ExitCode> {
+    let out = args.out.as_deref().filter(|p| *p != Path::new("-"));
+    if let Some(out) = out {
+        check_output(out, &[input]).with_context(|| format!("cannot write {}", out.display()))?;
+    }
     let reader: Box<dyn BufRead> = if input == Path::new("-") {
         Box::new(BufReader::new(io::stdin()))
     } else {
@@ -224,7 +262,7 @@ fn run_batch(args: &TraceArgs, input: &Path, limits: Limits) -> anyhow::Result<E
     if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} traces {per_sec} {eta}") {
         progress.set_style(style);
     }
-    match args.out.as_deref().filter(|p| *p != Path::new("-")) {
+    match out {
         Some(path) => replace_file(path, false, |w| write_batch(w, &entries, &pool, &progress))
             .with_context(|| format!("cannot write {}", path.display()))?,
         None => write_batch(&mut io::stdout().lock(), &entries, &pool, &progress)?,

@@ -16,6 +16,7 @@ use crate::model::train::data::{load_examples, read_records, tokenizer_texts};
 use crate::model::train::optim::AdamWParams;
 use crate::model::train::{self as training, init, Progress, TrainOptions, Trainer};
 use crate::model::{CodeTokenizer, RobertaConfig, MAX_SOURCE_TOKENS, MAX_TARGET_TOKENS};
+use crate::plural::count;
 
 /// Arguments of `tracelens train`.
 #[derive(Debug, Args)]
@@ -163,11 +164,14 @@ fn tokenizer(args: &TrainArgs) -> Result<(CodeTokenizer, PathBuf)> {
     for file in args.files().into_iter().flatten() {
         records.extend(read_records(file)?.0);
     }
+    if records.is_empty() {
+        bail!("the training data holds no records: nothing to train a tokenizer on");
+    }
     let texts = tokenizer_texts(&records);
     eprintln!(
-        "training a {}-token BPE tokenizer on {} records",
+        "training a {}-token BPE tokenizer on {}",
         args.vocab_size,
-        records.len()
+        count(records.len(), "record")
     );
     let trained = train_tokenizer(texts.iter(), args.vocab_size)?;
     Ok((save_tokenizer(&trained, &in_out)?, in_out))
@@ -188,12 +192,12 @@ fn examples(
         let loaded = load_examples(file, prefix, tokenizer, vocab, limits)?;
         if let Some((line, why)) = loaded.skipped.first() {
             eprintln!(
-                "{name}: skipped {} records of {} (first at {line}: {why})",
-                loaded.skipped.len(),
+                "{name}: skipped {} of {} (first at {line}: {why})",
+                count(loaded.skipped.len(), "record"),
                 file.display()
             );
         }
-        eprintln!("{name}: {} examples", loaded.examples.len());
+        eprintln!("{name}: {}", count(loaded.examples.len(), "example"));
         out[i] = loaded.examples;
     }
     Ok(out)
@@ -204,11 +208,26 @@ pub fn run(args: TrainArgs) -> Result<ExitCode> {
     // Training runs its shards on its own threads (see `TrainOptions::shards`).
     crate::model::alloc::one_candle_thread();
     crate::model::alloc::keep_freed_buffers();
+    // Checked before a tokenizer is trained or a checkpoint read.
+    if args.files().iter().all(Option::is_none) {
+        bail!("no training data: give --singleline, --tutorial or --mutants (JSONL files)");
+    }
+    let options = args.options()?;
     let (tokenizer, tokenizer_path) = tokenizer(&args)?;
     let vocab = Vocab::new(&tokenizer)?;
     let mut trainer = if args.resume {
         let t = Trainer::resume(&args.out)
             .with_context(|| format!("cannot resume from {}", args.out.display()))?;
+        let total: usize = t.options.steps.iter().sum();
+        if t.step >= total {
+            eprintln!(
+                "the run in {} is finished (step {} of {total}): nothing to resume; give more \
+                 --steps to a new run",
+                args.out.display(),
+                t.step
+            );
+            return Ok(ExitCode::SUCCESS);
+        }
         eprintln!("resuming at step {}", t.step);
         t
     } else {
@@ -220,7 +239,7 @@ pub fn run(args: TrainArgs) -> Result<ExitCode> {
             cfg.hidden_size,
             cfg.vocab_size
         );
-        Trainer::new(&cfg, args.options()?)?
+        Trainer::new(&cfg, options)?
     };
     let options = trainer.options.clone();
     let data = examples(&args, &tokenizer, &vocab, &options)?;
@@ -242,7 +261,7 @@ pub fn run(args: TrainArgs) -> Result<ExitCode> {
             p.tokens_per_s,
             p.left.as_secs()
         );
-        if plain && p.step.is_multiple_of(10) {
+        if plain && (p.step.is_multiple_of(10) || p.step == p.total || p.step == 1) {
             eprintln!("step {}/{} {line}", p.step, p.total);
         }
         bar.set_position(p.step as u64);

@@ -11,7 +11,7 @@ use serde_json::Value as JsonValue;
 use super::file::{DatasetError, DatasetFile};
 use super::record::{Record, Verdict};
 use super::source::cruxeval_original_code;
-use crate::atomic_file::replace_file;
+use crate::atomic_file::{check_output, replace_file};
 
 /// The formats a dataset can be exported to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,14 +67,15 @@ pub fn export(
     out: &Path,
     options: &ExportOptions,
 ) -> Result<ExportReport, DatasetError> {
+    let io_err = |source| DatasetError::Io {
+        path: out.to_path_buf(),
+        source,
+    };
+    check_output(out, &[input]).map_err(io_err)?;
     let dataset = DatasetFile::open(input)?;
     let mut report = ExportReport {
         input_report: dataset.open_report(),
         ..ExportReport::default()
-    };
-    let io_err = |source| DatasetError::Io {
-        path: out.to_path_buf(),
-        source,
     };
     replace_file(out, false, |writer| {
         for (index, summary) in dataset.summaries().enumerate() {
@@ -111,9 +112,12 @@ fn to_json(record: &Record, format: ExportFormat) -> Result<Vec<u8>, String> {
     let json = match format {
         ExportFormat::Tracelens => serde_json::to_vec(record),
         ExportFormat::CodeExecutor => {
-            if record.code_tokens.is_empty() || record.trace.is_empty() {
-                return Err("no code_tokens or trace (trace the record first)".into());
+            if record.trace.is_empty() {
+                return Err("no trace (trace the record first)".into());
             }
+            let code_tokens = record
+                .code_tokens_or_derived()
+                .map_err(|err| format!("cannot tokenize its code: {err}"))?;
             let trace_tokens = if record.trace_tokens.is_empty() {
                 // Trace steps are tokens separated by spaces (docs/ARCHITECTURE.md 2.2), as in
                 // `trace::codeexecutor::record`.
@@ -128,7 +132,7 @@ fn to_json(record: &Record, format: ExportFormat) -> Result<Vec<u8>, String> {
             serde_json::to_vec(&CodeExecutorRecord {
                 id: &record.id,
                 code: &record.code,
-                code_tokens: &record.code_tokens,
+                code_tokens: &code_tokens,
                 trace: &record.trace,
                 trace_tokens,
             })

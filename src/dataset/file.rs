@@ -15,6 +15,7 @@ use super::scan::{self, line_hash, Fingerprint};
 use super::source::{parse_line, SourceFormat};
 use super::summary::{divergence_of, Divergence, Filter, Summary};
 use crate::atomic_file::replace_file;
+use crate::plural::count;
 
 /// What can go wrong with a dataset file.
 #[derive(Debug, thiserror::Error)]
@@ -187,12 +188,12 @@ impl DatasetFile {
         if self.fingerprint.size == 0 {
             report.push(format!("{name}: the file is empty (0 records)"));
         } else {
-            report.push(format!("{name}: {} records", self.slots.len()));
+            report.push(format!("{name}: {}", count(self.slots.len(), "record")));
         }
         if !self.problems.is_empty() {
             report.push(format!(
-                "{name}: {} malformed line(s), kept verbatim on save:",
-                self.problems.len()
+                "{name}: {}, kept verbatim on save:",
+                count(self.problems.len(), "malformed line")
             ));
             report.extend(
                 self.problems
@@ -349,7 +350,8 @@ impl DatasetFile {
     /// (a mutation already in `record.origin` is kept). An empty or taken id becomes
     /// `FROM-ID-edit-N`. Returns the new record's index.
     pub fn add_derived(&mut self, from: usize, mut record: Record) -> Result<usize, DatasetError> {
-        let source_id = self.slot(from)?.summary.id.clone();
+        // The record's own id, so an integer id stays one in `origin`.
+        let source_id = self.record(from)?.id;
         let mutation = record.origin.take().and_then(|origin| origin.mutation);
         record.origin = Some(Origin {
             id: source_id.clone(),
@@ -361,7 +363,8 @@ impl DatasetFile {
             record.id = (1..)
                 .map(|n| format!("{source_id}-edit-{n}"))
                 .find(|id| !taken.contains(id.as_str()))
-                .unwrap_or_default();
+                .unwrap_or_default()
+                .into();
         }
         let index = self.slots.len();
         self.edit(
@@ -425,6 +428,20 @@ impl DatasetFile {
             .set_aside()
             .map_err(|source| DatasetError::Io { path, source })?;
         Ok(Some(aside))
+    }
+
+    /// Close the dataset without saving this session's edits: their journal is set aside as
+    /// `FILE.jsonl.journal.discarded` (kept, but never offered for replay).
+    pub fn close_discarding_edits(mut self) -> Result<Option<PathBuf>, DatasetError> {
+        if !self.is_dirty() {
+            return Ok(None);
+        }
+        let path = self.journal.path().to_path_buf();
+        match self.journal.set_aside() {
+            Ok(aside) => Ok(Some(aside)),
+            Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(source) => Err(DatasetError::Io { path, source }),
+        }
     }
 
     /// Whether the file on disk is no longer the version that was opened (or last saved).
@@ -532,7 +549,7 @@ impl DatasetFile {
             return Err(DatasetError::PendingJournal(self.path.clone()));
         }
         let id = match &edit {
-            Edit::Add { record } => record.id.clone(),
+            Edit::Add { record } => record.id.to_string(),
             _ => self.slot(index)?.summary.id.clone(),
         };
         let entry = Entry { index, id, edit };

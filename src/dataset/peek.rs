@@ -14,6 +14,7 @@ use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::Deserialize;
 
 use super::record::Verdict;
+use super::record_id::RecordId;
 use super::source::{cruxeval_call, detect, LineError, SourceFormat};
 use super::summary::{Summary, SummaryFields};
 
@@ -60,7 +61,7 @@ pub fn summarize_line(bytes: &[u8]) -> Result<Summary, LineError> {
         _ => String::new(),
     };
     let fields = SummaryFields {
-        id: id.into_owned(),
+        id: id.to_string(),
         verdict: peek
             .verdict
             .map_or_else(|| Verdict::Unreviewed.as_str().to_string(), Cow::into_owned),
@@ -68,6 +69,7 @@ pub fn summarize_line(bytes: &[u8]) -> Result<Summary, LineError> {
         outcome: peek.outcome.map(Cow::into_owned),
         operator: peek.operator.map(Cow::into_owned),
         has_prediction: peek.has_prediction,
+        has_note: peek.has_note,
         format,
     };
     Ok(Summary::new(fields, &[&code, &call]))
@@ -78,13 +80,14 @@ pub fn summarize_line(bytes: &[u8]) -> Result<Summary, LineError> {
 struct Peek<'a> {
     /// Bit `i` set when `KEYS[i]` is present.
     keys: u16,
-    id: Option<Cow<'a, str>>,
+    id: Option<RecordId>,
     code: Option<Cow<'a, str>>,
     verdict: Option<Cow<'a, str>>,
     tags: Vec<String>,
     outcome: Option<Cow<'a, str>>,
     operator: Option<Cow<'a, str>>,
     has_prediction: bool,
+    has_note: bool,
     /// `input` when it is a string (only CRUXEval records need it).
     input: Option<Cow<'a, str>>,
     output_is_string: bool,
@@ -171,11 +174,11 @@ impl<'de> Deserialize<'de> for AnyStr {
 /// allocate).
 type Strings = Vec<AnyStr>;
 
-/// `Origin`: `id` (string) and optional `mutation`; other keys anything.
+/// `Origin`: `id` (string or integer) and optional `mutation`; other keys anything.
 #[derive(Deserialize)]
 struct OriginPeek<'a> {
     #[serde(rename = "id")]
-    _id: AnyStr,
+    _id: RecordId,
     #[serde(default, borrow)]
     mutation: Option<MutationPeek<'a>>,
 }
@@ -256,9 +259,10 @@ impl<'de> Visitor<'de> for PeekVisitor {
             };
             peek.keys |= 1 << index;
             match KEYS[index] {
-                "id" => peek.id = Some(map.next_value::<Text<'de>>()?.0),
+                "id" => peek.id = Some(map.next_value::<RecordId>()?),
                 "code" => peek.code = Some(map.next_value::<Text<'de>>()?.0),
-                "stdin" | "note" => map.next_value::<AnyStr>().map(drop)?,
+                "stdin" => map.next_value::<AnyStr>().map(drop)?,
+                "note" => peek.has_note = !map.next_value::<Text<'de>>()?.0.is_empty(),
                 "code_tokens" | "trace" | "trace_tokens" => {
                     map.next_value::<Strings>().map(drop)?
                 }
@@ -359,6 +363,7 @@ mod tests {
                 _ => panic!("disagree on {line}: {full:?} vs {fast:?}"),
             }
         }
-        assert_eq!(accepted, [0, 1, 2, 3, 4, 5, 9, 10, 15, 26, 29, 30, 37]);
+        // 23: an integer id is an id.
+        assert_eq!(accepted, [0, 1, 2, 3, 4, 5, 9, 10, 15, 23, 26, 29, 30, 37]);
     }
 }

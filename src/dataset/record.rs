@@ -7,10 +7,12 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value as JsonValue};
 
+pub use super::record_id::RecordId;
+
 /// One dataset sample.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Record {
-    pub id: String,
+    pub id: RecordId,
     pub code: String,
     #[serde(default)]
     pub stdin: String,
@@ -41,7 +43,7 @@ pub struct Record {
 /// Where a sample came from: the id of the program it was derived from, and the mutation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Origin {
-    pub id: String,
+    pub id: RecordId,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mutation: Option<Mutation>,
     #[serde(flatten)]
@@ -80,6 +82,20 @@ pub struct StructuredPrediction {
 
 fn default_verdict() -> String {
     Verdict::Unreviewed.as_str().to_string()
+}
+
+impl Record {
+    /// The record's `code_tokens`, or, when it has none, its code tokenized the CodeExecutor
+    /// way (what `eval` feeds the model and `dataset export` writes).
+    pub fn code_tokens_or_derived(
+        &self,
+    ) -> Result<std::borrow::Cow<'_, [String]>, crate::trace::codeexecutor::CodeFormatError> {
+        if self.code_tokens.is_empty() {
+            crate::trace::codeexecutor::code_tokens(&self.code).map(std::borrow::Cow::Owned)
+        } else {
+            Ok(std::borrow::Cow::Borrowed(&self.code_tokens))
+        }
+    }
 }
 
 impl Prediction {

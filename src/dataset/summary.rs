@@ -43,6 +43,8 @@ pub struct Summary {
     /// The mutation operator, for records made by mutation.
     pub operator: Option<String>,
     pub divergence: Divergence,
+    /// The reviewer wrote a note on the record.
+    pub has_note: bool,
     /// The format the record was read in (new records are tracelens records).
     pub format: SourceFormat,
     /// Lowercased `id` and `code`, for the text search.
@@ -54,7 +56,7 @@ impl Summary {
     pub fn of(record: &Record, format: SourceFormat) -> Self {
         Summary::new(
             SummaryFields {
-                id: record.id.clone(),
+                id: record.id.to_string(),
                 verdict: record.verdict.clone(),
                 tags: record.tags.clone(),
                 outcome: record.outcome.clone(),
@@ -64,6 +66,7 @@ impl Summary {
                     .and_then(|origin| origin.mutation.as_ref())
                     .map(|mutation| mutation.op.clone()),
                 has_prediction: record.prediction.is_some(),
+                has_note: !record.note.is_empty(),
                 format,
             },
             &[&record.code],
@@ -89,6 +92,7 @@ impl Summary {
             } else {
                 Divergence::NoPrediction
             },
+            has_note: fields.has_note,
             format: fields.format,
             search_text,
         }
@@ -104,6 +108,7 @@ pub struct SummaryFields {
     pub outcome: Option<String>,
     pub operator: Option<String>,
     pub has_prediction: bool,
+    pub has_note: bool,
     pub format: SourceFormat,
 }
 

@@ -73,8 +73,17 @@ pub enum MutateError {
     MutantInvalid(String),
 }
 
+/// The program's syntax tree, or where and why it does not parse (1-based line and column,
+/// as `tracelens trace` reports a syntax error).
 fn parse(source: &str) -> Result<ast::Suite, String> {
-    ast::Suite::parse(source, "<mutant>").map_err(|e| e.to_string())
+    ast::Suite::parse(source, "<mutant>").map_err(|e| {
+        let mut offset = e.offset.to_usize().min(source.len());
+        while !source.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let (line, column) = source::LineIndex::new(source).line_col(offset);
+        format!("line {line}, column {column}: {}", e.error)
+    })
 }
 
 /// Replace `[start, end)` of `source` with `replacement`.

@@ -17,14 +17,15 @@ use rand::{rngs::StdRng, seq::SliceRandom, SeedableRng};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value as JsonValue};
 
-use crate::dataset::record::{Origin, Record};
+use crate::dataset::record::{Origin, Record, RecordId};
 use crate::mutate::{mutants, MutateError, Mutation, Operator};
+use crate::plural::count;
 use crate::trace::{codeexecutor, Limits, OutcomeKind, Trace, TraceRequest};
 
 /// One input program (`{"id", "code", "stdin"}`; other fields are ignored).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct Program {
-    pub id: String,
+    pub id: RecordId,
     pub code: String,
     #[serde(default)]
     pub stdin: String,
@@ -98,8 +99,11 @@ impl BatchReport {
         let kept: usize = self.kept.values().sum();
         let generated: usize = self.generated.values().sum();
         let mut text = format!(
-            "{} programs ({} with errors), {generated} mutants generated, {} traced, {kept} kept\n",
-            self.programs, self.program_errors, self.traced
+            "{} ({} with errors), {} generated, {} traced, {kept} kept\n",
+            count(self.programs, "program"),
+            self.program_errors,
+            count(generated, "mutant"),
+            self.traced
         );
         text.push_str("per operator (generated -> kept):\n");
         for (op, n) in &self.generated {
@@ -120,7 +124,7 @@ impl BatchReport {
 /// An input line that is not a program: its id (`line N` when it has none) and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Malformed {
-    pub id: String,
+    pub id: RecordId,
     pub error: String,
 }
 
@@ -133,7 +137,7 @@ pub enum Output {
     Mutant(Box<Record>),
     /// `outcome` is `syntax_error` for a program that does not parse, absent for a bad line.
     Error {
-        id: String,
+        id: RecordId,
         code: String,
         outcome: Option<&'static str>,
         error: String,
@@ -152,7 +156,7 @@ impl Output {
                 error,
             } => {
                 let mut map = Map::new();
-                map.insert("id".into(), id.clone().into());
+                map.insert("id".into(), id.to_json());
                 map.insert("code".into(), code.clone().into());
                 if let Some(outcome) = outcome {
                     map.insert("outcome".into(), (*outcome).into());
@@ -244,7 +248,7 @@ fn mutant_record(
 ) -> Result<Record, String> {
     let ce = codeexecutor::record(&code, trace).map_err(|e| e.to_string())?;
     Ok(Record {
-        id: format!("{}-{:02}", program.id, mutation.id),
+        id: format!("{}-{:02}", program.id, mutation.id).into(),
         code,
         stdin: program.stdin.clone(),
         origin: Some(Origin {

@@ -127,7 +127,7 @@ fn drop_reasons_are_counted_per_mutant() {
     assert_eq!(origin.id, "p");
     let mutation = origin.mutation.as_ref().unwrap();
     let source = all.iter().find(|m| m.code == record.code).unwrap();
-    assert_eq!(record.id, format!("p-{:02}", source.mutation.id));
+    assert_eq!(record.id, format!("p-{:02}", source.mutation.id).as_str());
     assert_eq!(mutation.op, source.mutation.op.code());
     assert_eq!(record.outcome.as_deref(), Some("completed"));
     assert!(!record.code_tokens.is_empty() && !record.trace.is_empty());

@@ -11,6 +11,9 @@ use super::error::TracerError;
 /// The environment variable that names the interpreter.
 pub const PYTHON_ENV: &str = "TRACELENS_PYTHON";
 
+/// What the interpreter prints before `sys.executable` (the command builds it from two pieces).
+const SYS_EXECUTABLE: &str = "sys.executable=";
+
 /// Resolve the interpreter: `explicit`, else `$TRACELENS_PYTHON`, else `python3` on PATH, and
 /// return the path of the real executable (`sys.executable`).
 pub fn resolve_python(explicit: Option<&Path>) -> Result<PathBuf, TracerError> {
@@ -39,7 +42,7 @@ fn sys_executable(python: &Path) -> Result<PathBuf, TracerError> {
         reason,
     };
     let output = Command::new(python)
-        .args(["-S", "-c", "import sys; assert sys.version_info >= (3, 9), 'Python 3.9 or newer is needed'; print(sys.executable)"])
+        .args(["-S", "-c", "import sys; assert sys.version_info >= (3, 9), 'Python 3.9 or newer is needed'; print('sys.' + 'executable=' + sys.executable)"])
         .stdin(Stdio::null())
         .output()
         .map_err(|e| unusable(e.to_string()))?;
@@ -48,7 +51,14 @@ fn sys_executable(python: &Path) -> Result<PathBuf, TracerError> {
         let last = stderr.lines().last().unwrap_or("it exited with an error");
         return Err(unusable(last.to_string()));
     }
-    let printed = String::from_utf8_lossy(&output.stdout).trim().to_string();
+    // The answer comes after a marker the command line does not hold, so a program that only
+    // echoes its arguments (`--python /bin/echo`) is not taken for an interpreter.
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let Some(printed) = stdout.trim_end().strip_prefix(SYS_EXECUTABLE) else {
+        return Err(unusable(
+            "it did not answer as a Python interpreter does".to_string(),
+        ));
+    };
     if printed.is_empty() {
         // sys.executable can be empty in embedded interpreters; the candidate still works.
         return Ok(python.to_path_buf());

@@ -107,6 +107,18 @@ impl Trace {
 }
 
 impl OutcomeKind {
+    /// Every kind.
+    pub const ALL: [OutcomeKind; 8] = [
+        OutcomeKind::Completed,
+        OutcomeKind::Exception,
+        OutcomeKind::SyntaxError,
+        OutcomeKind::Timeout,
+        OutcomeKind::StepLimit,
+        OutcomeKind::MemoryLimit,
+        OutcomeKind::OutputLimit,
+        OutcomeKind::Crashed,
+    ];
+
     /// The snake_case name used in JSON and in dataset records.
     pub fn as_str(self) -> &'static str {
         match self {

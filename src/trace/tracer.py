@@ -949,6 +949,9 @@ class FrameState:
         child = self.child
         try:
             if event == "line":
+                if frame.f_lineno < 1:
+                    # An empty module still reports a line event at line 0: no source line ran.
+                    return self.local
                 if self.pending is not None:
                     child.step("line", self.pending, self, frame)
                 self.pending = frame.f_lineno

@@ -6,10 +6,10 @@ use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-use super::popup::{centered, prompt, show_popup};
-use super::{key, no_or_close, pane};
+use super::popup::{hint_line, prompt, show_popup};
+use super::{key, pane};
 use crate::app::layout::{inner, list_top};
-use crate::app::pane::browser::{Browser, BrowserModal};
+use crate::app::pane::browser::{Browser, BrowserModal, PromptKind};
 use crate::app::scope::Scope;
 use crate::app::{App, Command, Focus};
 use crate::dataset::{Divergence, Summary};
@@ -48,13 +48,15 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App, browser: &Browser) 
         })
         .collect();
     let lines = if lines.is_empty() {
-        vec![Line::styled(
+        let text = if browser.file.is_empty() {
+            "the file holds no samples".to_string()
+        } else {
             format!(
                 "no sample matches the filter ({} clears it)",
                 key(app, Scope::Browser, Command::ClearFilter)
-            ),
-            app.theme.dim,
-        )]
+            )
+        };
+        vec![Line::styled(text, app.theme.dim)]
     } else {
         lines
     };
@@ -79,8 +81,9 @@ fn row_text(summary: &Summary) -> String {
     } else {
         format!(" [{}]", summary.tags.join(","))
     };
+    let note = if summary.has_note { " ✎" } else { "" };
     format!(
-        "{verdict} {}{tags} {} {} {divergence}",
+        "{verdict} {}{note}{tags} {} {} {divergence}",
         summary.id,
         summary.outcome.as_deref().unwrap_or("-"),
         summary.operator.as_deref().unwrap_or(""),
@@ -95,49 +98,53 @@ pub(super) fn modal_text(app: &App, modal: &BrowserModal) -> Option<ModalParts> 
         BrowserModal::Report(_) | BrowserModal::Journal(_) => None,
         BrowserModal::ConfirmOverwrite => Some((
             " Changed on disk ",
-            Line::raw("The dataset file changed on disk since it was opened."),
+            Line::raw("The dataset file changed on disk since it was opened. Save over it?"),
             vec![
-                (key(app, Scope::Confirm, Command::Yes), "overwrite it"),
-                (no_or_close(app), "cancel"),
+                (key(app, Scope::Confirm, Command::Save), "save over it"),
+                (key(app, Scope::Global, Command::Close), "cancel"),
             ],
         )),
         BrowserModal::Prompt { kind, text } => {
             let (title, label) = kind.label();
-            Some((
-                title,
-                prompt(label.into(), text),
-                vec![
-                    (key(app, Scope::Prompt, Command::Submit), "apply"),
-                    (key(app, Scope::Prompt, Command::Complete), "complete a tag"),
-                    (key(app, Scope::Global, Command::Close), "cancel"),
-                ],
-            ))
+            let mut hints = vec![(key(app, Scope::Prompt, Command::Submit), "apply")];
+            // Only the tag prompt completes.
+            if *kind == PromptKind::Tag {
+                hints.push((key(app, Scope::Prompt, Command::Complete), "complete a tag"));
+            }
+            hints.push((key(app, Scope::Global, Command::Close), "cancel"));
+            Some((title, prompt(label.into(), text), hints))
         }
     }
 }
 
 /// The open report (malformed lines) or the journal offer: several lines.
 pub(super) fn draw_report(frame: &mut Frame, area: Rect, app: &App, modal: &BrowserModal) {
-    let (title, report, hint) = match modal {
+    let (title, report, hints) = match modal {
         BrowserModal::Journal(report) => (
             " Unsaved edits found ",
             report,
-            format!(
-                "{} replay them   {} set them aside   {} later",
-                key(app, Scope::Offer, Command::Restore),
-                key(app, Scope::Offer, Command::Discard),
-                key(app, Scope::Global, Command::Close)
-            ),
+            vec![
+                (key(app, Scope::Offer, Command::Restore), "replay them"),
+                (key(app, Scope::Offer, Command::Discard), "set them aside"),
+                (key(app, Scope::Global, Command::Close), "later"),
+            ],
         ),
         BrowserModal::Report(report) => (
             " Opened with problems ",
             report,
-            "any key closes".to_string(),
+            vec![("any key".to_string(), "closes")],
         ),
         _ => return,
     };
-    let mut lines: Vec<Line> = report.iter().map(|l| Line::raw(l.clone())).collect();
-    lines.push(Line::styled(hint, app.theme.base.patch(app.theme.help_key)));
-    let height = (lines.len() as u16 + 2).min(area.height.saturating_sub(2));
-    show_popup(frame, centered(area, 76, height), app, title, lines);
+    let lines: Vec<Line> = report.iter().map(|l| Line::raw(l.clone())).collect();
+    let width = area.width.saturating_sub(4).min(100);
+    show_popup(
+        frame,
+        area,
+        width,
+        app,
+        title,
+        lines,
+        hint_line(app, &hints),
+    );
 }

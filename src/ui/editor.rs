@@ -23,11 +23,7 @@ struct Marks {
 }
 
 pub(super) fn draw_editor(frame: &mut Frame, area: Rect, app: &App) {
-    let name = app
-        .path
-        .as_ref()
-        .and_then(|p| p.file_name())
-        .map_or("untitled".to_string(), |n| n.to_string_lossy().into_owned());
+    let name = app.program_name();
     let mut title = vec![Span::raw(format!(" Editor · {name}"))];
     if app.modified {
         title.push(Span::raw(" [+]"));
@@ -96,7 +92,11 @@ fn draw_text(
 ) {
     let theme = &app.theme;
     let lines = text.lines();
-    let (row, col) = text.cursor();
+    let (row, cursor) = text.cursor();
+    // Columns on screen: a tab reaches the next multiple of TAB_WIDTH.
+    let col = lines
+        .get(row)
+        .map_or(cursor, |line| display_column(line, cursor));
     let gutter = if marks.gutter {
         gutter_width(lines.len())
     } else {
@@ -104,10 +104,14 @@ fn draw_text(
     };
     let width = (area.width as usize).saturating_sub(gutter);
     let (top, left) = scroll.get();
-    let (top, left) = (
-        follow(top, row, area.height as usize),
-        follow(left, col, width),
-    );
+    // A cursor that fits in the first screenful of columns shows the line from its start
+    // (after End on a long line, Down to a short one must not leave the view scrolled).
+    let left = if col < width {
+        0
+    } else {
+        follow(left, col, width)
+    };
+    let top = follow(top, row, area.height as usize);
     scroll.set((top, left));
     let rows = lines
         .iter()
@@ -139,16 +143,55 @@ fn draw_text(
             if let Some((l, c)) = marks.error {
                 if l == number {
                     let c = c.map_or(0, |c| c.saturating_sub(1) as usize);
-                    mark_cols.push((c, theme.syntax_error));
+                    mark_cols.push((display_column(line, c), theme.syntax_error));
                 }
             }
             if focused && i == row {
                 mark_cols.push((col, theme.cursor));
             }
-            spans.extend(styled_row(line, left, width, base, &mark_cols));
+            spans.extend(styled_row(
+                &expand_tabs(line),
+                left,
+                width,
+                base,
+                &mark_cols,
+            ));
             Line::from(spans)
         });
     frame.render_widget(Paragraph::new(rows.collect::<Vec<_>>()), area);
+}
+
+/// Columns a tab advances to (a multiple of it), as the editor's tab length.
+const TAB_WIDTH: usize = 4;
+
+/// The screen column of character `index` of `line`, tabs expanded.
+fn display_column(line: &str, index: usize) -> usize {
+    line.chars().take(index).fold(0, |column, c| {
+        if c == '\t' {
+            (column / TAB_WIDTH + 1) * TAB_WIDTH
+        } else {
+            column + 1
+        }
+    })
+}
+
+/// `line` with each tab replaced by the spaces up to the next tab stop.
+fn expand_tabs(line: &str) -> String {
+    if !line.contains('\t') {
+        return line.to_string();
+    }
+    let mut out = String::with_capacity(line.len() + 8);
+    for c in line.chars() {
+        if c == '\t' {
+            let next = (out.chars().count() / TAB_WIDTH + 1) * TAB_WIDTH;
+            while out.chars().count() < next {
+                out.push(' ');
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// One line cut to `[left, left + width)`, with single cells restyled at `marks` (columns in
@@ -160,12 +203,7 @@ fn styled_row(
     base: Style,
     marks: &[(usize, Style)],
 ) -> Vec<Span<'static>> {
-    let visible: Vec<char> = line
-        .chars()
-        .map(|c| if c == '\t' { ' ' } else { c })
-        .skip(left)
-        .take(width)
-        .collect();
+    let visible: Vec<char> = line.chars().skip(left).take(width).collect();
     let mut spans = Vec::new();
     let mut start = 0;
     let mut cols: Vec<(usize, Style)> = marks

@@ -2,6 +2,7 @@
 //! but the editors' scroll positions (kept so the cursor stays visible).
 
 mod browser;
+mod cells;
 mod editor;
 mod mutation;
 mod overlay;
@@ -77,15 +78,6 @@ fn outcome_text(outcome: &Outcome) -> String {
 /// The key of `command` in `scope` as hints show it (the user's keymap decides).
 fn key(app: &App, scope: Scope, command: Command) -> String {
     app.keymap.key_label(scope, command)
-}
-
-/// The hint for "no": the confirm scope's key, then close's (`n/Esc`).
-fn no_or_close(app: &App) -> String {
-    format!(
-        "{}/{}",
-        key(app, Scope::Confirm, Command::No),
-        key(app, Scope::Global, Command::Close)
-    )
 }
 
 fn too_small(frame: &mut Frame, area: Rect, app: &App) {

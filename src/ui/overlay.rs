@@ -6,8 +6,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 use ratatui::Frame;
 
-use super::popup::{centered, popup, prompt, show_popup};
-use super::{key, no_or_close};
+use super::key;
+use super::popup::{centered, hint_line, popup, prompt, show_popup};
 use crate::app::scope::Scope;
 use crate::app::{App, Command, Modal};
 
@@ -15,27 +15,9 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let Some(modal) = &app.modal else {
         return;
     };
-    let theme = &app.theme;
-    let key_span = |text: String| Span::styled(text, theme.base.patch(theme.help_key));
-    let (title, text, hints) = match modal {
-        Modal::Help { scroll } => {
-            let lines = help_lines(app);
-            let height = area.height.saturating_sub(4);
-            let box_area = centered(area, 76, height);
-            frame.render_widget(Clear, box_area);
-            let title = format!(
-                " Help · {} closes · {}/{} scroll ",
-                key(app, Scope::Global, Command::Close),
-                key(app, Scope::Help, Command::ScrollUp),
-                key(app, Scope::Help, Command::ScrollDown)
-            );
-            let block = popup(app, &title);
-            frame.render_widget(
-                Paragraph::new(lines).block(block).scroll((*scroll, 0)),
-                box_area,
-            );
-            return;
-        }
+    let cancel = || (key(app, Scope::Global, Command::Close), "cancel");
+    let (title, text, hints): (&str, Line, Vec<(String, &str)>) = match modal {
+        Modal::Help { scroll } => return draw_help(frame, area, app, *scroll),
         Modal::Mutations(picker) => {
             super::mutation::draw_picker(frame, area, app, picker);
             return;
@@ -44,32 +26,19 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App) {
             super::mutation::draw_diff(frame, area, app, *scroll);
             return;
         }
-        Modal::ConfirmQuit => (
+        Modal::ConfirmQuit | Modal::ConfirmLeave(_) => (
             " Unsaved changes ",
-            Line::raw(match (app.modified, app.dataset_modified()) {
-                (true, true) => "The program and the dataset have unsaved changes.",
-                (false, true) => "The dataset has unsaved changes.",
-                _ => "The program has unsaved changes.",
-            }),
+            Line::raw(save_question(app)),
             vec![
-                (
-                    key(app, Scope::Confirm, Command::SaveAndQuit),
-                    "save and quit",
-                ),
-                (
-                    key(app, Scope::Confirm, Command::Yes),
-                    "quit without saving",
-                ),
-                (no_or_close(app), "cancel"),
+                (key(app, Scope::Confirm, Command::Save), "save"),
+                (key(app, Scope::Confirm, Command::Discard), "discard"),
+                cancel(),
             ],
         ),
         Modal::SavePath(text) => (
             " Save as ",
             prompt("Path: ".into(), text),
-            vec![
-                (key(app, Scope::Prompt, Command::Submit), "save"),
-                (key(app, Scope::Global, Command::Close), "cancel"),
-            ],
+            vec![(key(app, Scope::Prompt, Command::Submit), "save"), cancel()],
         ),
         Modal::JumpToStep(text) => (
             " Jump to step ",
@@ -77,10 +46,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App) {
                 format!("Step (1-{}): ", app.view.as_ref().map_or(0, |v| v.len())),
                 text,
             ),
-            vec![
-                (key(app, Scope::Prompt, Command::Submit), "jump"),
-                (key(app, Scope::Global, Command::Close), "cancel"),
-            ],
+            vec![(key(app, Scope::Prompt, Command::Submit), "jump"), cancel()],
         ),
         Modal::Browser(modal) => match super::browser::modal_text(app, modal) {
             Some(parts) => parts,
@@ -92,19 +58,75 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App) {
             vec![
                 (key(app, Scope::Offer, Command::Restore), "restore it"),
                 (key(app, Scope::Offer, Command::Discard), "discard it"),
+                (key(app, Scope::Global, Command::Close), "keep it for later"),
             ],
         ),
     };
-    let hints: Vec<Span> = hints
-        .iter()
-        .flat_map(|(k, what)| [key_span(k.clone()), Span::raw(format!(" {what}   "))])
-        .collect();
-    show_popup(
-        frame,
-        centered(area, 72, 4),
-        app,
-        title,
-        vec![text, Line::from(hints)],
+    let hints = hint_line(app, &hints);
+    let width = (hints.width().max(text.width()) as u16)
+        .saturating_add(4)
+        .max(40);
+    show_popup(frame, area, width, app, title, vec![text], hints);
+}
+
+/// "Save changes to bubble_sort.py and data.jsonl?": what quitting or leaving now would lose.
+fn save_question(app: &App) -> String {
+    let mut names = Vec::new();
+    let program = app.program_name();
+    if app.modified {
+        names.push(program.clone());
+    }
+    if app.stdin_modified {
+        names.push(match &app.path {
+            Some(path) => path
+                .with_extension("stdin")
+                .file_name()
+                .map_or_else(|| "its stdin".into(), |n| n.to_string_lossy().into_owned()),
+            None => format!("the stdin of {program}"),
+        });
+    }
+    if let Some(browser) = app.browser.as_ref().filter(|b| b.file.is_dirty()) {
+        let path = browser.file.path();
+        names.push(path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        ));
+    }
+    format!("Save changes to {}?", names.join(" and "))
+}
+
+/// The help overlay: as wide as its longest line (within the screen), scrolled no further
+/// than its last line.
+fn draw_help(frame: &mut Frame, area: Rect, app: &App, scroll: u16) {
+    let lines = help_lines(app);
+    let longest = lines.iter().map(Line::width).max().unwrap_or(0);
+    let width = u16::try_from(longest + 2)
+        .unwrap_or(u16::MAX)
+        .min(area.width.saturating_sub(2));
+    let height = u16::try_from(lines.len() + 2)
+        .unwrap_or(u16::MAX)
+        .min(area.height.saturating_sub(2));
+    let box_area = centered(area, width, height);
+    let visible = box_area.height.saturating_sub(2);
+    let last_top = u16::try_from(lines.len())
+        .unwrap_or(u16::MAX)
+        .saturating_sub(visible);
+    let close = key(app, Scope::Global, Command::Close);
+    let title = if last_top > 0 {
+        format!(
+            " Help · {close} closes · {}/{} scroll ",
+            key(app, Scope::Help, Command::ScrollUp),
+            key(app, Scope::Help, Command::ScrollDown)
+        )
+    } else {
+        format!(" Help · {close} closes ")
+    };
+    frame.render_widget(Clear, box_area);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(popup(app, &title))
+            .scroll((scroll.min(last_top), 0)),
+        box_area,
     );
 }
 

@@ -9,20 +9,26 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
-use super::pane;
+use super::{cells, pane};
 use crate::app::layout::{inner, list_top};
 use crate::app::pane::prediction::{GenerationStatus, ModelState, PredictionPane};
 use crate::app::App;
 use crate::trace::codeexecutor::CeStep;
+use crate::trace::OutcomeKind;
+use unicode_width::UnicodeWidthStr;
 
 /// The pane title: model name, state and search, shortened step by step until it fits in
-/// `width` columns.
+/// `width` columns (the decoration goes first, then the model's name: the state and the
+/// search stay).
 fn title(p: &PredictionPane, width: u16) -> String {
     let mut title = full_title(p);
+    let model = format!("{} · ", p.model_name);
     for (long, short) in [
         ("Prediction · ", "Pred "),
         ("generating ", "gen "),
         (" tok/s", "t/s"),
+        (model.as_str(), ""),
+        ("Pred ", ""),
     ] {
         if title.chars().count() + 2 <= width as usize {
             break;
@@ -178,28 +184,41 @@ pub(super) fn side_by_side(app: &App) -> Option<Vec<Line<'static>>> {
     let theme = &app.theme;
     let name_width = names
         .iter()
-        .map(|n| n.chars().count())
+        .map(|n| UnicodeWidthStr::width(n.as_str()))
         .max()
         .unwrap_or(0)
         .min(16);
     let shown = |v: Option<String>| v.unwrap_or_else(|| "—".into());
+    // The truth as Python shows it (its repr); the two sides are compared as CodeExecutor
+    // tokens, the form the model predicts in, which is all the predicted side has.
+    let locals = app.current_step().map_or(&[][..], |s| &s.locals[..]);
+    let repr = |name: &str| {
+        locals
+            .iter()
+            .find(|l| l.name == name)
+            .map(|l| l.repr.clone())
+    };
     let rows: Vec<(&String, String, String, bool)> = names
         .into_iter()
         .map(|name| {
             let (t, pr) = (value(&truth, name), value(&predicted, name));
             let same = t == pr;
-            (name, shown(t), shown(pr), same)
+            (name, shown(repr(name).or(t)), shown(pr), same)
         })
         .collect();
     let truth_width = rows
         .iter()
-        .map(|r| r.1.chars().count())
+        .map(|r| UnicodeWidthStr::width(r.1.as_str()))
         .chain([5])
         .max()
         .unwrap_or(5)
         .min(24);
     let mut lines = vec![Line::styled(
-        format!("{:<name_width$} {:<truth_width$} │ predicted", "", "truth"),
+        format!(
+            "{} {} │ predicted",
+            cells::cell("", name_width),
+            cells::cell("truth", truth_width)
+        ),
         theme.base.patch(theme.dim),
     )];
     for (name, t, pr, same) in rows {
@@ -209,8 +228,8 @@ pub(super) fn side_by_side(app: &App) -> Option<Vec<Line<'static>>> {
             theme.base.patch(theme.exception)
         };
         lines.push(Line::from(vec![
-            Span::styled(format!("{name:<name_width$} "), style),
-            Span::styled(format!("{t:<truth_width$} │ {pr}"), style),
+            Span::styled(format!("{} ", cells::cell(name, name_width)), style),
+            Span::styled(format!("{} │ {pr}", cells::cell(&t, truth_width)), style),
         ]));
     }
     if row.truth.is_none() {
@@ -226,6 +245,14 @@ pub(super) fn side_by_side(app: &App) -> Option<Vec<Line<'static>>> {
 pub(super) fn status_text(app: &App) -> Option<String> {
     let p = &app.prediction;
     let metrics = p.metrics.as_ref()?;
+    // A run cut short has no complete truth to score against.
+    let outcome = app.view.as_ref()?.trace.outcome.kind;
+    if !matches!(outcome, OutcomeKind::Completed | OutcomeKind::Exception) {
+        return Some(format!(
+            "not scored: the run ended in {}",
+            outcome.as_str().replace('_', " ")
+        ));
+    }
     let pct = |v: Option<f64>| v.map_or("n/a".to_string(), |v| format!("{v:.0}%"));
     let divergence = match p.first_divergence_raw() {
         Some(raw) => format!("diverges at step {}", raw + 1),

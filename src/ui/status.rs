@@ -1,4 +1,5 @@
-//! The status bar: focused pane, `step i/N`, trace time, outcome, staleness, errors and notes.
+//! The status bar: focused pane, the latest note and errors (first, so a narrow bar keeps
+//! them), then `step i/N`, trace time, outcome, staleness and the summaries.
 
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -21,27 +22,10 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App) {
         spans.push(sep.clone());
         spans.push(span);
     };
-    match &app.view {
-        Some(view) => {
-            let n = view.len();
-            let i = if n == 0 { 0 } else { app.step + 1 };
-            push(Span::styled(format!("step {i}/{n}"), bar));
-            push(Span::styled(
-                format!("{:.1} ms", view.trace.elapsed_ms),
-                bar,
-            ));
-            let outcome = &view.trace.outcome;
-            let style = if outcome.kind == OutcomeKind::Completed {
-                bar
-            } else {
-                bar.patch(theme.exception)
-            };
-            push(Span::styled(super::outcome_text(outcome), style));
-        }
-        None => push(Span::styled("step 0/0".to_string(), bar)),
-    }
-    if app.stale {
-        push(Span::styled("stale".to_string(), bar.patch(theme.stale)));
+    // What the user must read comes first, so a narrow bar cuts the decoration, not it:
+    // the note, then errors, then where the trace stands.
+    if let Some(m) = &app.message {
+        push(Span::styled(m.clone(), bar));
     }
     if let Some(err) = &app.syntax_error {
         let at = match (err.line, err.column) {
@@ -69,8 +53,27 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App) {
             theme.exception,
         ));
     }
-    if let Some(m) = &app.message {
-        push(Span::styled(m.clone(), bar));
+    match &app.view {
+        Some(view) => {
+            let n = view.len();
+            let i = if n == 0 { 0 } else { app.step + 1 };
+            push(Span::styled(format!("step {i}/{n}"), bar));
+            push(Span::styled(
+                format!("{:.1} ms", view.trace.elapsed_ms),
+                bar,
+            ));
+            let outcome = &view.trace.outcome;
+            let style = if outcome.kind == OutcomeKind::Completed {
+                bar
+            } else {
+                bar.patch(theme.exception)
+            };
+            push(Span::styled(super::outcome_text(outcome), style));
+        }
+        None => push(Span::styled("step 0/0".to_string(), bar)),
+    }
+    if app.stale {
+        push(Span::styled("stale".to_string(), bar.patch(theme.stale)));
     }
     // Summaries last: when the bar is too narrow, they are what gets cut.
     if let Some(scores) = super::prediction::status_text(app) {

@@ -5,10 +5,10 @@
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-use super::pane;
+use super::{cells, pane};
 use crate::app::layout::{inner, list_top};
 use crate::app::{App, Focus, TraceView};
 use crate::trace::{Event, OutcomeKind};
@@ -144,8 +144,23 @@ pub(super) fn draw_variables(frame: &mut Frame, area: Rect, app: &App) {
         return;
     };
     let theme = &app.theme;
+    let rows = inner(area);
+    // Rows are cut to the pane's width (wide characters count two columns), and rows past its
+    // height are counted in a last "+N more" row.
+    let fit = |lines: Vec<Line<'static>>| {
+        // Scrolled by the wheel, never past the last screenful.
+        let skip = app
+            .variables_scroll
+            .min(lines.len().saturating_sub(usize::from(rows.height)));
+        let lines = lines
+            .into_iter()
+            .skip(skip)
+            .map(|line| cells::cut_line(line, usize::from(rows.width)))
+            .collect();
+        cells::with_more_mark(lines, usize::from(rows.height), theme.base.patch(theme.dim))
+    };
     if let Some(lines) = super::prediction::side_by_side(app) {
-        frame.render_widget(Paragraph::new(lines).block(block), area);
+        frame.render_widget(Paragraph::new(fit(lines)).block(block), area);
         return;
     }
     let mut lines = Vec::new();
@@ -164,7 +179,7 @@ pub(super) fn draw_variables(frame: &mut Frame, area: Rect, app: &App) {
     let name_width = step
         .locals
         .iter()
-        .map(|l| l.name.chars().count())
+        .map(|l| unicode_width::UnicodeWidthStr::width(l.name.as_str()))
         .max()
         .unwrap_or(0)
         .min(16);
@@ -175,7 +190,7 @@ pub(super) fn draw_variables(frame: &mut Frame, area: Rect, app: &App) {
             theme.base
         };
         lines.push(Line::from(vec![
-            Span::styled(format!("{:<name_width$} ", local.name), style),
+            Span::styled(format!("{} ", cells::cell(&local.name, name_width)), style),
             Span::styled(local.repr.clone(), style),
             Span::styled(format!("  {}", local.ty), theme.base.patch(theme.dim)),
         ]));
@@ -183,12 +198,7 @@ pub(super) fn draw_variables(frame: &mut Frame, area: Rect, app: &App) {
     if lines.is_empty() {
         lines.push(Line::styled("(no locals)", theme.base.patch(theme.dim)));
     }
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(block)
-            .wrap(Wrap { trim: false }),
-        area,
-    );
+    frame.render_widget(Paragraph::new(fit(lines)).block(block), area);
 }
 
 pub(super) fn draw_stack(frame: &mut Frame, area: Rect, app: &App) {

@@ -2,6 +2,8 @@
 //! through, the selection, the loaded sample, and the browser's pop-ups.
 
 use crate::dataset::{DatasetFile, Divergence, Filter};
+use crate::mutate::Operator;
+use crate::trace::OutcomeKind;
 
 /// A pop-up of the browser.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,26 +83,43 @@ impl Browser {
 }
 
 /// Parse a filter spec: `verdict:V tag:T op:O diverged:yes|no outcome:K` and free words (the
-/// text search). Unknown keys are an error.
+/// text search). A value in double quotes may hold spaces (`tag:"two words"`). Unknown keys
+/// and values no record can have are an error; operators match in any case.
 pub fn parse_filter(spec: &str) -> Result<Filter, String> {
     let mut filter = Filter::default();
     let mut words = Vec::new();
-    for word in spec.split_whitespace() {
+    for word in filter_words(spec)? {
         let Some((key, value)) = word.split_once(':') else {
             words.push(word);
             continue;
         };
-        let value = Some(value.to_string());
+        let one_of = |known: &[&str]| {
+            if known.contains(&value) {
+                Ok(Some(value.to_string()))
+            } else {
+                Err(format!("{key}:{value} (use {})", known.join(", ")))
+            }
+        };
         match key {
-            "verdict" => filter.verdict = value,
-            "tag" => filter.tag = value,
-            "op" | "operator" => filter.operator = value,
-            "outcome" => filter.outcome = value,
+            "verdict" => filter.verdict = one_of(&VERDICTS)?,
+            "outcome" => {
+                let known = OutcomeKind::ALL.map(OutcomeKind::as_str);
+                filter.outcome = one_of(&known)?;
+            }
+            "tag" => filter.tag = Some(value.to_string()),
+            "op" | "operator" => {
+                let op = value.to_ascii_uppercase();
+                let known: Vec<&str> = Operator::ALL.iter().map(|op| op.code()).collect();
+                if !known.contains(&op.as_str()) {
+                    return Err(format!("{key}:{value} (use {})", known.join(", ")));
+                }
+                filter.operator = Some(op);
+            }
             "diverged" => {
-                filter.diverged = match value.as_deref() {
-                    Some("yes" | "true") => Some(true),
-                    Some("no" | "false") => Some(false),
-                    _ => return Err(format!("diverged:{} (use yes or no)", word[9..].trim())),
+                filter.diverged = match value {
+                    "yes" | "true" => Some(true),
+                    "no" | "false" => Some(false),
+                    _ => return Err(format!("diverged:{value} (use yes or no)")),
                 }
             }
             _ => {
@@ -112,4 +131,30 @@ pub fn parse_filter(spec: &str) -> Result<Filter, String> {
     }
     filter.text = words.join(" ");
     Ok(filter)
+}
+
+/// The verdicts a record can have.
+const VERDICTS: [&str; 3] = ["unreviewed", "accepted", "rejected"];
+
+/// A spec split on whitespace, where text in double quotes (quotes removed) stays in one word.
+fn filter_words(spec: &str) -> Result<Vec<String>, String> {
+    let (mut words, mut word, mut quoted) = (Vec::new(), String::new(), false);
+    for c in spec.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            c if c.is_whitespace() && !quoted => {
+                if !word.is_empty() {
+                    words.push(std::mem::take(&mut word));
+                }
+            }
+            c => word.push(c),
+        }
+    }
+    if quoted {
+        return Err("a quote is not closed".to_string());
+    }
+    if !word.is_empty() {
+        words.push(word);
+    }
+    Ok(words)
 }

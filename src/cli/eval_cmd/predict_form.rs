@@ -13,7 +13,6 @@ use indicatif::{ProgressBar, ProgressStyle};
 use super::{EvalArgs, Pair};
 use crate::dataset::record::Record;
 use crate::model::{self, batch, Model, PredictOptions};
-use crate::trace::codeexecutor::code_tokens;
 
 /// The predicted pairs, and a warning per record left out.
 pub struct Predicted<'a> {
@@ -38,15 +37,10 @@ pub fn predict<'a>(records: &'a [Record], args: &EvalArgs) -> anyhow::Result<Pre
             ));
             continue;
         }
-        if !record.code_tokens.is_empty() {
-            chosen.push(record);
-            programs.push(record.code_tokens.clone());
-            continue;
-        }
-        match code_tokens(&record.code) {
+        match record.code_tokens_or_derived() {
             Ok(tokens) => {
                 chosen.push(record);
-                programs.push(tokens);
+                programs.push(tokens.into_owned());
             }
             Err(err) => warnings.push(format!("{}: cannot tokenize: {err}; left out", record.id)),
         }

@@ -267,8 +267,10 @@ fn seeds(args: &BuildOptions) -> Result<Vec<Program>> {
 pub struct BuildReport {
     pub train: usize,
     pub test: usize,
-    /// Programs left out: did not complete, or would not format or re-parse.
+    /// Seed programs left out: did not complete, or would not format or re-parse.
     pub left_out: usize,
+    /// Mutants left out, for the same reasons (mutants stage).
+    pub mutants_left_out: usize,
     pub train_path: PathBuf,
     pub test_path: PathBuf,
 }
@@ -289,11 +291,11 @@ fn to_record(p: &Program, trace: &crate::trace::schema::Trace, stage: Stage) -> 
         return None;
     }
     Some(Record {
-        id: p.id.clone(),
+        id: p.id.clone().into(),
         code: p.code.clone(),
         stdin: p.stdin.clone(),
         origin: Some(Origin {
-            id: p.origin.clone(),
+            id: p.origin.clone().into(),
             mutation: p.mutation.clone(),
             extra: Map::new(),
         }),
@@ -323,6 +325,15 @@ fn write_jsonl(path: &Path, records: &[Record]) -> Result<()> {
 
 /// Build one stage's train and test files.
 pub fn build(args: &BuildOptions) -> Result<BuildReport> {
+    if args.count == 0 {
+        bail!("--count 0 builds nothing: give at least 1 seed program");
+    }
+    if !(0.0..=1.0).contains(&args.test_fraction) {
+        bail!(
+            "--test-fraction {} is not a fraction: give a number from 0 to 1",
+            args.test_fraction
+        );
+    }
     let (shard, shards) = args.shard;
     let programs: Vec<(bool, Program)> = seeds(args)?
         .into_iter()
@@ -373,7 +384,7 @@ pub fn build(args: &BuildOptions) -> Result<BuildReport> {
     let traces = pool.trace_many(&requests, &|done| bar.set_position(done as u64));
     bar.finish_and_clear();
     let (mut train, mut test) = (Vec::new(), Vec::new());
-    let mut left_out = 0;
+    let (mut left_out, mut mutants_left_out) = (0, 0);
     for ((is_test, p), trace) in programs.iter().zip(&traces) {
         match trace
             .as_ref()
@@ -382,6 +393,7 @@ pub fn build(args: &BuildOptions) -> Result<BuildReport> {
         {
             Some(r) if *is_test => test.push(r),
             Some(r) => train.push(r),
+            None if p.mutation.is_some() => mutants_left_out += 1,
             None => left_out += 1,
         }
     }
@@ -403,6 +415,7 @@ pub fn build(args: &BuildOptions) -> Result<BuildReport> {
         train: train.len(),
         test: test.len(),
         left_out,
+        mutants_left_out,
         train_path: args.out.join(train_name),
         test_path: args.out.join(test_name),
     })
