@@ -44,11 +44,11 @@ fn jsonl_predictions_with_missing_and_unknown_ids() {
     let stderr = text(&run.stderr);
     assert!(stderr.contains("pred.jsonl:5: skipped"), "{stderr}");
     assert!(
-        stderr.contains("10 record(s) have no prediction"),
+        stderr.contains("10 records without a prediction"),
         "{stderr}"
     );
     assert!(
-        stderr.contains("1 prediction id(s) are not in the dataset"),
+        stderr.contains("1 prediction id not in the dataset"),
         "{stderr}"
     );
     let summary: Value = serde_json::from_slice(&run.stdout).unwrap();
@@ -129,6 +129,23 @@ fn out_is_never_replaced_without_force_and_has_the_usual_mode() {
         text(&refused.stderr)
     );
     assert_eq!(std::fs::read_to_string(&out).unwrap(), "mine\n");
+    // Not even --force writes over an input.
+    let over_input = eval(
+        &[
+            "--task",
+            "output",
+            "--force",
+            "--out",
+            pred.to_str().unwrap(),
+        ],
+        Some(&pred),
+    );
+    assert!(!over_input.status.success());
+    assert!(
+        text(&over_input.stderr).contains("input file"),
+        "{}",
+        text(&over_input.stderr)
+    );
     let forced = eval(
         &[
             "--task",

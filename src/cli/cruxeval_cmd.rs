@@ -10,11 +10,11 @@
 //! Decisions: a record without any prediction is scored as one empty answer (it fails, as in
 //! CRUXEval's own inference, which writes `""` for a prompt it could not run), with a warning;
 //! predictions for ids that are not in the dataset are ignored, with a warning. `--out` writes
-//! one JSON line per record atomically and refuses to replace an existing file unless
-//! `--force` is given.
+//! one JSON line per record atomically, refuses to replace an existing file unless `--force`
+//! is given, and never writes over an input file.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::str::FromStr;
 
@@ -23,12 +23,14 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::eval_cmd::{write_atomically, EvalArgs};
+use crate::atomic_file::check_output;
 use crate::cruxeval::extract::extract;
 use crate::cruxeval::predictions::read_predictions;
 use crate::cruxeval::prompts::prompt;
 use crate::cruxeval::report::{Report, SampleResult};
 use crate::cruxeval::score::{distinct_checks, score_all};
 use crate::cruxeval::{read_samples, PromptKind, Sample, Task};
+use crate::plural::count;
 use crate::trace::{PoolOptions, SandboxMode, TracerPool};
 
 /// The CRUXEval arguments of `tracelens eval`.
@@ -77,6 +79,12 @@ pub fn run(args: &EvalArgs, task: Task) -> anyhow::Result<ExitCode> {
                 out.display()
             );
         }
+        let inputs: Vec<&Path> = [Some(dataset), args.pred.as_ref()]
+            .into_iter()
+            .flatten()
+            .map(PathBuf::as_path)
+            .collect();
+        check_output(out, &inputs).with_context(|| format!("cannot write {}", out.display()))?;
     }
     let read = read_samples(dataset)?;
     let mut warnings = read.warnings;
@@ -168,15 +176,14 @@ fn predicted_answers(
         })
         .collect();
     if missing > 0 {
+        let missing = count(missing, "record");
         warnings.push(format!(
-            "{missing} record(s) have no prediction; each is scored as one empty answer"
+            "{missing} without a prediction; each is scored as one empty answer"
         ));
     }
     if !read.answers.is_empty() {
-        warnings.push(format!(
-            "{} prediction id(s) are not in the dataset; ignored",
-            read.answers.len()
-        ));
+        let unknown = count(read.answers.len(), "prediction id");
+        warnings.push(format!("{unknown} not in the dataset; ignored"));
     }
     Ok(answers)
 }
