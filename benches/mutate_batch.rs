@@ -60,6 +60,7 @@ fn main() {
         seed: 1,
         keep_exceptions: false,
         limits: Limits::default(),
+        first: 0,
     };
     let seen: Mutex<Vec<TraceRequest>> = Mutex::new(Vec::new());
     let tracer = |reqs: &[TraceRequest], done: &(dyn Fn(usize) + Sync)| {

@@ -1,12 +1,13 @@
 //! `dataset build` checks with the real tracer: deterministic for a seed, no seed program (or
-//! mutant of one) on both sides of the split, every record's trace re-parses, and shards
-//! partition the seed programs.
+//! mutant of one) on both sides of the split, every record's trace re-parses, and the shards'
+//! files concatenated are the unsharded files byte for byte.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use tracelens::dataset::Record;
 use tracelens::pipeline::dataset_build::{build, BuildOptions, BuildReport, Stage};
+use tracelens::pipeline::shard::Shard;
 use tracelens::trace::codeexecutor::parse_trace;
 
 fn cruxeval() -> PathBuf {
@@ -20,7 +21,7 @@ fn args(stage: Stage, count: usize, out: &Path) -> BuildOptions {
         mutants_per_program: 3,
         test_fraction: 0.3,
         seed: 9,
-        shard: (0, 1),
+        shard: Shard::WHOLE,
         cruxeval: cruxeval(),
         samples: Path::new(env!("CARGO_MANIFEST_DIR")).join("samples"),
         out: out.to_path_buf(),
@@ -106,7 +107,7 @@ fn generated_stages_are_deterministic_split_by_program_and_reparse() {
 }
 
 #[test]
-fn mutants_never_cross_the_split_and_shards_partition_the_programs() {
+fn mutants_never_cross_the_split_and_shards_concatenate_to_the_whole() {
     if !cruxeval().is_file() {
         eprintln!("SKIPPED: {} is absent", cruxeval().display());
         return;
@@ -129,21 +130,19 @@ fn mutants_never_cross_the_split_and_shards_partition_the_programs() {
         .filter(|r| r.origin.as_ref().is_none_or(|o| o.mutation.is_none()))
         .count();
     assert_eq!(seeds_kept + whole.left_out, 16, "{whole:?}");
-    let mut shard_ids = Vec::new();
-    for i in 0..2 {
+    let mut shard_bytes = [Vec::new(), Vec::new()];
+    for index in 0..3 {
         let mut a = args(Stage::Mutants, 16, &dir.path().join("shards"));
-        a.shard = (i, 2);
+        a.shard = Shard { index, count: 3 };
         let r = build(&a).unwrap();
         assert!(r
             .train_path
             .to_string_lossy()
-            .contains(&format!("{i}-of-2")));
-        for p in [&r.train_path, &r.test_path] {
-            shard_ids.extend(records(p).into_iter().map(|r| r.id));
+            .contains(&format!("{index}-of-3")));
+        for (bytes, p) in shard_bytes.iter_mut().zip([&r.train_path, &r.test_path]) {
+            bytes.extend(std::fs::read(p).unwrap());
         }
     }
-    let mut whole_ids: Vec<_> = train.iter().chain(&test).map(|r| r.id.clone()).collect();
-    whole_ids.sort();
-    shard_ids.sort();
-    assert_eq!(whole_ids, shard_ids);
+    assert!(shard_bytes[0] == std::fs::read(&whole.train_path).unwrap());
+    assert!(shard_bytes[1] == std::fs::read(&whole.test_path).unwrap());
 }

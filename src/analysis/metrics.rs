@@ -23,7 +23,7 @@
 //! output, no predicted segments, ...) the metric is `None` (JSON `null`); an F1 whose
 //! precision and recall are both 0 is 0.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value as JsonValue};
 
 use crate::trace::codeexecutor::split_segments;
@@ -246,7 +246,7 @@ impl PartialEq for Dict<'_> {
 }
 
 /// Sums of sample scores over a set of samples.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Tally {
     pub samples: usize,
     pub exact: usize,

@@ -1,9 +1,14 @@
 //! The evaluation report: every (gold trace, predicted text) case scored with CodeExecutor's
 //! metrics, the overall tally, and breakdowns by mutation operator, by outcome and by trace
 //! length. `tracelens eval` builds the cases from its input files and only formats the result.
+//!
+//! A per-sample line carries the sample's raw `counts` (its [`Tally`]), so the report of many
+//! samples can be rebuilt from their lines alone ([`Report::from_samples`]): the report of a
+//! sharded evaluation is the report of its shards' lines, in order.
 
 use std::collections::BTreeMap;
 
+use serde::Deserialize;
 use serde_json::{json, Value as JsonValue};
 
 use super::align::align_text;
@@ -22,10 +27,11 @@ pub struct Case<'a> {
     pub outcome: Option<&'a str>,
 }
 
-/// One scored sample.
-#[derive(Debug, Clone)]
+/// One scored sample; it reads back from its own per-sample line.
+#[derive(Debug, Clone, Deserialize)]
 pub struct SampleResult {
     pub id: String,
+    #[serde(rename = "counts")]
     pub tally: Tally,
     pub prediction: String,
     pub first_divergence: Option<JsonValue>,
@@ -43,6 +49,7 @@ impl SampleResult {
         json!({
             "id": self.id,
             "metrics": self.tally.metrics().to_json(variant),
+            "counts": self.tally,
             "prediction": self.prediction,
             "first_divergence": self.first_divergence,
             "op": self.op,
@@ -120,6 +127,13 @@ fn length_bucket(length: usize) -> (usize, &'static str) {
 }
 
 impl Report {
+    /// The report of these samples, in this order.
+    pub fn from_samples(samples: impl IntoIterator<Item = SampleResult>) -> Report {
+        let mut report = Report::default();
+        samples.into_iter().for_each(|s| report.add(s));
+        report
+    }
+
     fn add(&mut self, sample: SampleResult) {
         self.overall.add_tally(&sample.tally);
         self.by_op

@@ -72,6 +72,9 @@ pub fn run(args: &EvalArgs, task: Task) -> anyhow::Result<ExitCode> {
     let Some(dataset) = &args.dataset else {
         bail!("--task needs the CRUXEval records: tracelens eval CRUXEVAL.jsonl --task {} (--pred FILE | --model PATH)", task.as_str());
     };
+    if !args.shard.is_whole() {
+        bail!("--shard is not supported with --task: score the whole file (it takes seconds)");
+    }
     if let Some(out) = &args.out {
         if out.exists() && !crux.force {
             bail!(

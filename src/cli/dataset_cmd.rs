@@ -1,16 +1,24 @@
 //! `tracelens dataset`: `export` converts a dataset to CodeExecutor, CRUXEval or tracelens
 //! JSONL; `build` makes the curriculum's CodeExecutor-format datasets with the real tracer
-//! (`crate::pipeline::dataset_build`).
+//! (`crate::pipeline::dataset_build`); `trace` fills the traced fields of `{id, code[, stdin]}`
+//! records (`crate::pipeline::dataset_trace`).
 
-use std::path::PathBuf;
+use std::io::Read;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::bail;
+use anyhow::{bail, Context};
 use clap::{Args, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
 
+use super::trace_cmd::TracerArgs;
+use crate::atomic_file::replace_file;
 use crate::dataset::{export, ExportFormat, ExportOptions};
 use crate::pipeline::dataset_build::{build, BuildOptions, Stage};
+use crate::pipeline::dataset_trace::{trace_lines, ADDRESS};
+use crate::pipeline::shard::Shard;
 use crate::plural::count;
+use crate::trace::{PoolOptions, TracerPool};
 
 /// Arguments of `tracelens dataset`.
 #[derive(Debug, Args)]
@@ -26,6 +34,26 @@ pub enum DatasetCommand {
     Export(ExportArgs),
     /// Build a curriculum dataset (singleline, tutorial, mutants) traced by CPython.
     Build(BuildArgs),
+    /// Trace `{id, code[, stdin]}` records: fill code_tokens, trace, trace_tokens and outcome.
+    Trace(TraceArgs),
+}
+
+/// Arguments of `tracelens dataset trace`.
+#[derive(Debug, Args)]
+pub struct TraceArgs {
+    /// The records to trace (JSONL; `-` reads standard input).
+    pub input: PathBuf,
+    /// Where to write (atomically); never the input itself.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Tracer worker processes (default: number of cores).
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Trace only the `I`-th of `N` contiguous ranges of lines (`I/N`, 0-based).
+    #[arg(long, value_name = "I/N", default_value = "0/1")]
+    pub shard: Shard,
+    #[command(flatten)]
+    pub tracer: TracerArgs,
 }
 
 /// Arguments of `tracelens dataset export`.
@@ -64,9 +92,9 @@ pub struct BuildArgs {
     pub test_fraction: f64,
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// Build only seed programs `i` modulo `n` (`i/n`, 0-based).
-    #[arg(long, default_value = "0/1", value_parser = parse_shard)]
-    pub shard: (usize, usize),
+    /// Build only the `I`-th of `N` contiguous ranges of seed programs (`I/N`, 0-based).
+    #[arg(long, value_name = "I/N", default_value = "0/1")]
+    pub shard: Shard,
     /// CRUXEval JSONL (fields id, code, input, output).
     #[arg(long, default_value = "../shared/cruxeval/cruxeval.jsonl")]
     pub cruxeval: PathBuf,
@@ -87,24 +115,6 @@ pub struct BuildArgs {
     /// programs of samples/ are always kept, under the tracer's own limit).
     #[arg(long, default_value_t = 100)]
     pub max_steps: u64,
-}
-
-fn parse_shard(text: &str) -> Result<(usize, usize), String> {
-    let (i, n) = text
-        .split_once('/')
-        .ok_or_else(|| format!("expected I/N, got {text:?}"))?;
-    let i: usize = i
-        .trim()
-        .parse()
-        .map_err(|_| format!("bad shard index {i:?}"))?;
-    let n: usize = n
-        .trim()
-        .parse()
-        .map_err(|_| format!("bad shard count {n:?}"))?;
-    if n == 0 || i >= n {
-        return Err(format!("shard {i}/{n}: need 0 <= I < N"));
-    }
-    Ok((i, n))
 }
 
 /// `--stage` values.
@@ -157,6 +167,7 @@ pub fn run(args: DatasetArgs) -> anyhow::Result<ExitCode> {
     match args.command {
         DatasetCommand::Export(args) => run_export(args),
         DatasetCommand::Build(args) => run_build(args),
+        DatasetCommand::Trace(args) => run_trace(&args),
     }
 }
 
@@ -226,13 +237,62 @@ fn run_build(args: BuildArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn shards_parse() {
-        assert_eq!(parse_shard("1/4"), Ok((1, 4)));
-        assert!(parse_shard("4/4").is_err() && parse_shard("x").is_err());
+/// Whether two paths name the same existing file.
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
     }
+}
+
+fn run_trace(args: &TraceArgs) -> anyhow::Result<ExitCode> {
+    if same_file(&args.input, &args.out) {
+        bail!(
+            "--out {} is the input file; write to another file",
+            args.out.display()
+        );
+    }
+    let mut input = Vec::new();
+    if args.input == Path::new("-") {
+        std::io::stdin().read_to_end(&mut input)
+    } else {
+        std::fs::File::open(&args.input).and_then(|mut f| f.read_to_end(&mut input))
+    }
+    .with_context(|| format!("cannot read {}", args.input.display()))?;
+    let limits = args.tracer.limits();
+    let pool = TracerPool::start(PoolOptions {
+        python: args.tracer.python.clone(),
+        sandbox: args.tracer.sandbox,
+        workers: args.jobs.unwrap_or(PoolOptions::default().workers).max(1),
+    })
+    .context("cannot start the tracer")?;
+    let bar = ProgressBar::new(0).with_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} lines  {per_sec}  eta {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let report = replace_file(&args.out, false, |w| {
+        trace_lines(&input, args.shard, limits, &pool, w, &|done, total| {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+        })
+    })
+    .with_context(|| format!("cannot write {}", args.out.display()))?;
+    bar.finish_and_clear();
+    for (line, why) in &report.kept {
+        eprintln!("{}:{line}: kept as it is ({why})", args.input.display());
+    }
+    if report.masked > 0 {
+        eprintln!(
+            "{} record(s) show object addresses, which change from run to run: written as {ADDRESS}",
+            report.masked
+        );
+    }
+    eprintln!(
+        "traced {} record(s) of {} line(s) into {} ({} line(s) kept as they were)",
+        report.traced,
+        report.lines,
+        args.out.display(),
+        report.kept.len()
+    );
+    Ok(ExitCode::SUCCESS)
 }

@@ -14,6 +14,12 @@
 //! ([`predict_form`]) and then scores through the same path. Both forms build a list of
 //! (gold record, predicted text) pairs; `crate::analysis::report` scores them, and this file
 //! formats the report.
+//!
+//! `--shard I/N` scores only the `I`-th of `N` contiguous ranges of the gold records (in the
+//! dataset form, predicts only those). `tracelens eval --merge R0.jsonl R1.jsonl ...` rebuilds
+//! the report of one unsharded run from the shards' `--out` files (each line carries its raw
+//! counts): the same summary and breakdowns, and with `--out` the same per-sample file, byte
+//! for byte.
 
 use std::collections::{HashMap, HashSet};
 use std::fs;
@@ -28,9 +34,10 @@ use serde::Deserialize;
 
 use super::cruxeval_cmd::CruxevalArgs;
 use crate::analysis::metrics::Variant;
-use crate::analysis::report::{evaluate, Case, Report};
+use crate::analysis::report::{evaluate, Case, Report, SampleResult};
 use crate::atomic_file::{check_output, replace_file};
 use crate::dataset::record::{Prediction, Record, RecordId};
+use crate::pipeline::shard::Shard;
 use crate::plural::count;
 
 mod predict_form;
@@ -39,8 +46,14 @@ mod predict_form;
 #[derive(Debug, Args)]
 pub struct EvalArgs {
     /// Dataset to predict with the model and score in one go (with --task: CRUXEval records).
-    #[arg(conflicts_with = "gold")]
+    #[arg(conflicts_with_all = ["gold", "merge"])]
     pub dataset: Option<PathBuf>,
+    /// Merge the per-sample `--out` files of sharded runs (in shard order) into one report.
+    #[arg(long, num_args = 1.., value_name = "REPORT", conflicts_with_all = ["gold", "pred", "shard"])]
+    pub merge: Vec<PathBuf>,
+    /// Score only the `I`-th of `N` contiguous ranges of gold records (`I/N`, 0-based).
+    #[arg(long, value_name = "I/N", default_value = "0/1")]
+    pub shard: Shard,
     /// Gold dataset records (JSONL; `-` for stdin).
     #[arg(long, requires = "pred")]
     pub gold: Option<PathBuf>,
@@ -136,9 +149,13 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
         check_output(out, &inputs).with_context(|| format!("cannot write {}", out.display()))?;
     }
     let (report, warnings) = match (&args.dataset, &args.gold, &args.pred) {
+        _ if !args.merge.is_empty() => (merge(&args.merge)?, Vec::new()),
         (Some(_), _, Some(_)) => bail!("--pred goes with --gold (or with --task for CRUXEval)"),
         (Some(dataset), _, _) => {
-            let loaded = read_records::<Record>(dataset)?;
+            let mut loaded = read_records::<Record>(dataset)?;
+            let range = args.shard.range(loaded.records.len());
+            loaded.records.drain(range.end..);
+            loaded.records.drain(..range.start);
             let predicted = predict_form::predict(&loaded.records, &args)?;
             let warnings = loaded.warnings.into_iter().chain(predicted.warnings);
             (score(&predicted.pairs, variant), warnings.collect())
@@ -146,11 +163,14 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
         (None, Some(gold), Some(pred)) => {
             let gold = read_records(gold)?;
             let pred = read_records(pred)?;
-            let (pairs, warnings) = match_by_id(&gold, &pred);
-            (score(&pairs, variant), warnings)
+            let (mut pairs, warnings) = match_by_id(&gold, &pred);
+            let range = args.shard.range(pairs.len());
+            let mine: Vec<Pair> = pairs.drain(range).collect();
+            (score(&mine, variant), warnings)
         }
         _ => bail!(
-            "give DATASET.jsonl (predicted with --model DIR) or --gold G.jsonl --pred P.jsonl"
+            "give DATASET.jsonl (predicted with --model DIR), --gold G.jsonl --pred P.jsonl, \
+             or --merge REPORT..."
         ),
     };
     for warning in &warnings {
@@ -171,6 +191,27 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
         write!(std::io::stdout(), "{}", table(&report, variant))?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The report of the per-sample lines of `reports`, read in order (see `--merge`); a line that
+/// is not a per-sample line ends the merge with its file and line number.
+fn merge(reports: &[PathBuf]) -> anyhow::Result<Report> {
+    let mut samples = Vec::new();
+    for path in reports {
+        let text =
+            fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+        for (index, line) in text.lines().enumerate() {
+            let sample: SampleResult = serde_json::from_str(line).with_context(|| {
+                format!(
+                    "{}:{}: not a per-sample line of `eval --out`",
+                    path.display(),
+                    index + 1
+                )
+            })?;
+            samples.push(sample);
+        }
+    }
+    Ok(Report::from_samples(samples))
 }
 
 /// Lines read from a JSONL file, and a warning per malformed line.

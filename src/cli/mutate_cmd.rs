@@ -16,6 +16,7 @@ use crate::mutate::{self, Mutation};
 use crate::pipeline::mutate_batch::{
     self, BatchOptions, Input, Malformed, Output, Program, TraceMany,
 };
+use crate::pipeline::shard::Shard;
 use crate::trace::{Limits, PoolOptions, TracerPool};
 
 /// Arguments of `tracelens mutate`.
@@ -55,6 +56,10 @@ pub struct MutateArgs {
     /// With --batch: keep mutants that end in an uncaught exception.
     #[arg(long, requires = "batch")]
     pub keep_exceptions: bool,
+    /// With --batch: mutate only the `I`-th of `N` contiguous ranges of programs (`I/N`,
+    /// 0-based; needs --seed). The shards' outputs concatenated are the unsharded output.
+    #[arg(long, value_name = "I/N", default_value = "0/1", requires = "batch")]
+    pub shard: Shard,
     /// With --batch: the Python interpreter that traces (default: TRACELENS_PYTHON, python3).
     #[arg(long, value_name = "PATH", requires = "batch")]
     pub python: Option<PathBuf>,
@@ -139,7 +144,13 @@ fn run_batch(args: &MutateArgs, input: &Path) -> anyhow::Result<ExitCode> {
     if let Some(out) = args.out.as_deref().filter(|p| *p != Path::new("-")) {
         check_output(out, &[input]).with_context(|| format!("cannot write {}", out.display()))?;
     }
-    let inputs = parse_inputs(&read_source(input)?);
+    if !args.shard.is_whole() && args.seed.is_none() {
+        anyhow::bail!("--shard needs --seed S, the same for every shard");
+    }
+    let mut inputs = parse_inputs(&read_source(input)?);
+    let range = args.shard.range(inputs.len());
+    let first = range.start;
+    let inputs: Vec<Input> = inputs.drain(range).collect();
     let seed = args.seed.unwrap_or_else(rand::random);
     eprintln!("seed {seed}");
     let opts = BatchOptions {
@@ -147,6 +158,7 @@ fn run_batch(args: &MutateArgs, input: &Path) -> anyhow::Result<ExitCode> {
         seed,
         keep_exceptions: args.keep_exceptions,
         limits: Limits::default(),
+        first,
     };
     let tracer = start_tracer(args)?;
     let bar = ProgressBar::new(0).with_style(

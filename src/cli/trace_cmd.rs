@@ -34,15 +34,8 @@ pub struct TraceArgs {
     /// Output format of a single trace.
     #[arg(long, value_enum, default_value_t = Format::Json)]
     pub format: Format,
-    /// Wall-clock limit per program, in milliseconds.
-    #[arg(long, value_name = "N")]
-    pub timeout_ms: Option<u64>,
-    /// The most `line` steps recorded per program.
-    #[arg(long, value_name = "N")]
-    pub max_steps: Option<u64>,
-    /// The Python interpreter (default: $TRACELENS_PYTHON, then python3 on PATH).
-    #[arg(long, value_name = "PATH")]
-    pub python: Option<PathBuf>,
+    #[command(flatten)]
+    pub tracer: TracerArgs,
     /// Trace every record of a JSONL file (`{"id", "code", "stdin"}` per line; `-` = stdin).
     #[arg(long, value_name = "IN.jsonl")]
     pub batch: Option<PathBuf>,
@@ -52,10 +45,38 @@ pub struct TraceArgs {
     /// Worker processes for a batch (default: number of cores).
     #[arg(long, value_name = "N", requires = "batch")]
     pub jobs: Option<usize>,
+}
+
+/// How the tracer runs: its limits, interpreter and sandbox (shared with `dataset trace`).
+#[derive(Debug, Args)]
+pub struct TracerArgs {
+    /// Wall-clock limit per program, in milliseconds.
+    #[arg(long, value_name = "N")]
+    pub timeout_ms: Option<u64>,
+    /// The most `line` steps recorded per program.
+    #[arg(long, value_name = "N")]
+    pub max_steps: Option<u64>,
+    /// The Python interpreter (default: $TRACELENS_PYTHON, then python3 on PATH).
+    #[arg(long, value_name = "PATH")]
+    pub python: Option<PathBuf>,
     /// Kernel confinement of the traced programs: `on` (every layer this machine has),
     /// `strict` (refuse to trace without every layer) or `off` (for debugging).
     #[arg(long, value_name = "MODE", default_value = "on", value_parser = SandboxMode::from_str)]
     pub sandbox: SandboxMode,
+}
+
+impl TracerArgs {
+    /// The default limits with the ones given on the command line.
+    pub fn limits(&self) -> Limits {
+        let mut limits = Limits::default();
+        if let Some(ms) = self.timeout_ms {
+            limits.timeout_ms = ms;
+        }
+        if let Some(steps) = self.max_steps {
+            limits.max_steps = steps;
+        }
+        limits
+    }
 }
 
 /// How a single trace is printed.
@@ -69,7 +90,7 @@ pub enum Format {
 
 /// Run the command.
 pub fn run(args: TraceArgs) -> anyhow::Result<ExitCode> {
-    let limits = limits_from(&args);
+    let limits = args.tracer.limits();
     if args.batch.is_some() && args.format != Format::Json {
         bail!("--format applies to a single program; a batch always writes trace JSON lines");
     }
@@ -84,17 +105,6 @@ pub fn run(args: TraceArgs) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn limits_from(args: &TraceArgs) -> Limits {
-    let mut limits = Limits::default();
-    if let Some(ms) = args.timeout_ms {
-        limits.timeout_ms = ms;
-    }
-    if let Some(steps) = args.max_steps {
-        limits.max_steps = steps;
-    }
-    limits
-}
-
 fn run_single(args: &TraceArgs, file: &Path, limits: Limits) -> anyhow::Result<ExitCode> {
     let code = read_text(file).with_context(|| format!("cannot read {}", file.display()))?;
     let stdin = match &args.stdin {
@@ -102,9 +112,9 @@ fn run_single(args: &TraceArgs, file: &Path, limits: Limits) -> anyhow::Result<E
         None => fs::read_to_string(file.with_extension("stdin")).unwrap_or_default(),
     };
     let pool = TracerPool::start(PoolOptions {
-        python: args.python.clone(),
+        python: args.tracer.python.clone(),
         workers: 1,
-        sandbox: args.sandbox,
+        sandbox: args.tracer.sandbox,
     })?;
     pool.notice_missing_layers();
     let req = TraceRequest {
@@ -253,9 +263,9 @@ fn run_batch(args: &TraceArgs, input: &Path, limits: Limits) -> anyhow::Result<E
     let mut workers = args.jobs.unwrap_or(PoolOptions::default().workers).max(1);
     workers = workers.min(entries.len().max(1));
     let pool = TracerPool::start(PoolOptions {
-        python: args.python.clone(),
+        python: args.tracer.python.clone(),
         workers,
-        sandbox: args.sandbox,
+        sandbox: args.tracer.sandbox,
     })?;
     pool.notice_missing_layers();
     let progress = ProgressBar::new(entries.len() as u64);

@@ -4,6 +4,11 @@
 //!
 //! - [`dataset_build`]: the curriculum's CodeExecutor-format datasets (`tracelens dataset build`).
 //! - [`mutate_batch`]: traced mutants of every program of a batch (`tracelens mutate --batch`).
+//! - [`dataset_trace`]: the traced fields of `{id, code[, stdin]}` records (`tracelens dataset
+//!   trace`).
+//! - [`shard`]: `--shard I/N`, the part of an input one run of a batch command handles.
 
 pub mod dataset_build;
+pub mod dataset_trace;
 pub mod mutate_batch;
+pub mod shard;

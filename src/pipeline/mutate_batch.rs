@@ -7,9 +7,11 @@
 //!
 //! Output lines, in input order: one dataset record per kept mutant (id `PROGRAM-NN` with NN
 //! the mutation's id, `origin` naming the program and the mutation, the CodeExecutor fields,
-//! `outcome`), and for an input that cannot be mutated one line
+//! `outcome`; object addresses in reprs written as `0xADDR`, as `dataset trace` does), and for
+//! an input that cannot be mutated one line
 //! `{"id", "code", "outcome": "syntax_error", "error"}` (no `outcome` for a malformed line).
-//! The choice of mutants depends only on the seed, the program's position and its source.
+//! The choice of mutants depends only on the seed, the program's position in the whole batch
+//! and its source.
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -17,6 +19,7 @@ use rand::{rngs::StdRng, seq::SliceRandom, SeedableRng};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value as JsonValue};
 
+use super::dataset_trace::StableTrace;
 use crate::dataset::record::{Origin, Record, RecordId};
 use crate::mutate::{mutants, MutateError, Mutation, Operator};
 use crate::plural::count;
@@ -40,6 +43,9 @@ pub struct BatchOptions {
     /// Keep mutants whose run ends in an uncaught exception.
     pub keep_exceptions: bool,
     pub limits: Limits,
+    /// The position of the first input in the whole batch (`--shard`), so that a program's
+    /// choice of mutants is the same however the batch is sharded.
+    pub first: usize,
 }
 
 /// Why a generated mutant was not written.
@@ -247,6 +253,7 @@ fn mutant_record(
     trace: &Trace,
 ) -> Result<Record, String> {
     let ce = codeexecutor::record(&code, trace).map_err(|e| e.to_string())?;
+    let stable = StableTrace::of(ce.trace);
     Ok(Record {
         id: format!("{}-{:02}", program.id, mutation.id).into(),
         code,
@@ -257,8 +264,8 @@ fn mutant_record(
             extra: Map::new(),
         }),
         code_tokens: ce.code_tokens,
-        trace: ce.trace,
-        trace_tokens: ce.trace_tokens,
+        trace: stable.steps,
+        trace_tokens: stable.tokens,
         outcome: Some(outcome_name(trace.outcome.kind)),
         prediction: None,
         verdict: "unreviewed".to_string(),
@@ -293,7 +300,7 @@ pub fn run(
             },
             Ok(program) => {
                 let (id, code) = (program.id.clone(), program.code.clone());
-                match plan(program, index, opts, &mut report) {
+                match plan(program, opts.first + index, opts, &mut report) {
                     Ok(p) => {
                         plans.push((outputs.len(), p));
                         outputs.push(None);

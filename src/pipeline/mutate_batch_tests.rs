@@ -68,6 +68,7 @@ fn options(per_program: usize, seed: u64) -> BatchOptions {
         seed,
         keep_exceptions: false,
         limits: Limits::default(),
+        first: 0,
     }
 }
 

@@ -6,8 +6,9 @@
 //! - `mutants`: CRUXEval functions followed by `print(f(INPUT))`, and their mutants.
 //!
 //! Seed programs are split into train and test by a seeded hash of their id, so a test
-//! program and all its mutants are only ever in the test split. `--shard i/n` keeps the seed
-//! programs whose index is `i` modulo `n`. Programs that do not complete (exceptions,
+//! program and all its mutants are only ever in the test split. `--shard I/N` keeps the `I`-th
+//! of `N` contiguous ranges of seed programs ([`Shard`]): the shards' files concatenated in
+//! order are the unsharded files, byte for byte. Programs that do not complete (exceptions,
 //! timeouts, limits), whose trace does not re-parse, or whose trace shows a memory address
 //! (`<... object at 0x...>`, which changes from run to run and cannot be predicted) are left
 //! out and counted.
@@ -28,6 +29,7 @@ use serde_json::Map;
 use crate::atomic_file::replace_file;
 use crate::dataset::{Origin, Record};
 use crate::mutate;
+use crate::pipeline::shard::Shard;
 use crate::trace::codeexecutor::{self, parse_trace};
 use crate::trace::pool::{PoolOptions, TracerPool};
 use crate::trace::request::{Limits, TraceRequest};
@@ -62,8 +64,8 @@ pub struct BuildOptions {
     /// Fraction of seed programs held out for the test split.
     pub test_fraction: f64,
     pub seed: u64,
-    /// Build only seed programs `i` modulo `n`: `(i, n)`, 0-based, `i < n`.
-    pub shard: (usize, usize),
+    /// Build only this contiguous range of the seed programs.
+    pub shard: Shard,
     /// CRUXEval JSONL (fields id, code, input, output).
     pub cruxeval: PathBuf,
     /// Directory of sample programs added to the tutorial stage.
@@ -334,12 +336,11 @@ pub fn build(args: &BuildOptions) -> Result<BuildReport> {
             args.test_fraction
         );
     }
-    let (shard, shards) = args.shard;
-    let programs: Vec<(bool, Program)> = seeds(args)?
-        .into_iter()
-        .enumerate()
-        .filter(|(i, _)| i % shards == shard)
-        .flat_map(|(_, p)| {
+    let mut seeds = seeds(args)?;
+    let range = args.shard.range(seeds.len());
+    let programs: Vec<(bool, Program)> = seeds
+        .drain(range)
+        .flat_map(|p| {
             let test = is_test(args.seed, &p.code, args.test_fraction);
             let all = if args.stage == Stage::Mutants {
                 with_mutants(p, args.mutants_per_program, args.seed)
@@ -397,8 +398,9 @@ pub fn build(args: &BuildOptions) -> Result<BuildReport> {
             None => left_out += 1,
         }
     }
-    let suffix = if shards > 1 {
-        format!(".{shard}-of-{shards}")
+    let Shard { index, count } = args.shard;
+    let suffix = if count > 1 {
+        format!(".{index}-of-{count}")
     } else {
         String::new()
     };

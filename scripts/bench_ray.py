@@ -1,0 +1,103 @@
+"""Ray driver benchmark: in one run on one machine, the 800 CRUXEval programs (then the same
+replicated to 10,000, with distinct ids) traced by
+  (a) tracelens trace --batch --jobs 2 (the plain single-machine batch),
+  (b) tracelens dataset trace --jobs 2 (the command each Ray shard runs, on the whole input),
+  (c) python scripts/ray_run.py trace --shards SHARDS on a local 2-CPU Ray instance (started
+      once beforehand, as a cluster is), one CPU per shard: the driver process from its start
+      (interpreter, connecting to Ray) to the merged output,
+each the best of REPEATS runs, with traces/s, the ratios (c)/(a) and (c)/(b) of the times,
+and (c)'s time to first output: from the driver's start until the first shard's part file
+appears. The load average is printed before and after each size: the machine is shared.
+
+Usage: .venv-ray/bin/python scripts/bench_ray.py BINARY [SHARDS [REPEATS]]
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+import ray
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CRUX = os.path.join(HERE, "..", "..", "shared", "cruxeval", "cruxeval.jsonl")
+
+
+def programs(count):
+    """`count` CRUXEval programs ({id, code}: the function, then a print of its call),
+    the 800 repeated as needed, ids made distinct with `#k`."""
+    with open(CRUX) as f:
+        crux = [json.loads(line) for line in f if line.strip()]
+    out = []
+    for i in range(count):
+        p = crux[i % len(crux)]
+        code = f"{p['code'].rstrip()}\nprint(f({p['input']}))\n"
+        out.append(json.dumps({"id": f"{p['id']}#{i // len(crux)}", "code": code}))
+    return "\n".join(out) + "\n"
+
+
+def run(argv, first_file_in=None):
+    """Seconds `argv` took, and the seconds until a file appeared in `first_file_in`."""
+    first = []
+    started = time.time()
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+    def watch():
+        while proc.poll() is None and not first:
+            if os.path.isdir(first_file_in) and any(
+                    not n.startswith(".") for n in os.listdir(first_file_in)):
+                first.append(time.time() - started)
+            time.sleep(0.01)
+    watcher = threading.Thread(target=watch) if first_file_in else None
+    if watcher:
+        watcher.start()
+    _, stderr = proc.communicate()
+    seconds = time.time() - started
+    if watcher:
+        watcher.join()
+    if proc.returncode != 0:
+        sys.exit(f"bench: {argv[:3]} failed: {stderr.decode()[-2000:]}")
+    return seconds, (first[0] if first else None)
+
+
+def main():
+    binary = os.path.abspath(sys.argv[1])
+    shards = int(sys.argv[2]) if len(sys.argv) > 2 else 8
+    repeats = int(sys.argv[3]) if len(sys.argv) > 3 else 2
+    started = time.time()
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    address = ray.get_runtime_context().gcs_address
+    print(f"local Ray instance (2 CPUs) started in {time.time() - started:.1f} s")
+    with tempfile.TemporaryDirectory() as tmp:
+        for count in (800, 10_000):
+            src = os.path.join(tmp, f"in{count}.jsonl")
+            with open(src, "w") as f:
+                f.write(programs(count))
+            a_out, b_out, c_out = (os.path.join(tmp, n) for n in ("a.jsonl", "b.jsonl", "c.jsonl"))
+            print(f"\n{count} programs, load average {os.getloadavg()[0]:.1f}", flush=True)
+            a = b = c = first = float("inf")
+            for _ in range(repeats):  # interleaved, so that load changes hit all three alike
+                a = min(a, run([binary, "trace", "--batch", src, "--out", a_out,
+                                "--jobs", "2"])[0])
+                b = min(b, run([binary, "dataset", "trace", src, "--out", b_out,
+                                "--jobs", "2"])[0])
+                seconds, first_at = run([sys.executable, os.path.join(HERE, "ray_run.py"),
+                                         "trace", "--address", address, "--binary", binary,
+                                         "--input", src, "--output", c_out,
+                                         "--shards", str(shards)], c_out + ".parts")
+                c, first = min(c, seconds), min(first, first_at)
+            with open(b_out, "rb") as fb, open(c_out, "rb") as fc:
+                assert fb.read() == fc.read(), "Ray output differs from (b)"
+            print(f"(a) trace --batch --jobs 2:     {a:7.2f} s  {count / a:7.1f} traces/s")
+            print(f"(b) dataset trace --jobs 2:     {b:7.2f} s  {count / b:7.1f} traces/s")
+            print(f"(c) ray_run trace, {shards} shards:  {c:7.2f} s  {count / c:7.1f} traces/s, "
+                  f"first output after {first:.2f} s (output identical to (b))")
+            print(f"time ratios: (c)/(a) = {c / a:.2f}x, (c)/(b) = {c / b:.2f}x; "
+                  f"load average now {os.getloadavg()[0]:.1f}", flush=True)
+    ray.shutdown()
+
+
+if __name__ == "__main__":
+    main()

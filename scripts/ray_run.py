@@ -1,0 +1,285 @@
+#!/usr/bin/env python3
+"""Run a tracelens batch command on a Ray cluster: one Ray task per shard, then a merge.
+
+    python scripts/ray_run.py trace|build|mutate|eval --input IN --output OUT --shards N
+        [--address auto] [--binary PATH] [--ship] [--model DIR] [--cpus-per-shard C]
+        [--retries R] [-- EXTRA TRACELENS ARGS]
+
+Each shard is one Ray task that runs the tracelens binary with `--shard I/N` on the whole
+input (put once in Ray's object store) and returns the files it wrote:
+
+    trace   tracelens dataset trace IN --out OUT --shard I/N --jobs C
+    build   tracelens dataset build --cruxeval IN --out DIR --shard I/N --jobs C  (OUT is a directory)
+    mutate  tracelens mutate --batch IN --out OUT --shard I/N --jobs C  (pass --seed S)
+    eval    tracelens eval IN --out OUT --shard I/N --jobs C [--model DIR], then
+            tracelens eval --merge PARTS --out OUT on the driver, whose summary it prints
+
+Every tracelens batch command is a pure function of its input and `--shard I/N`, and shard I
+is the I-th contiguous range of the input, so the merge is a concatenation in shard order and
+gives the bytes of one single-machine run. Shards are Ray tasks, not Ray Data batches: a
+shard must see the whole input (a shard's positions in it seed the mutants and name the
+lines), the tracer pool and the model are started once per shard rather than once per batch,
+and a failed shard is re-run whole by Ray's own task retries (`max_retries`,
+`retry_exceptions`), so no scheduling or retry logic lives here.
+
+The binary (and the eval model) reach the workers either through a path every node can read
+(`--binary`, `--model`: a shared file system) or, with `--ship`, through the job's runtime
+environment (`working_dir`, uploaded once by Ray; 512 MiB at most). Parts are written under
+OUT.parts/ as shards finish and removed after the merge; OUT is written atomically.
+"""
+
+import argparse
+import ctypes
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+import ray
+
+COMMANDS = ("trace", "build", "mutate", "eval")
+SHIPPED = "tracelens-bundle"
+
+
+def shard_argv(command, input_path, out_path, jobs, model):
+    """The tracelens arguments of one shard (before the user's extra arguments)."""
+    if command == "trace":
+        return ["dataset", "trace", input_path, "--out", out_path, "--jobs", str(jobs)]
+    if command == "build":
+        return ["dataset", "build", "--cruxeval", input_path, "--out", out_path,
+                "--jobs", str(jobs)]
+    if command == "mutate":
+        return ["mutate", "--batch", input_path, "--out", out_path, "--jobs", str(jobs)]
+    argv = ["eval", input_path, "--out", out_path, "--jobs", str(jobs)]
+    return argv + (["--model", model] if model else [])
+
+
+def _die_with_parent():
+    """In the child: get SIGKILL when the Ray worker that started it dies (Linux)."""
+    try:
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def run_shard(command, binary, model, input_data, shard, count, jobs, extra):
+    """One Ray task: run tracelens on shard `shard` of `count`; return the files it wrote
+    (name -> bytes, the `.I-of-N` suffix of `dataset build` removed)."""
+    binary = os.path.abspath(binary)
+    model = os.path.abspath(model) if model else None
+    work = tempfile.mkdtemp(prefix="tracelens-shard-")
+    try:
+        input_path = os.path.join(work, "input.jsonl")
+        with open(input_path, "wb") as f:
+            f.write(input_data)
+        out_dir = os.path.join(work, "out")
+        os.mkdir(out_dir)
+        out = out_dir if command == "build" else os.path.join(out_dir, "part.jsonl")
+        argv = shard_argv(command, input_path, out, jobs, model)
+        argv += ["--shard", f"{shard}/{count}"] + list(extra)
+        proc = subprocess.run([binary] + argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              preexec_fn=_die_with_parent, check=False)
+        if proc.returncode != 0:
+            stderr = proc.stderr.decode("utf-8", "replace")
+            raise RuntimeError(f"shard {shard}/{count}: tracelens exited with "
+                               f"{proc.returncode}: {stderr[-2000:]}")
+        suffix = f".{shard}-of-{count}" if count > 1 else ""
+        files = {}
+        for name in sorted(os.listdir(out_dir)):
+            with open(os.path.join(out_dir, name), "rb") as f:
+                files[name.replace(suffix + ".", ".")] = f.read()
+        return files
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def write_atomically(path, chunks):
+    """Write `chunks` (bytes, in order) to `path` through a temporary file and a rename."""
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, temp = tempfile.mkstemp(prefix=".tracelens-", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            for chunk in chunks:
+                f.write(chunk)
+            f.flush()
+            os.fsync(f.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temp, 0o666 & ~umask)
+        os.replace(temp, path)
+    except BaseException:
+        if os.path.exists(temp):
+            os.unlink(temp)
+        raise
+
+
+def part_paths(parts_dir, count):
+    """For each output file name, the paths of its parts in the parts directory, in shard
+    order."""
+    names = sorted({n.split("@", 1)[1] for n in os.listdir(parts_dir) if "@" in n})
+    return {name: [os.path.join(parts_dir, f"{i:05d}@{name}") for i in range(count)]
+            for name in names}
+
+
+def progress(done, count, started, first_at):
+    width = 30
+    filled = width * done // count
+    elapsed = time.time() - started
+    first = f", first part after {first_at:.1f} s" if first_at is not None else ""
+    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{count} shards, "
+                     f"{elapsed:.1f} s{first}")
+    sys.stderr.flush()
+
+
+def bundle(binary, model):
+    """A directory holding the binary (and the model) for the job's runtime environment."""
+    staging = tempfile.mkdtemp(prefix="tracelens-ray-")
+    shipped = os.path.join(staging, SHIPPED)
+    os.mkdir(shipped)
+    shutil.copy2(binary, os.path.join(shipped, "tracelens"))
+    if model:
+        shutil.copytree(model, os.path.join(shipped, "model"))
+    return staging
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("command", choices=COMMANDS)
+    parser.add_argument("--input", required=True, help="the command's input (CRUXEval JSONL "
+                        "for build)")
+    parser.add_argument("--output", required=True, help="output file (a directory for build)")
+    parser.add_argument("--shards", type=int, required=True)
+    parser.add_argument("--address", help="Ray cluster address (auto: the running cluster); "
+                        "absent: a local Ray instance")
+    parser.add_argument("--num-cpus", type=int, help="CPUs of the local Ray instance")
+    parser.add_argument("--binary", default=None, help="tracelens binary (default: "
+                        "target/release/tracelens, else tracelens on PATH)")
+    parser.add_argument("--model", help="model directory (eval)")
+    parser.add_argument("--ship", action="store_true", help="send the binary and model with "
+                        "the job's runtime environment instead of a shared path")
+    parser.add_argument("--cpus-per-shard", type=int, default=1)
+    parser.add_argument("--retries", type=int, default=3, help="re-runs of a failed shard")
+    parser.epilog = "Arguments after -- go to every shard's tracelens command."
+    extra = argv[argv.index("--") + 1:] if "--" in argv else []
+    args = parser.parse_args(argv[:len(argv) - len(extra) - (1 if "--" in argv else 0)])
+    args.extra = extra
+    if args.shards < 1:
+        parser.error("--shards must be at least 1")
+    if args.binary is None:
+        release = os.path.join(os.path.dirname(__file__), "..", "target", "release", "tracelens")
+        args.binary = release if os.path.exists(release) else shutil.which("tracelens")
+    if not args.binary or not os.path.exists(args.binary):
+        parser.error("no tracelens binary: build it (cargo build --release) or give --binary")
+    return args
+
+
+def main(argv):
+    """Run the command; return what it prints on standard output (eval's summary)."""
+    args = parse_args(argv)
+    output = os.path.abspath(args.output)
+    if args.command != "build" and os.path.exists(output) and os.path.samefile(
+            output, args.input):
+        sys.exit(f"ray_run: --output {args.output} is the input file; write to another file")
+    with open(args.input, "rb") as f:
+        input_data = f.read()
+    binary = os.path.abspath(args.binary)
+    model = os.path.abspath(args.model) if args.model else None
+    staging = bundle(binary, model) if args.ship else None
+    try:
+        ray.init(address=args.address, num_cpus=None if args.address else args.num_cpus,
+                 runtime_env={"working_dir": staging} if staging else None,
+                 log_to_driver=False)
+    finally:
+        if staging:  # uploaded by ray.init
+            shutil.rmtree(staging)
+    if staging:
+        shipped = (os.path.join(SHIPPED, "tracelens"),
+                   os.path.join(SHIPPED, "model") if model else None)
+    else:
+        shipped = (binary, model)
+    parts_dir = output + ".parts"
+    first_at = run_shards(args, shipped, input_data, parts_dir)
+    summary = merge(args, output, parts_dir, binary)
+    shutil.rmtree(parts_dir)
+    sys.stderr.write(f"ray_run: {args.shards} shards, first part after {first_at:.2f} s, "
+                     f"merged into {args.output}\n")
+    return summary
+
+
+def run_shards(args, shipped, input_data, parts_dir):
+    """Run every shard as a Ray task, writing each one's files under `parts_dir` as it
+    finishes; return the seconds until the first shard's files were written."""
+    task = ray.remote(num_cpus=args.cpus_per_shard, max_retries=args.retries,
+                      retry_exceptions=True)(run_shard)
+    started = time.time()
+    data = ray.put(input_data)
+    binary, model = shipped
+    pending = {
+        task.remote(args.command, binary, model, data, i, args.shards, args.cpus_per_shard,
+                    args.extra): i
+        for i in range(args.shards)
+    }
+    os.makedirs(parts_dir, exist_ok=True)
+    first_at, done = None, 0
+    while pending:
+        progress(done, args.shards, started, first_at)
+        ready, _ = ray.wait(list(pending), num_returns=1, timeout=1.0)
+        for ref in ready:
+            shard = pending.pop(ref)
+            try:
+                files = ray.get(ref)
+            except Exception as e:  # the shard failed after every retry
+                sys.stderr.write("\n")
+                sys.exit(f"ray_run: shard {shard}/{args.shards} failed after {args.retries} "
+                         f"retries ({e}); finished parts are in {parts_dir}")
+            for name, content in files.items():
+                write_atomically(os.path.join(parts_dir, f"{shard:05d}@{name}"), [content])
+            done += 1
+            if first_at is None:
+                first_at = time.time() - started
+    progress(done, args.shards, started, first_at)
+    sys.stderr.write("\n")
+    return first_at
+
+
+def summary_flags(extra):
+    """The arguments of `eval` that shape its summary: --json, --prefix P, --metric M."""
+    flags = []
+    for i, arg in enumerate(extra):
+        if arg == "--json" or arg.startswith(("--prefix=", "--metric=")):
+            flags.append(arg)
+        elif arg in ("--prefix", "--metric") and i + 1 < len(extra):
+            flags += [arg, extra[i + 1]]
+    return flags
+
+
+def read(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def merge(args, output, parts_dir, binary):
+    """Concatenate each file's parts in shard order; for eval, return the merged summary."""
+    parts = part_paths(parts_dir, args.shards)
+    if args.command == "build":
+        os.makedirs(output, exist_ok=True)
+        for name, paths in parts.items():
+            write_atomically(os.path.join(output, name), map(read, paths))
+        return b""
+    (paths,) = parts.values()
+    if args.command != "eval":
+        write_atomically(output, map(read, paths))
+        return b""
+    # The per-sample lines concatenate; the summary is recomputed from them by tracelens.
+    proc = subprocess.run([os.path.abspath(binary), "eval", "--out", output] + summary_flags(args.extra) +
+                          ["--merge"] + paths, stdout=subprocess.PIPE, check=False)
+    if proc.returncode != 0:
+        sys.exit(f"ray_run: tracelens eval --merge failed ({proc.returncode})")
+    return proc.stdout
+
+
+if __name__ == "__main__":
+    sys.stdout.buffer.write(main(sys.argv[1:]))
