@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod cruxeval_cmd;
 mod dataset_cmd;
 mod doctor_cmd;
 mod eval_cmd;

@@ -32,6 +32,7 @@ use clap::{Args, ValueEnum};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
+use super::cruxeval_cmd::CruxevalArgs;
 use crate::analysis::metrics::Variant;
 use crate::analysis::report::{evaluate, Case, Report, SampleResult};
 use crate::atomic_file::{check_output, replace_file};
@@ -44,8 +45,8 @@ mod predict_form;
 /// Arguments of `tracelens eval`.
 #[derive(Debug, Args)]
 pub struct EvalArgs {
-    /// Dataset to predict with the model and score in one go.
-    #[arg(conflicts_with_all = ["gold", "pred", "merge"])]
+    /// Dataset to predict with the model and score in one go (with --task: CRUXEval records).
+    #[arg(conflicts_with_all = ["gold", "merge"])]
     pub dataset: Option<PathBuf>,
     /// Merge the per-sample `--out` files of sharded runs (in shard order) into one report.
     #[arg(long, num_args = 1.., value_name = "REPORT", conflicts_with_all = ["gold", "pred", "shard"])]
@@ -56,8 +57,9 @@ pub struct EvalArgs {
     /// Gold dataset records (JSONL; `-` for stdin).
     #[arg(long, requires = "pred")]
     pub gold: Option<PathBuf>,
-    /// Records holding predictions in their `prediction` field (JSONL; `-` for stdin).
-    #[arg(long, requires = "gold")]
+    /// Records holding predictions in their `prediction` field (JSONL; `-` for stdin); with
+    /// --task, CRUXEval answers (generations.json or JSONL).
+    #[arg(long)]
     pub pred: Option<PathBuf>,
     /// Dataset prefix; picks the metric variant (and the model's prefix token).
     #[arg(long, value_enum, default_value_t = Prefix::Codenet)]
@@ -79,12 +81,15 @@ pub struct EvalArgs {
     /// Beam size, 1 = greedy (dataset form).
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=64))]
     pub beam: u32,
-    /// Worker threads sharing the loaded model (dataset form).
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=256))]
-    pub jobs: u32,
+    /// Worker threads sharing the loaded model (dataset form; default 1); with --task, tracer
+    /// workers running the checks (default: one per core).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=256))]
+    pub jobs: Option<u32>,
     /// At most this many generated tokens per record (dataset form).
     #[arg(long, default_value_t = crate::model::MAX_TARGET_TOKENS, value_parser = super::values::at_least_one)]
     pub max_tokens: usize,
+    #[command(flatten)]
+    pub cruxeval: CruxevalArgs,
 }
 
 /// CodeExecutor's two metric scripts.
@@ -131,6 +136,9 @@ impl Prefix {
 
 /// Run the command.
 pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
+    if let Some(task) = args.cruxeval.task {
+        return super::cruxeval_cmd::run(&args, task);
+    }
     let variant = args.metric.map_or(args.prefix.variant(), Variant::from);
     if let Some(out) = &args.out {
         let inputs: Vec<&Path> = [&args.dataset, &args.gold, &args.pred]
@@ -142,6 +150,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
     }
     let (report, warnings) = match (&args.dataset, &args.gold, &args.pred) {
         _ if !args.merge.is_empty() => (merge(&args.merge)?, Vec::new()),
+        (Some(_), _, Some(_)) => bail!("--pred goes with --gold (or with --task for CRUXEval)"),
         (Some(dataset), _, _) => {
             let mut loaded = read_records::<Record>(dataset)?;
             let range = args.shard.range(loaded.records.len());
@@ -359,7 +368,7 @@ fn short_name(key: &str) -> &str {
 }
 
 /// Write lines to `path` atomically (see [`replace_file`]).
-fn write_atomically(path: &Path, lines: &[String]) -> anyhow::Result<()> {
+pub(super) fn write_atomically(path: &Path, lines: &[String]) -> anyhow::Result<()> {
     replace_file(path, false, |w| {
         lines.iter().try_for_each(|line| writeln!(w, "{line}"))
     })

@@ -13,6 +13,10 @@
 # so a child killed at its timeout still leaves every record it finished. A pure program (see
 # `is_pure`) may run in a child that served pure programs before and was found clean after
 # each (see `Child.clean`); any other program gets a freshly forked child of its own.
+# `ast` is loaded before any fork because formatting a traceback loads it (for the `~^~`
+# marks of Python 3.11+): loaded in a child, it would count as a new module there, so every
+# uncaught exception would retire a reused child and cost the next program a fresh one.
+import ast  # noqa: F401
 import atexit
 import builtins
 import collections

@@ -57,9 +57,13 @@ pub fn predict<'a>(records: &'a [Record], args: &EvalArgs) -> anyhow::Result<Pre
     {
         progress.set_style(style);
     }
-    let results = batch::predict_many(&model, &programs, &opts, args.jobs as usize, &|| {
-        progress.inc(1)
-    });
+    let results = batch::predict_many(
+        &model,
+        &programs,
+        &opts,
+        args.jobs.unwrap_or(1) as usize,
+        &|| progress.inc(1),
+    );
     progress.finish_and_clear();
     let mut pairs = Vec::with_capacity(chosen.len());
     for (record, result) in chosen.into_iter().zip(results) {
