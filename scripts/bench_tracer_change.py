@@ -94,13 +94,29 @@ def throughput(script, lines):
     return len(lines) / wall, cpu * 1000 / len(lines)
 
 
+def worker_script(root, rev):
+    """The script tracelens runs in a worker: confine.py (where REV has it) then tracer.py, as
+    src/trace/worker.rs concatenates them; REV None is the working tree."""
+    parts = []
+    for name in ("src/trace/confine.py", "src/trace/tracer.py"):
+        if rev is None:
+            path = os.path.join(root, name)
+            if os.path.exists(path):
+                parts.append(open(path).read())
+            continue
+        shown = subprocess.run(["git", "show", rev + ":" + name], cwd=root,
+                               capture_output=True, text=True)
+        if shown.returncode == 0:
+            parts.append(shown.stdout)
+    return "".join(parts)
+
+
 def main():
     rev, crux = sys.argv[1], sys.argv[2]
     rounds = int(sys.argv[3]) if len(sys.argv) > 3 else 3
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    new = open(os.path.join(root, "src/trace/tracer.py")).read()
-    old = subprocess.run(["git", "show", rev + ":src/trace/tracer.py"], cwd=root, check=True,
-                         capture_output=True, text=True).stdout
+    new = worker_script(root, None)
+    old = worker_script(root, rev)
     with open(crux) as f:
         problems = [json.loads(l) for l in f if l.strip()]
     lines = [request(p["code"] + "\nresult = f(" + p["input"] + ")\n") for p in problems]
