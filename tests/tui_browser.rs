@@ -466,3 +466,19 @@ fn quitting_with_unsaved_dataset_edits_asks_and_s_saves_the_file() {
     assert!(app.quit, "saving the dataset lets the explorer quit");
     assert_eq!(lines(&path)[0]["verdict"], "accepted");
 }
+
+#[test]
+fn a_prompt_takes_quit_and_help_keys_as_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = sample_copy(dir.path());
+    let mut app = opened(&path);
+    type_text(&mut app, "tq?");
+    assert!(!app.quit, "q in the tag prompt quit the explorer");
+    assert!(
+        matches!(&app.modal, Some(Modal::Browser(BrowserModal::Prompt { text, .. })) if text == "q?"),
+        "{:?}",
+        app.modal
+    );
+    press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
+    assert!(app.modal.is_none(), "{:?}", app.modal);
+}

@@ -12,6 +12,7 @@ use super::command::Command;
 use super::effects::{buffer_changed, finish, navigate, save, Buffer};
 use super::focus::Focus;
 use super::layout::{inner, PaneAreas};
+use super::scope::Scope;
 use super::state::{App, Modal, TracerStatus};
 use super::trace_view::TraceView;
 use super::{browser_keys, modal, mouse, mutation, prediction};
@@ -23,15 +24,19 @@ pub fn action_for(app: &App, event: TermEvent) -> Option<Action> {
         TermEvent::Key(key) if key.kind != KeyEventKind::Release => {
             let command = match &app.modal {
                 None => app.keymap.command_for(app.focus, &key),
-                // A pop-up's own keys first; otherwise only quit, help and close reach it.
-                Some(modal) => modal
-                    .scope()
-                    .and_then(|scope| app.keymap.command_in(scope, &key))
-                    .or_else(|| {
-                        app.keymap
-                            .command_for(app.focus, &key)
-                            .filter(|c| matches!(c, Command::Quit | Command::Help | Command::Close))
-                    }),
+                // A pop-up's own keys first; otherwise only quit, help and close reach it,
+                // except that a prompt takes every plain character as text (a tag with a `q`).
+                Some(modal) => {
+                    let scope = modal.scope();
+                    let text = scope == Some(Scope::Prompt) && is_text(&key);
+                    scope
+                        .and_then(|scope| app.keymap.command_in(scope, &key))
+                        .or_else(|| {
+                            app.keymap.command_for(app.focus, &key).filter(|c| {
+                                !text && matches!(c, Command::Quit | Command::Help | Command::Close)
+                            })
+                        })
+                }
             };
             Some(command.map_or(Action::Key(key), Action::Command))
         }
@@ -40,6 +45,11 @@ pub fn action_for(app: &App, event: TermEvent) -> Option<Action> {
         TermEvent::Resize(w, h) => Some(Action::Resize(w, h)),
         _ => None,
     }
+}
+
+/// A key that types a character: a plain or shifted letter, digit or symbol.
+fn is_text(key: &KeyEvent) -> bool {
+    matches!(key.code, KeyCode::Char(_)) && (key.modifiers - KeyModifiers::SHIFT).is_empty()
 }
 
 /// Apply one action.
