@@ -191,10 +191,10 @@ fn predicted_answers(
     Ok(answers)
 }
 
-/// Answers from a causal LM: not in this build yet.
+/// Answers from a causal LM: not wired to the causal-LM runtime (`crate::model::causal`) yet.
 fn generate(model: &str) -> anyhow::Result<Vec<Vec<String>>> {
     bail!(
-        "--model {model} with --task: running a causal LM is not available yet in this build \
-         (its runtime is still being written); score answers made elsewhere with --pred FILE"
+        "--model {model} with --task: running a causal LM inside eval is not available yet; \
+         make the answers with `tracelens generate` or elsewhere and score them with --pred FILE"
     )
 }
