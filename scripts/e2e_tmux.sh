@@ -3,7 +3,10 @@
 # line and see the trace change, open help, edit and save the stdin beside the program, save,
 # quit, and check the terminal was restored; SIGTERM (status 143) and the recovery offer (Esc
 # keeps it for the next start, r restores); the quit question answered both ways; then a
-# dataset curation walk (accept, tag, save, reopen, check the file).
+# dataset curation walk (accept, tag, save, reopen, check the file); then CRUXEval answers
+# scored by `eval --task output --out`, opened in the browser with `--model none`: their
+# stored verdicts, an answer stored without one scored by execution, the stored / live
+# switch and the `pred:` filter.
 # Usage: TRACELENS_BIN=target/debug/tracelens scripts/e2e_tmux.sh
 # Prints `first frame: N ms` (launch to first drawn frame, as seen through tmux polling).
 set -euo pipefail
@@ -196,4 +199,42 @@ wait_for 'bank_account-m15'
 keys q
 wait_for 'REOPENED=0'
 cmp -s dataset.jsonl saved.jsonl || fail "discarding a code edit changed the dataset"
+# Stored predictions: the per-sample lines `eval --task output --out` writes are CRUXEval
+# records with their answers and verdicts; a record joined with a bare `prediction` is scored
+# by execution when selected.
+cat > crux.jsonl <<'JSON'
+{"id": "sample_up", "code": "def f(s):\n    return s.upper()", "input": "'abc'", "output": "'ABC'"}
+{"id": "sample_dbl", "code": "def f(x):\n    return x * 2", "input": "3", "output": "6"}
+JSON
+cat > pred.jsonl <<'JSON'
+{"id": "sample_up", "prediction": "'ABC'"}
+{"id": "sample_dbl", "prediction": "5"}
+JSON
+"$BIN" eval crux.jsonl --task output --pred pred.jsonl --out stored.jsonl > eval.out 2>&1 \
+    || { cat eval.out >&2; fail "eval --task output --out failed"; }
+echo '{"id": "sample_new", "code": "def f(x):\n    return x - 1", "input": "3", "output": "2", "prediction": "3"}' >> stored.jsonl
+cp stored.jsonl stored.before
+keys clear Enter
+"${T[@]}" send-keys -t e2e "'$BIN' --dataset stored.jsonl --model none; echo STORED=\$?" Enter
+wait_for 'Samples 3/3'
+wait_for 'Stored prediction · pass'
+screen | grep -qE 'sample_up .* pass' || fail "the column does not show the pass"
+screen | grep -q "✓ 'ABC'  pass" || fail "the stored answer is not shown"
+keys j
+wait_for 'Stored prediction · fail: wrong_value'
+wait_for '✗ 5  fail: wrong_value'
+keys j
+# Scored by execution on the check worker's own tracer.
+wait_for '✗ 3  fail: wrong_value' 30
+wait_for 'sample_new .* fail wrong_value'
+keys v
+wait_for 'Prediction \(off\)'
+keys v
+wait_for 'Stored prediction · fail'
+keys f
+keys 'pred:pass' Enter
+wait_for 'Samples 1/3'
+keys q
+wait_for 'STORED=0'
+cmp -s stored.jsonl stored.before || fail "viewing stored predictions changed the file"
 echo "e2e: ok"

@@ -29,17 +29,23 @@ use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
 
 use crate::app::trace_jobs::{TraceFnFactory, TraceWorker};
-use crate::app::{files, prediction, update, Action, App};
+use crate::app::{files, prediction, update, Action, App, CheckWorker};
 
 /// How often at most the recovery file is written while typing.
 const RECOVERY_INTERVAL: Duration = Duration::from_secs(1);
 
 /// Run the explorer until the user quits (status 0) or a signal ends it (status 128 + the
-/// signal's number, as shells report it: 143 for SIGTERM).
-pub fn run(mut app: App, tracer: TraceFnFactory) -> anyhow::Result<ExitCode> {
+/// signal's number, as shells report it: 143 for SIGTERM). `checks` makes the tracer of the
+/// check worker, started on the first stored answers to score.
+pub fn run(
+    mut app: App,
+    tracer: TraceFnFactory,
+    checks: TraceFnFactory,
+) -> anyhow::Result<ExitCode> {
     let (tx, rx) = mpsc::channel::<Action>();
     let worker = TraceWorker::spawn(tracer, tx.clone());
     let model = prediction::spawn_worker(&app, tx.clone());
+    let (mut checks, mut checker, check_tx) = (Some(checks), None, tx.clone());
     let signal_tx = tx.clone();
     let mut terminal = TerminalGuard::enter()?;
     let size = terminal.terminal.size()?;
@@ -81,6 +87,14 @@ pub fn run(mut app: App, tracer: TraceFnFactory) -> anyhow::Result<ExitCode> {
             worker.submit(job);
         }
         prediction::dispatch(&mut app, model.as_ref());
+        if let Some(job) = app.take_check() {
+            if let Some(factory) = checks.take() {
+                checker = Some(CheckWorker::spawn(factory, check_tx.clone()));
+            }
+            if let Some(worker) = checker.as_ref() {
+                worker.submit(job);
+            }
+        }
         if app.quit || last_recovery.elapsed() >= RECOVERY_INTERVAL {
             if let Some((path, text)) = app.take_recovery_snapshot() {
                 if let Err(err) = files::write_recovery(&path, &text) {

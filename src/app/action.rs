@@ -1,9 +1,10 @@
 //! What can happen to the explorer: `Action`s, everything `update` handles (bound commands,
-//! text input, mouse, resize, trace and model results). The commands are `super::command`.
+//! text input, mouse, resize, trace, model and check results). The commands are `super::command`.
 
 use crossterm::event::{KeyEvent, MouseEvent};
 
 use super::command::Command;
+use crate::cruxeval::score::Verdict;
 use crate::model::worker::WorkerEvent;
 use crate::trace::Trace;
 
@@ -31,4 +32,9 @@ pub enum Action {
     },
     /// An event of the model worker (the prediction pane).
     Model(WorkerEvent),
+    /// The verdicts of check `id` (stored CRUXEval answers scored by execution).
+    Checked {
+        id: u64,
+        result: Result<Vec<Verdict>, String>,
+    },
 }

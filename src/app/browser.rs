@@ -15,7 +15,8 @@ use super::pane::browser::{Browser, BrowserModal};
 use super::pane::mutation::MutationState;
 use super::scope::Scope;
 use super::state::{text_area, App, Leave, Modal};
-use crate::dataset::{DatasetError, DatasetFile, Divergence, Filter, Record, RecordId, Verdict};
+use super::stored;
+use crate::dataset::{DatasetError, DatasetFile, Filter, Record, RecordId, Verdict};
 use crate::trace::codeexecutor;
 
 /// Open a dataset in the browser: focus it, load its first record, and show what the
@@ -54,6 +55,7 @@ pub fn load_selected_sample(app: &mut App) {
     };
     let Some(index) = browser.selected_record() else {
         browser.loaded = None;
+        app.stored.clear();
         return;
     };
     if browser.loaded.as_ref().is_some_and(|(i, ..)| *i == index) {
@@ -66,15 +68,13 @@ pub fn load_selected_sample(app: &mut App) {
             return;
         }
     };
-    if browser.file.summary(index).map(|s| s.divergence) == Some(Divergence::NotComputed) {
-        let _ = browser.file.compute_divergence(index);
-    }
     let editor = text_area(&record.code);
     let stdin = text_area(&record.stdin);
     app.editor = editor;
     app.stdin = stdin;
     // The sample is the original that mutations start from (and diff against).
     app.mutation = MutationState::new(app.code());
+    stored::record_loaded(app, index, &record);
     let loaded = (index, app.code(), app.stdin_text());
     if let Some(browser) = app.browser.as_mut() {
         browser.loaded = Some(loaded);

@@ -88,6 +88,7 @@ commands! {
     Global ToggleBeam = "toggle_beam", "prediction: switch greedy / beam search", ["F6"];
     Global FirstDivergence = "first_divergence", "jump to the prediction's first divergence", ["F3"];
     Global NextDivergence = "next_divergence", "jump to the prediction's next divergence", ["F4"];
+    Global ToggleStored = "toggle_stored", "prediction: switch a sample's stored prediction / the live model", ["F2"];
     Global MutateLine = "mutate_line", "pick a mutation on the cursor's line", ["Alt-M"];
     Global MutateProgram = "mutate_program", "pick a mutation anywhere in the program", ["Alt-W"];
     Global MutateRandom = "mutate_random", "apply a random mutation", ["Alt-R"];
@@ -130,7 +131,7 @@ commands! {
     Browser Tag = "tag", "add or remove a tag (Tab completes)", ["t"];
     Browser Note = "note", "write a note on the sample", ["n"];
     Browser Search = "search", "search ids and code", ["/"];
-    Browser FilterSpec = "filter", "filter: verdict:V tag:T op:O diverged:yes|no outcome:K words", ["f"];
+    Browser FilterSpec = "filter", "filter: verdict:V tag:T op:O diverged:yes|no pred:pass|fail|none outcome:K words", ["f"];
     Browser ClearFilter = "clear_filter", "clear the filters", ["x"];
     Browser SaveSample = "save_sample", "save sample: store the edited code with its new trace", ["s"];
     Browser SaveAsNewSample = "save_as_new_sample", "save as new sample (origin points at this one)", ["S"];
@@ -138,6 +139,8 @@ commands! {
     Stepping ToggleBeam ["b"];
     Stepping FirstDivergence ["d"];
     Stepping NextDivergence ["D"];
+    Stepping ToggleStored ["v"];
+    Browser ToggleStored ["v"];
     Help ScrollDown = "scroll_down", "scroll down, or the next item", ["Down", "j"];
     Help ScrollUp = "scroll_up", "scroll up, or the previous item", ["Up", "k"];
     Help ScrollPageDown = "scroll_page_down", "ten lines or items down", ["PageDown"];

@@ -5,6 +5,7 @@
 pub mod action;
 pub mod browser;
 mod browser_keys;
+pub mod check_jobs;
 pub mod command;
 mod effects;
 pub mod files;
@@ -20,6 +21,8 @@ pub mod prediction;
 mod prompt;
 pub mod scope;
 pub mod state;
+mod stored;
+pub mod stored_prediction;
 pub mod theme;
 pub mod trace_jobs;
 pub mod trace_view;
@@ -27,6 +30,7 @@ pub mod undo_groups;
 pub mod update;
 
 pub use action::Action;
+pub use check_jobs::CheckWorker;
 pub use command::Command;
 pub use focus::Focus;
 pub use keymap::Keymap;

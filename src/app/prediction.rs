@@ -40,21 +40,10 @@ pub(super) fn toggle_beam(app: &mut App) {
 /// Jump to the first divergence (`next`: the next one after the current step's row).
 pub(super) fn jump_to_divergence(app: &mut App, next: bool) {
     let pane = &app.prediction;
-    let found = if next {
-        let here = pane.row_of_raw(app.step);
-        let mut row = pane.alignment.next_divergence(here);
-        // Rows that show at the current step are not "next".
-        while let Some(r) = row {
-            if pane.raw_of_row(r) != Some(app.step) || here.is_none() {
-                break;
-            }
-            row = pane.alignment.next_divergence(Some(r));
-        }
-        row
-    } else {
-        pane.alignment.first_divergence()
-    };
-    match found.and_then(|r| pane.raw_of_row(r)) {
+    match pane
+        .truth()
+        .divergence_step(&pane.alignment, app.step, next)
+    {
         Some(raw) => app.step = raw,
         None => {
             app.message = Some(if pane.is_off() {

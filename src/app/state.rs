@@ -13,6 +13,7 @@ use super::keymap::Keymap;
 use super::pane::browser::{Browser, BrowserModal};
 use super::pane::mutation::{MutationPicker, MutationState};
 use super::pane::prediction::PredictionPane;
+use super::pane::stored::{CheckJob, StoredView};
 use super::scope::Scope;
 use super::theme::Theme;
 use super::trace_jobs::Job;
@@ -159,6 +160,8 @@ pub struct App {
     pub browser: Option<Box<Browser>>,
     /// The model's prediction of the trace on show.
     pub prediction: PredictionPane,
+    /// The loaded dataset record's stored prediction.
+    pub stored: StoredView,
     /// The original program, mutations applied to it and its trace.
     pub mutation: MutationState,
     latest_request: u64,
@@ -200,6 +203,7 @@ impl App {
             stdin_scroll: Cell::new((0, 0)),
             browser: None,
             prediction: PredictionPane::default(),
+            stored: StoredView::default(),
             mutation: MutationState::new(String::new()),
             latest_request: 0,
             latest_code: String::new(),
@@ -284,6 +288,11 @@ impl App {
     /// Jobs for the trace worker, oldest first (the worker keeps the newest).
     pub fn take_jobs(&mut self) -> Vec<Job> {
         std::mem::take(&mut self.jobs)
+    }
+
+    /// The check of stored answers waiting for the check worker, if any.
+    pub fn take_check(&mut self) -> Option<CheckJob> {
+        self.stored.take_check()
     }
 
     /// The buffer to write to the recovery file, if it changed since the last write.

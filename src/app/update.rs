@@ -15,7 +15,7 @@ use super::layout::{inner, PaneAreas};
 use super::scope::Scope;
 use super::state::{App, Modal, TracerStatus};
 use super::trace_view::TraceView;
-use super::{browser_keys, modal, mouse, mutation, prediction};
+use super::{browser_keys, modal, mouse, mutation, prediction, stored};
 use crate::trace::{OutcomeKind, Trace};
 
 /// The action a terminal event asks for, if any.
@@ -74,6 +74,7 @@ pub fn update(app: &mut App, action: Action) {
         Action::TracerReady(Err(message)) => app.tracer = TracerStatus::Failed(message),
         Action::Traced { id, result } => on_traced(app, id, result),
         Action::Model(event) => app.prediction.on_event(event),
+        Action::Checked { id, result } => stored::checked(app, id, result),
     }
 }
 
@@ -97,8 +98,15 @@ fn run_command(app: &mut App, command: Command) {
         Command::Undo | Command::Redo => undo_redo(app, command == Command::Undo),
         Command::JumpToStep => app.modal = Some(Modal::JumpToStep(String::new())),
         Command::ToggleBeam => prediction::toggle_beam(app),
-        Command::FirstDivergence => prediction::jump_to_divergence(app, false),
-        Command::NextDivergence => prediction::jump_to_divergence(app, true),
+        Command::FirstDivergence | Command::NextDivergence => {
+            let next = command == Command::NextDivergence;
+            if app.stored.active() {
+                stored::jump_to_divergence(app, next)
+            } else {
+                prediction::jump_to_divergence(app, next)
+            }
+        }
+        Command::ToggleStored => stored::toggle(app),
         Command::MutateLine => mutation::open_picker(app, false),
         Command::MutateProgram => mutation::open_picker(app, true),
         Command::MutateRandom => mutation::apply_random(app),
@@ -309,7 +317,7 @@ fn on_traced(app: &mut App, id: u64, result: Result<Trace, String>) {
             app.stale = false;
             app.syntax_error = None;
             app.tracer_error = None;
-            prediction::trace_changed(app);
+            stored::trace_changed(app);
             mutation::on_new_trace(app);
         }
         Err(message) => app.tracer_error = Some(message),

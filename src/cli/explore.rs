@@ -78,7 +78,8 @@ pub fn run(args: ExploreArgs) -> anyhow::Result<ExitCode> {
         crate::app::browser::open_dataset(&mut app, dataset).map_err(anyhow::Error::msg)?;
     }
     app.prediction = PredictionPane::new(crate::model::model_dir(args.model.as_deref()));
-    crate::tui::run(app, tracer_factory(args.python, args.sandbox))
+    let checks = tracer_factory(args.python.clone(), args.sandbox);
+    crate::tui::run(app, tracer_factory(args.python, args.sandbox), checks)
 }
 
 fn load_keymap(explicit: Option<&Path>) -> anyhow::Result<Keymap> {

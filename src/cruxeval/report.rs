@@ -1,7 +1,9 @@
 //! What a CRUXEval run reports: pass@1 and pass@5 over all samples (see `passk`), the failed
 //! answers counted by how they failed, and pass@1 / pass@5 by program length (non-blank code
 //! lines) and by the operations the program uses (see `ops`); as a table, as one JSON summary,
-//! and as one JSON line per sample.
+//! and as one JSON line per sample. A sample's line is its CRUXEval record (`id`, `code`,
+//! `input`, `output`) with the `task`, its answers (`predictions`) and their `verdicts`, so the
+//! dataset browser shows it as a record with stored answers and `eval --pred` reads it back.
 
 use std::collections::BTreeMap;
 
@@ -16,7 +18,9 @@ use super::{PromptKind, Sample, Task};
 /// One sample's answers and verdicts.
 #[derive(Debug, Clone)]
 pub struct SampleResult {
-    pub id: String,
+    /// The sample itself, so each per-sample line is a CRUXEval record with its stored
+    /// answers (the dataset browser opens it).
+    pub sample: Sample,
     pub answers: Vec<String>,
     pub verdicts: Vec<Verdict>,
     /// Non-blank lines of the program.
@@ -31,10 +35,14 @@ impl SampleResult {
         (self.verdicts.len(), passed)
     }
 
-    fn to_json(&self) -> Value {
+    fn to_json(&self, task: Task) -> Value {
         let (n, c) = self.counts();
         json!({
-            "id": self.id,
+            "id": self.sample.id,
+            "code": self.sample.code,
+            "input": self.sample.input,
+            "output": self.sample.output,
+            "task": task.as_str(),
             "predictions": self.answers,
             "verdicts": self.verdicts.iter().map(|v| json!({
                 "passed": v.passed(),
@@ -73,7 +81,7 @@ impl SampleResult {
     /// The result for `sample` with its answers and their verdicts.
     pub fn new(sample: &Sample, answers: Vec<String>, verdicts: Vec<Verdict>) -> SampleResult {
         SampleResult {
-            id: sample.id.clone(),
+            sample: sample.clone(),
             answers,
             verdicts,
             lines: sample.code.split('\n').filter(|l| !is_blank(l)).count(),
@@ -183,7 +191,7 @@ impl Report {
     pub fn sample_lines(&self) -> Vec<String> {
         self.samples
             .iter()
-            .map(|s| s.to_json().to_string())
+            .map(|s| s.to_json(self.task).to_string())
             .collect()
     }
 

@@ -23,7 +23,7 @@
 
 use std::collections::HashMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{Sample, Task};
 use crate::trace::{Event, Limits, OutcomeKind, Trace, TraceRequest, TracerPool};
@@ -32,7 +32,7 @@ use crate::trace::{Event, Limits, OutcomeKind, Trace, TraceRequest, TracerPool};
 pub const TIMEOUT_MS: u64 = 3_000;
 
 /// Why an answer passed or failed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Reason {
     Passed,
@@ -60,13 +60,14 @@ impl Reason {
     }
 }
 
-/// The verdict on one answer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// The verdict on one answer (as `eval --out` writes it, which reads back: the `passed`
+/// flag written beside it is ignored on reading).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Verdict {
     pub reason: Reason,
     /// The exception's type (`exception`), the limit or crash (`limit`), the tracer's error
     /// (`error`); absent otherwise.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
 }
 
@@ -249,6 +250,36 @@ pub fn score_all(
                     None => Verdict::with(Reason::Error, "the check was not run"),
                 })
                 .collect()
+        })
+        .collect()
+}
+
+/// Score one sample's answers one check at a time with `run` (the explorer's tracer, which
+/// runs one program at a time): the same skip rules, checks and verdicts as [`score_all`].
+pub fn score_answers(
+    task: Task,
+    sample: &Sample,
+    answers: &[String],
+    mut run: impl FnMut(&TraceRequest) -> Result<Trace, String>,
+) -> Vec<Verdict> {
+    let mut seen: HashMap<&str, Verdict> = HashMap::new();
+    answers
+        .iter()
+        .map(|answer| {
+            if is_skipped(task, sample, answer) {
+                return Verdict::new(Reason::Skipped);
+            }
+            if let Some(verdict) = seen.get(answer.as_str()) {
+                return verdict.clone();
+            }
+            let assertion = format!("assert {} == {}", sample.output, answer);
+            let check = Check::new(&sample.code, &assertion, String::new());
+            let verdict = match run(&check.request()) {
+                Ok(trace) => check.verdict(&trace),
+                Err(err) => Verdict::with(Reason::Error, err),
+            };
+            seen.insert(answer.as_str(), verdict.clone());
+            verdict
         })
         .collect()
 }

@@ -13,7 +13,7 @@ use super::record::{Origin, Record, Verdict};
 use super::save::{in_place_line, write_record, HashingWriter, LineCopier};
 use super::scan::{self, line_hash, Fingerprint};
 use super::source::{parse_line, SourceFormat};
-use super::summary::{divergence_of, Divergence, Filter, Summary};
+use super::summary::{divergence_of, Divergence, Filter, StoredScore, Summary};
 use crate::atomic_file::replace_file;
 use crate::plural::count;
 
@@ -244,6 +244,12 @@ impl DatasetFile {
         divergence: Divergence,
     ) -> Result<(), DatasetError> {
         self.slot_mut(index)?.summary.divergence = divergence;
+        Ok(())
+    }
+
+    /// Record how the stored prediction of record `index` scored (computed by the explorer).
+    pub fn set_score(&mut self, index: usize, score: StoredScore) -> Result<(), DatasetError> {
+        self.slot_mut(index)?.summary.score = score;
         Ok(())
     }
 
@@ -565,7 +571,7 @@ impl DatasetFile {
 
     /// Apply an edit in memory (record `index`, or a new record at the end for `Add`).
     fn apply(&mut self, index: usize, edit: Edit) -> Result<(), DatasetError> {
-        let (record, format, divergence) = match edit {
+        let (record, format, scores) = match edit {
             Edit::Add { record } => {
                 let summary = Summary::of(&record, SourceFormat::Tracelens);
                 self.slots.push(Slot {
@@ -587,13 +593,15 @@ impl DatasetFile {
                     _ => {}
                 }
                 let summary = &self.slot(index)?.summary;
-                (record, summary.format, Some(summary.divergence))
+                let scores = (summary.divergence, summary.score.clone());
+                (record, summary.format, Some(scores))
             }
         };
         let slot = self.slot_mut(index)?;
         slot.summary = Summary::of(&record, format);
-        if let Some(divergence) = divergence {
+        if let Some((divergence, score)) = scores {
             slot.summary.divergence = divergence;
+            slot.summary.score = score;
         }
         slot.edited = Some(Box::new(record));
         Ok(())

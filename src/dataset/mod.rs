@@ -18,4 +18,6 @@ pub use export::{export, ExportFormat, ExportOptions, ExportReport};
 pub use file::{DatasetError, DatasetFile, LineProblem, ReplayReport};
 pub use record::{Mutation, Origin, Prediction, Record, Verdict};
 pub use record_id::RecordId;
-pub use summary::{divergence_of, Divergence, Filter, Summary};
+pub use summary::{
+    divergence_of, is_cruxeval, Divergence, Filter, StoredFilter, StoredScore, Summary,
+};

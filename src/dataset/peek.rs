@@ -68,7 +68,7 @@ pub fn summarize_line(bytes: &[u8]) -> Result<Summary, LineError> {
         tags: peek.tags,
         outcome: peek.outcome.map(Cow::into_owned),
         operator: peek.operator.map(Cow::into_owned),
-        has_prediction: peek.has_prediction,
+        has_prediction: peek.has_prediction || has("predictions"),
         has_note: peek.has_note,
         format,
     };
@@ -93,7 +93,7 @@ struct Peek<'a> {
     output_is_string: bool,
 }
 
-const KEYS: [&str; 14] = [
+const KEYS: [&str; 15] = [
     "id",
     "code",
     "stdin",
@@ -108,6 +108,7 @@ const KEYS: [&str; 14] = [
     "note",
     "input",
     "output",
+    "predictions",
 ];
 
 /// A JSON object key: the index of one of [`KEYS`], or `None` for another key.
@@ -279,6 +280,7 @@ impl<'de> Visitor<'de> for PeekVisitor {
                 "input" => {
                     peek.input = map.next_value::<MaybeText<'de>>()?.0;
                 }
+                "predictions" => map.next_value::<IgnoredAny>().map(drop)?,
                 _ => {
                     // "output": only whether it is a string matters.
                     peek.output_is_string = map.next_value::<MaybeText<'de>>()?.0.is_some();
@@ -349,6 +351,10 @@ mod tests {
             r#"{"id": "a", "code": "x", "prediction": {"metrics": 5}}"#,
             r#"{"id": "a", "code": "x", "prediction": {"metrics": null}}"#,
             r#"{"id": "a", "code": "x", "prediction": {"metrics": {"a": [1]}, "trace": []}}"#,
+            r#"{"id": "a", "code": "def f(x):\n    return x", "input": "1", "output": "1", "prediction": "1"}"#,
+            r#"{"id": "a", "code": "x", "input": "1", "output": "1", "predictions": ["1"], "verdicts": []}"#,
+            r#"{"id": "a", "code": "x", "input": "1", "output": "1", "predictions": null}"#,
+            r#"{"id": "a", "code": "x", "input": "1", "output": "1", "prediction": 3}"#,
         ];
         let mut accepted = Vec::new();
         for (number, line) in lines.iter().enumerate() {
@@ -364,6 +370,9 @@ mod tests {
             }
         }
         // 23: an integer id is an id.
-        assert_eq!(accepted, [0, 1, 2, 3, 4, 5, 9, 10, 15, 23, 26, 29, 30, 37]);
+        assert_eq!(
+            accepted,
+            [0, 1, 2, 3, 4, 5, 9, 10, 15, 23, 26, 29, 30, 37, 38, 39, 40]
+        );
     }
 }

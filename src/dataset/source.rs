@@ -58,23 +58,18 @@ pub fn parse_line(bytes: &[u8]) -> Result<(Record, SourceFormat), LineError> {
     Ok((record, format))
 }
 
-/// Which format an object is in: CRUXEval has `input` and `output` and no trace; CodeExecutor
-/// has `code_tokens`/`trace` and none of the tracelens review fields; anything else is tracelens.
+/// Which format an object is in: CRUXEval has `input` and `output` and no trace (and may carry
+/// stored answers: `prediction`, `predictions`, `verdicts`); CodeExecutor has
+/// `code_tokens`/`trace` and none of the tracelens fields; anything else is tracelens.
 /// `has` tells whether the object has a key (with any value, `null` included).
 pub fn detect(has: impl Fn(&str) -> bool) -> SourceFormat {
-    let tracelens_only = [
-        "verdict",
-        "tags",
-        "note",
-        "origin",
-        "outcome",
-        "prediction",
-        "stdin",
-    ];
-    if tracelens_only.iter().any(|key| has(key)) {
+    let review = ["verdict", "tags", "note", "origin", "outcome", "stdin"];
+    if review.iter().any(|key| has(key)) {
         SourceFormat::Tracelens
     } else if has("input") && has("output") && !has("trace") {
         SourceFormat::CruxEval
+    } else if has("prediction") {
+        SourceFormat::Tracelens
     } else if has("code_tokens") || has("trace") || has("trace_tokens") {
         SourceFormat::CodeExecutor
     } else {

@@ -1,6 +1,6 @@
 //! What a browser list shows for each record, kept in memory for every record of an open
 //! dataset, and the filters over it (verdict, tag, mutation operator, divergence, outcome,
-//! text search over id and code).
+//! stored prediction passed / failed / absent, text search over id and code).
 
 use super::record::Record;
 use super::source::SourceFormat;
@@ -22,15 +22,76 @@ pub enum Divergence {
     At(usize),
 }
 
-/// Align a record's prediction with its trace and find the first divergence.
+/// Align a record's prediction with its trace and find the first divergence. A CRUXEval
+/// record's prediction is an answer, not a trace: it has no divergence.
 pub fn divergence_of(record: &Record) -> Divergence {
     let Some(prediction) = &record.prediction else {
         return Divergence::NoPrediction;
     };
+    if is_cruxeval(record) {
+        return Divergence::NoPrediction;
+    }
     let alignment = align_text(&record.trace.join(" "), &prediction.text());
     alignment
         .first_divergence()
         .map_or(Divergence::Agrees, Divergence::At)
+}
+
+/// Whether a record is a CRUXEval record (string `input` and `output`), whose stored
+/// predictions are answers rather than traces.
+pub fn is_cruxeval(record: &Record) -> bool {
+    let string = |key| record.extra.get(key).is_some_and(|v| v.is_string());
+    string("input") && string("output")
+}
+
+/// How a record's stored prediction scored, for the browser's column and its `pred:` filter.
+/// The explorer computes it (`crate::app::stored_prediction`) and stores it with
+/// `DatasetFile::set_score`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StoredScore {
+    /// The record has no stored prediction.
+    None,
+    /// It has one, not scored yet.
+    NotComputed,
+    /// A predicted trace: its trace accuracy and line F1 in percent as `tracelens eval`
+    /// scores one sample (`None` where undefined), and whether it aligns with the truth
+    /// without a divergence.
+    Trace {
+        accuracy: Option<f64>,
+        line_f1: Option<f64>,
+        exact: bool,
+    },
+    /// CRUXEval answers: how many passed of how many, and the first failure's reason.
+    Answers {
+        passed: usize,
+        total: usize,
+        failure: Option<String>,
+    },
+    /// CRUXEval answers without verdicts: scoring them runs them (when the record is selected).
+    Unscored { answers: usize },
+    /// The stored prediction cannot be read.
+    Malformed,
+}
+
+impl StoredScore {
+    /// Passed (every answer passed, or the trace is exactly the truth), failed, or neither
+    /// (nothing stored, not scored yet, unreadable).
+    pub fn passed(&self) -> Option<bool> {
+        match self {
+            StoredScore::Trace { exact, .. } => Some(*exact),
+            StoredScore::Answers { passed, total, .. } => Some(passed == total && *total > 0),
+            _ => None,
+        }
+    }
+}
+
+/// What the `pred:` filter keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoredFilter {
+    Pass,
+    Fail,
+    /// Records without a stored prediction.
+    None,
 }
 
 /// The list entry of one record.
@@ -43,6 +104,8 @@ pub struct Summary {
     /// The mutation operator, for records made by mutation.
     pub operator: Option<String>,
     pub divergence: Divergence,
+    /// How the stored prediction scored.
+    pub score: StoredScore,
     /// The reviewer wrote a note on the record.
     pub has_note: bool,
     /// The format the record was read in (new records are tracelens records).
@@ -65,7 +128,8 @@ impl Summary {
                     .as_ref()
                     .and_then(|origin| origin.mutation.as_ref())
                     .map(|mutation| mutation.op.clone()),
-                has_prediction: record.prediction.is_some(),
+                has_prediction: record.prediction.is_some()
+                    || record.extra.contains_key("predictions"),
                 has_note: !record.note.is_empty(),
                 format,
             },
@@ -91,6 +155,11 @@ impl Summary {
                 Divergence::NotComputed
             } else {
                 Divergence::NoPrediction
+            },
+            score: if fields.has_prediction {
+                StoredScore::NotComputed
+            } else {
+                StoredScore::None
             },
             has_note: fields.has_note,
             format: fields.format,
@@ -122,6 +191,8 @@ pub struct Filter {
     /// prediction agrees with the truth.
     pub diverged: Option<bool>,
     pub outcome: Option<String>,
+    /// Records whose stored prediction passed, failed, or that have none.
+    pub stored: Option<StoredFilter>,
     /// Case-insensitive (ASCII) substring of the id or the code.
     pub text: String,
 }
@@ -147,6 +218,11 @@ impl Filter {
                     Divergence::Agrees => !diverged,
                     Divergence::NoPrediction | Divergence::NotComputed => false,
                 })
+            && self.stored.is_none_or(|want| match want {
+                StoredFilter::Pass => summary.score.passed() == Some(true),
+                StoredFilter::Fail => summary.score.passed() == Some(false),
+                StoredFilter::None => summary.score == StoredScore::None,
+            })
             && (needle.is_empty() || summary.search_text.contains(needle))
     }
 

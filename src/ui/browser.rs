@@ -1,5 +1,5 @@
 //! Drawing the dataset browser: the virtualized sample list (id, verdict, tags, outcome,
-//! mutation operator, first divergence) and its pop-ups.
+//! mutation operator, the stored prediction's score and first divergence) and its pop-ups.
 
 use ratatui::layout::Rect;
 use ratatui::text::Line;
@@ -12,7 +12,7 @@ use crate::app::layout::{inner, list_top};
 use crate::app::pane::browser::{Browser, BrowserModal, PromptKind};
 use crate::app::scope::Scope;
 use crate::app::{App, Command, Focus};
-use crate::dataset::{Divergence, Summary};
+use crate::dataset::{Divergence, StoredScore, Summary};
 
 /// The browser pane.
 pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App, browser: &Browser) {
@@ -63,18 +63,44 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App, browser: &Browser) 
     frame.render_widget(Paragraph::new(lines).style(app.theme.base), rows);
 }
 
-/// One list row: `id  verdict  [tags]  outcome  op  divergence`.
+/// The stored prediction's column: `acc 0% F1 67% div@3` for a trace (eval's per-sample
+/// trace accuracy and line F1, then the first divergence), `pass`, `fail wrong_value` or
+/// `3/10 pass` for CRUXEval answers, `unscored` for answers not run yet, `pred?` when it
+/// cannot be read.
+fn score_text(summary: &Summary) -> String {
+    let pct = |v: Option<f64>| v.map_or("n/a".to_string(), |v| format!("{v:.0}%"));
+    match &summary.score {
+        StoredScore::None => String::new(),
+        StoredScore::NotComputed => "pred".into(),
+        StoredScore::Malformed => "pred?".into(),
+        StoredScore::Unscored { .. } => "unscored".into(),
+        StoredScore::Trace {
+            accuracy, line_f1, ..
+        } => {
+            let divergence = match summary.divergence {
+                Divergence::At(step) => format!(" div@{step}"),
+                _ => String::new(),
+            };
+            format!("acc {} F1 {}{divergence}", pct(*accuracy), pct(*line_f1))
+        }
+        StoredScore::Answers {
+            passed: 1,
+            total: 1,
+            ..
+        } => "pass".into(),
+        StoredScore::Answers {
+            total: 1, failure, ..
+        } => format!("fail {}", failure.as_deref().unwrap_or("")),
+        StoredScore::Answers { passed, total, .. } => format!("{passed}/{total} pass"),
+    }
+}
+
+/// One list row: `id  verdict  [tags]  outcome  op  score`.
 fn row_text(summary: &Summary) -> String {
     let verdict = match summary.verdict.as_str() {
         "accepted" => "✓",
         "rejected" => "✗",
         _ => "·",
-    };
-    let divergence = match summary.divergence {
-        Divergence::NoPrediction => String::new(),
-        Divergence::NotComputed => "pred".into(),
-        Divergence::Agrees => "agrees".into(),
-        Divergence::At(step) => format!("div@{step}"),
     };
     let tags = if summary.tags.is_empty() {
         String::new()
@@ -83,10 +109,11 @@ fn row_text(summary: &Summary) -> String {
     };
     let note = if summary.has_note { " ✎" } else { "" };
     format!(
-        "{verdict} {}{note}{tags} {} {} {divergence}",
+        "{verdict} {}{note}{tags} {} {} {}",
         summary.id,
         summary.outcome.as_deref().unwrap_or("-"),
         summary.operator.as_deref().unwrap_or(""),
+        score_text(summary),
     )
 }
 

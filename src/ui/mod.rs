@@ -10,6 +10,7 @@ mod popup;
 mod prediction;
 mod status;
 mod stepping;
+mod stored;
 
 use ratatui::layout::Rect;
 use ratatui::text::Line;
@@ -38,7 +39,10 @@ pub fn draw(frame: &mut Frame, app: &App) {
     stepping::draw_variables(frame, areas.variables, app);
     stepping::draw_stack(frame, areas.stack, app);
     stepping::draw_stdout(frame, areas.stdout, app);
-    prediction::draw(frame, areas.prediction, app);
+    match app.stored.shown.as_ref().filter(|_| app.stored.active()) {
+        Some(shown) => stored::draw(frame, areas.prediction, app, shown),
+        None => prediction::draw(frame, areas.prediction, app),
+    }
     editor::draw_stdin(frame, areas.stdin, app);
     status::draw(frame, areas.status, app);
     overlay::draw(frame, area, app);

@@ -10,6 +10,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
 use super::{cells, pane};
+use crate::analysis::align::Alignment;
 use crate::app::layout::{inner, list_top};
 use crate::app::pane::prediction::{GenerationStatus, ModelState, PredictionPane};
 use crate::app::App;
@@ -117,14 +118,29 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App) {
         frame.render_widget(note(text, theme.dim), area);
         return;
     }
-    let rows = &p.alignment.steps;
-    let height = inner(area).height as usize;
-    let current = p.row_of_raw(app.step);
-    let first = p.alignment.first_divergence();
     let generating = matches!(p.generation, GenerationStatus::Running { .. });
+    let current = p.row_of_raw(app.step);
+    let height = inner(area).height as usize;
+    let lines = aligned_rows(app, &p.alignment, &p.predicted, current, generating, height);
+    frame.render_widget(Paragraph::new(lines).block(block), area);
+}
+
+/// The rows of an alignment as the pane shows them: a match / mismatch mark and the predicted
+/// step, the first divergence reversed, the current step's row (`current`) selected, the rows
+/// not generated yet dimmed while `generating`; the `height` rows around the current one.
+pub(super) fn aligned_rows(
+    app: &App,
+    alignment: &Alignment,
+    predicted: &[CeStep],
+    current: Option<usize>,
+    generating: bool,
+    height: usize,
+) -> Vec<Line<'static>> {
+    let theme = &app.theme;
+    let rows = &alignment.steps;
+    let first = alignment.first_divergence();
     let top = list_top(rows.len(), current.unwrap_or(0), height);
-    let lines: Vec<Line> = rows
-        .iter()
+    rows.iter()
         .enumerate()
         .skip(top)
         .take(height)
@@ -143,22 +159,21 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App) {
             if current == Some(i) {
                 style = style.patch(theme.selected_step);
             }
-            let text = match row.predicted.and_then(|k| p.predicted.get(k)) {
+            let text = match row.predicted.and_then(|k| predicted.get(k)) {
                 Some(step) => step_text(step),
                 None if pending => "(not generated yet)".to_string(),
                 None => "(no predicted step)".to_string(),
             };
             Line::styled(format!("{mark} {text}"), style)
         })
-        .collect();
-    frame.render_widget(Paragraph::new(lines).block(block), area);
+        .collect()
 }
 
 /// The variables table with truth and prediction side by side for the current step, differing
 /// values highlighted; `None` when there is no prediction to compare.
 pub(super) fn side_by_side(app: &App) -> Option<Vec<Line<'static>>> {
     let p = &app.prediction;
-    if p.is_off() || p.text.is_empty() {
+    if p.is_off() || p.text.is_empty() || app.stored.active() {
         return None;
     }
     let row = &p.alignment.steps[p.row_of_raw(app.step)?];
@@ -244,7 +259,7 @@ pub(super) fn side_by_side(app: &App) -> Option<Vec<Line<'static>>> {
 /// The status bar's scores: trace accuracy, identifier F1 and the first-divergence step.
 pub(super) fn status_text(app: &App) -> Option<String> {
     let p = &app.prediction;
-    let metrics = p.metrics.as_ref()?;
+    let metrics = p.metrics.as_ref().filter(|_| !app.stored.active())?;
     // A run cut short has no complete truth to score against.
     let outcome = app.view.as_ref()?.trace.outcome.kind;
     if !matches!(outcome, OutcomeKind::Completed | OutcomeKind::Exception) {

@@ -76,7 +76,8 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App) {
         push(Span::styled("stale".to_string(), bar.patch(theme.stale)));
     }
     // Summaries last: when the bar is too narrow, they are what gets cut.
-    if let Some(scores) = super::prediction::status_text(app) {
+    let scores = super::stored::status_text(app).or_else(|| super::prediction::status_text(app));
+    if let Some(scores) = scores {
         push(Span::styled(scores, bar));
     }
     if let Some(text) = crate::app::mutation::status_text(app) {

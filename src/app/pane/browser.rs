@@ -1,7 +1,8 @@
 //! The dataset browser's state: the open `DatasetFile`, the filter and the records it lets
 //! through, the selection, the loaded sample, and the browser's pop-ups.
 
-use crate::dataset::{DatasetFile, Divergence, Filter};
+use crate::app::stored_prediction::score_record;
+use crate::dataset::{DatasetFile, Filter, StoredFilter};
 use crate::mutate::Operator;
 use crate::trace::OutcomeKind;
 
@@ -38,7 +39,7 @@ impl PromptKind {
             PromptKind::Note => (" Note ", "Note: "),
             PromptKind::Search => (" Search ids and code ", "Text: "),
             PromptKind::Filter => (
-                " Filter: verdict:V tag:T op:O diverged:yes|no outcome:K words ",
+                " Filter: verdict:V tag:T op:O diverged:yes|no pred:pass|fail|none outcome:K words ",
                 "Filter: ",
             ),
             PromptKind::Open => (" Open dataset ", "Path: "),
@@ -67,13 +68,11 @@ impl Browser {
         self.visible.get(self.selected).copied()
     }
 
-    /// Apply `filter` (computing divergences first when it asks about them).
+    /// Apply `filter` (computing divergences and stored scores first when it asks about them).
     pub fn set_filter(&mut self, filter: Filter) {
-        if filter.diverged.is_some() {
+        if filter.diverged.is_some() || filter.stored.is_some() {
             for index in 0..self.file.len() {
-                if self.file.summary(index).map(|s| s.divergence) == Some(Divergence::NotComputed) {
-                    let _ = self.file.compute_divergence(index);
-                }
+                score_record(&mut self.file, index);
             }
         }
         self.visible = self.file.filter(&filter);
@@ -82,8 +81,10 @@ impl Browser {
     }
 }
 
-/// Parse a filter spec: `verdict:V tag:T op:O diverged:yes|no outcome:K` and free words (the
-/// text search). A value in double quotes may hold spaces (`tag:"two words"`). Unknown keys
+/// Parse a filter spec: `verdict:V tag:T op:O diverged:yes|no pred:pass|fail|none outcome:K`
+/// and free words (the text search). `pred:pass` keeps records whose stored prediction passed
+/// (every answer passed, or the trace is exactly the truth), `pred:fail` those where it failed,
+/// `pred:none` those without one. A value in double quotes may hold spaces (`tag:"two words"`). Unknown keys
 /// and values no record can have are an error; operators match in any case.
 pub fn parse_filter(spec: &str) -> Result<Filter, String> {
     let mut filter = Filter::default();
@@ -122,9 +123,17 @@ pub fn parse_filter(spec: &str) -> Result<Filter, String> {
                     _ => return Err(format!("diverged:{value} (use yes or no)")),
                 }
             }
+            "pred" => {
+                filter.stored = Some(match value {
+                    "pass" => StoredFilter::Pass,
+                    "fail" => StoredFilter::Fail,
+                    "none" => StoredFilter::None,
+                    _ => return Err(format!("pred:{value} (use pass, fail or none)")),
+                })
+            }
             _ => {
                 return Err(format!(
-                    "unknown filter `{key}` (verdict, tag, op, diverged, outcome)"
+                    "unknown filter `{key}` (verdict, tag, op, diverged, pred, outcome)"
                 ))
             }
         }

@@ -38,9 +38,10 @@ pub enum GenerationStatus {
     Failed(String),
 }
 
-/// The truth's CodeExecutor steps and how they map to the recorded steps.
+/// The truth's CodeExecutor steps and how they map to the recorded steps (the stored
+/// prediction view links its rows to steps through it too).
 #[derive(Debug, Clone, Default)]
-struct Truth {
+pub struct Truth {
     steps: Vec<CeStep>,
     /// For each recorded step, the CodeExecutor step it shows (the last `<line>` step so far).
     of_raw: Vec<Option<usize>>,
@@ -51,7 +52,8 @@ struct Truth {
 }
 
 impl Truth {
-    fn of(trace: &Trace) -> Truth {
+    /// The truth of a recorded trace.
+    pub fn of(trace: &Trace) -> Truth {
         let steps = steps_of(trace);
         let line_steps: Vec<usize> = (0..steps.len())
             .filter(|&i| matches!(steps[i], CeStep::Line { .. }))
@@ -93,6 +95,51 @@ impl Truth {
             raw_of,
             gold,
         }
+    }
+}
+
+impl Truth {
+    /// The whole gold text (CodeExecutor steps joined with single spaces).
+    pub fn gold(&self) -> &str {
+        &self.gold
+    }
+
+    /// The aligned row (index into `alignment.steps`) of recorded step `raw`.
+    pub fn row_of_raw(&self, alignment: &Alignment, raw: usize) -> Option<usize> {
+        let ce = self.of_raw.get(raw).copied().flatten()?;
+        alignment.position_of_truth(ce)
+    }
+
+    /// The recorded step that shows aligned row `row` (a predicted-only row shows at the
+    /// truth step before it).
+    pub fn raw_of_row(&self, alignment: &Alignment, row: usize) -> Option<usize> {
+        let rows = alignment.steps.get(..=row)?;
+        let truth = rows
+            .iter()
+            .rev()
+            .find_map(|s| s.truth)
+            .or_else(|| alignment.steps[row..].iter().find_map(|s| s.truth))?;
+        self.raw_of.get(truth).copied()
+    }
+
+    /// The recorded step of the first divergence of `alignment` (`next`: the next one after
+    /// the rows that show at recorded step `step`).
+    pub fn divergence_step(&self, alignment: &Alignment, step: usize, next: bool) -> Option<usize> {
+        let found = if next {
+            let here = self.row_of_raw(alignment, step);
+            let mut row = alignment.next_divergence(here);
+            // Rows that show at the current step are not "next".
+            while let Some(r) = row {
+                if self.raw_of_row(alignment, r) != Some(step) || here.is_none() {
+                    break;
+                }
+                row = alignment.next_divergence(Some(r));
+            }
+            row
+        } else {
+            alignment.first_divergence()
+        };
+        self.raw_of_row(alignment, found?)
     }
 }
 
@@ -188,22 +235,19 @@ impl PredictionPane {
         &self.truth.steps
     }
 
-    /// The aligned row (index into `alignment.steps`) of recorded step `raw`.
-    pub fn row_of_raw(&self, raw: usize) -> Option<usize> {
-        let ce = self.truth.of_raw.get(raw).copied().flatten()?;
-        self.alignment.position_of_truth(ce)
+    /// The truth the prediction is aligned with.
+    pub fn truth(&self) -> &Truth {
+        &self.truth
     }
 
-    /// The recorded step that shows aligned row `row` (a predicted-only row shows at the
-    /// truth step before it).
+    /// The aligned row (index into `alignment.steps`) of recorded step `raw`.
+    pub fn row_of_raw(&self, raw: usize) -> Option<usize> {
+        self.truth.row_of_raw(&self.alignment, raw)
+    }
+
+    /// The recorded step that shows aligned row `row`.
     pub fn raw_of_row(&self, row: usize) -> Option<usize> {
-        let rows = self.alignment.steps.get(..=row)?;
-        let truth = rows
-            .iter()
-            .rev()
-            .find_map(|s| s.truth)
-            .or_else(|| self.alignment.steps[row..].iter().find_map(|s| s.truth))?;
-        self.truth.raw_of.get(truth).copied()
+        self.truth.raw_of_row(&self.alignment, row)
     }
 
     /// The recorded step of the first divergence, if the prediction diverges.
