@@ -217,11 +217,11 @@ cp stored.jsonl stored.before
 keys clear Enter
 "${T[@]}" send-keys -t e2e "'$BIN' --dataset stored.jsonl --model none; echo STORED=\$?" Enter
 wait_for 'Samples 3/3'
-wait_for 'Stored prediction · pass'
+wait_for 'Stored( prediction)? · pass'
 screen | grep -qE 'sample_up .* pass' || fail "the column does not show the pass"
 screen | grep -q "✓ 'ABC'  pass" || fail "the stored answer is not shown"
 keys j
-wait_for 'Stored prediction · fail: wrong_value'
+wait_for 'Stored( prediction)? · fail: wrong_value'
 wait_for '✗ 5  fail: wrong_value'
 keys j
 # Scored by execution on the check worker's own tracer.
@@ -230,7 +230,7 @@ wait_for 'sample_new .* fail wrong_value'
 keys v
 wait_for 'Prediction \(off\)'
 keys v
-wait_for 'Stored prediction · fail'
+wait_for 'Stored( prediction)? · fail'
 keys f
 keys 'pred:pass' Enter
 wait_for 'Samples 1/3'

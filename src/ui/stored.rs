@@ -34,7 +34,15 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App, shown: &Shown) {
         Ok(Stored::Trace(t)) => (trace_title(t), trace_lines(app, area, shown, t)),
         Ok(Stored::Answers(a)) => answers_lines(app, shown, a),
     };
-    let title = format!(" Stored prediction · {title} · {switch} live ");
+    // Shortened until it fits: the word `prediction` goes first, then the key hint.
+    let title = [
+        format!(" Stored prediction · {title} · {switch} live "),
+        format!(" Stored · {title} · {switch} live "),
+        format!(" Stored · {title} "),
+    ]
+    .into_iter()
+    .find(|t| t.chars().count() + 2 <= area.width as usize)
+    .unwrap_or_else(|| format!(" Stored · {title} "));
     let block = pane(app, Line::from(title), false);
     let wrap = !matches!(shown.stored, Ok(Stored::Trace(_)));
     let mut paragraph = Paragraph::new(lines).block(block).style(theme.base);
@@ -44,21 +52,19 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App, shown: &Shown) {
     frame.render_widget(paragraph, area);
 }
 
-/// `trace acc 50%`, the share of predicted steps that match.
+/// `acc 0% F1 67% div@2`, as the browser's column: trace accuracy and line F1 of this one
+/// sample as `tracelens eval` scores it, and the aligned index of the first divergence.
 fn trace_title(t: &StoredTrace) -> String {
-    let accuracy = t
-        .metrics
-        .trace_accuracy
-        .map_or("n/a".to_string(), |a| format!("{a:.0}%"));
+    let pct = |v: Option<f64>| v.map_or("n/a".to_string(), |v| format!("{v:.0}%"));
     let divergence = match t.alignment.first_divergence() {
-        Some(row) => format!("diverges at row {}", row + 1),
+        Some(row) => format!("div@{row}"),
         None => "exact".to_string(),
     };
-    let f1 = t
-        .metrics
-        .line_f1
-        .map_or("n/a".to_string(), |f| format!("{f:.0}%"));
-    format!("trace acc {accuracy} · line F1 {f1} · {divergence}")
+    format!(
+        "acc {} F1 {} {divergence}",
+        pct(t.metrics.trace_accuracy),
+        pct(t.metrics.line_f1)
+    )
 }
 
 fn trace_lines(app: &App, area: Rect, shown: &Shown, t: &StoredTrace) -> Vec<Line<'static>> {
