@@ -424,7 +424,10 @@ def base_repr(v, base, name, budget, active):
 
 
 # The fast paths below test a value's own type by identity: looking it up in a set would run
-# its metaclass's __hash__, and an identity test is cheaper than a guard against that.
+# its metaclass's __hash__, and an identity test is cheaper than a guard against that. `flat`
+# does look the types of a small container's items up in a set (a metaclass's own __hash__ on
+# one of them would run there): by identity (their ids in a set), it made a trace of
+# samples/bubble_sort.py 3.6% dearer.
 NONE = type(None)
 FLAT = frozenset({int, float, bool, NONE, complex})
 FLAT_OR_STR = FLAT | {str}
