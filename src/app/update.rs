@@ -98,11 +98,7 @@ fn run_command(app: &mut App, command: Command) {
         Command::Retrace => app.request_trace(std::time::Duration::ZERO),
         Command::Undo | Command::Redo => undo_redo(app, command == Command::Undo),
         Command::JumpToStep => app.modal = Some(Modal::JumpToStep(String::new())),
-        Command::OpenModel => {
-            let current = app.causal.path.as_ref().or(app.prediction.dir.as_ref());
-            let text = current.map_or("none".to_string(), |p| p.display().to_string());
-            app.modal = Some(Modal::ModelPath(text));
-        }
+        Command::OpenModel => app.modal = Some(Modal::ModelPath(String::new())),
         Command::ToggleBeam => prediction::toggle_beam(app),
         Command::FirstDivergence | Command::NextDivergence if app.causal.is_active() => {
             causal::jump_to_input_difference(app)
