@@ -32,8 +32,14 @@ pub enum Action {
     },
     /// An event of the model worker (the prediction pane).
     Model(WorkerEvent),
-    /// The verdicts of check `id` (stored CRUXEval answers scored by execution).
+    /// A result of the check worker for check `id` (the live pane's answer check or the run of
+    /// a proposed input).
     Checked {
+        id: u64,
+        result: Result<Trace, String>,
+    },
+    /// The verdicts of scoring job `id` (a record's stored CRUXEval answers run as checks).
+    Scored {
         id: u64,
         result: Result<Vec<Verdict>, String>,
     },

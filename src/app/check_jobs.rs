@@ -2,7 +2,7 @@
 //! answers a CRUXEval record stores without verdicts, running the harness's checks
 //! (`crate::cruxeval::score::score_answers`) on a tracer of its own, so they never hold up the
 //! trace of the program on show. It is started on the first check; results go back as
-//! `Action::Checked`.
+//! `Action::Scored`.
 
 use std::sync::mpsc::Sender;
 use std::time::Duration;
@@ -38,12 +38,12 @@ impl CheckWorker {
                     Ok(trace) => Ok(score_answers(job.task, &job.sample, &job.answers, trace)),
                     Err(message) => Err(format!("the checks cannot run: {message}")),
                 };
-                sink(Action::Checked {
+                sink(Action::Scored {
                     id: task.id,
                     result,
                 });
             },
-            |id, message| Action::Checked {
+            |id, message| Action::Scored {
                 id,
                 result: Err(format!("the check panicked: {message}")),
             },

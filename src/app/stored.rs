@@ -7,10 +7,10 @@
 
 use super::command::Command;
 use super::pane::prediction::Truth;
-use super::prediction;
 use super::scope::Scope;
 use super::state::App;
 use super::stored_prediction::{read, score_of, score_record, Stored};
+use super::{causal, prediction};
 use crate::cruxeval::score::Verdict;
 use crate::dataset::Record;
 
@@ -22,8 +22,8 @@ pub(super) fn record_loaded(app: &mut App, index: usize, record: &Record) {
     app.stored.load(index, read(record));
 }
 
-/// A trace was put on show: link a stored trace to it, and run the live model only when the
-/// pane shows it.
+/// A trace was put on show: link a stored trace to it, and run the live model (a CodeExecutor
+/// model or a causal LM) only when the pane shows it.
 pub(super) fn trace_changed(app: &mut App) {
     if app.stored.shown.is_some() {
         if let Some(view) = app.view.as_ref() {
@@ -31,8 +31,14 @@ pub(super) fn trace_changed(app: &mut App) {
         }
     }
     if !app.stored.active() {
-        prediction::trace_changed(app);
+        live_trace_changed(app);
     }
+}
+
+/// The live panes learn of the trace on show.
+fn live_trace_changed(app: &mut App) {
+    prediction::trace_changed(app);
+    causal::trace_changed(app);
 }
 
 /// Switch the prediction pane between the stored prediction and the live model.
@@ -56,7 +62,7 @@ pub(super) fn toggle(app: &mut App) {
     } else {
         "prediction pane: live model".to_string()
     });
-    prediction::trace_changed(app);
+    live_trace_changed(app);
 }
 
 /// Jump to the stored trace's first (or next) divergence.

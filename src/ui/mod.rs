@@ -4,6 +4,7 @@
 mod browser;
 mod cells;
 mod editor;
+mod monologue;
 mod mutation;
 mod overlay;
 mod popup;
@@ -39,9 +40,12 @@ pub fn draw(frame: &mut Frame, app: &App) {
     stepping::draw_variables(frame, areas.variables, app);
     stepping::draw_stack(frame, areas.stack, app);
     stepping::draw_stdout(frame, areas.stdout, app);
-    match app.stored.shown.as_ref().filter(|_| app.stored.active()) {
-        Some(shown) => stored::draw(frame, areas.prediction, app, shown),
-        None => prediction::draw(frame, areas.prediction, app),
+    if let Some(shown) = app.stored.shown.as_ref().filter(|_| app.stored.active()) {
+        stored::draw(frame, areas.prediction, app, shown);
+    } else if app.causal.is_active() {
+        monologue::draw(frame, areas.prediction, app);
+    } else {
+        prediction::draw(frame, areas.prediction, app);
     }
     editor::draw_stdin(frame, areas.stdin, app);
     status::draw(frame, areas.status, app);
