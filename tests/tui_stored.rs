@@ -314,7 +314,7 @@ fn the_score_column_and_the_pred_filter() {
     press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
     assert_eq!(
         app.message.as_deref(),
-        Some("pred:maybe (use pass, fail or none)")
+        Some("pred:maybe (one of pass, fail, none)")
     );
     type_text(&mut app, "x");
     let browser = app.browser.as_ref().unwrap();

@@ -123,14 +123,7 @@ pub fn parse_filter(spec: &str) -> Result<Filter, String> {
                     _ => return Err(format!("diverged:{value} (use yes or no)")),
                 }
             }
-            "pred" => {
-                filter.stored = Some(match value {
-                    "pass" => StoredFilter::Pass,
-                    "fail" => StoredFilter::Fail,
-                    "none" => StoredFilter::None,
-                    _ => return Err(format!("pred:{value} (use pass, fail or none)")),
-                })
-            }
+            "pred" => filter.stored = Some(stored_filter(value)?),
             _ => {
                 return Err(format!(
                     "unknown filter `{key}` (verdict, tag, op, diverged, pred, outcome)"
@@ -140,6 +133,16 @@ pub fn parse_filter(spec: &str) -> Result<Filter, String> {
     }
     filter.text = words.join(" ");
     Ok(filter)
+}
+
+/// The value of a `pred:` filter.
+fn stored_filter(value: &str) -> Result<StoredFilter, String> {
+    match value {
+        "pass" => Ok(StoredFilter::Pass),
+        "fail" => Ok(StoredFilter::Fail),
+        "none" => Ok(StoredFilter::None),
+        _ => Err(format!("pred:{value} (one of pass, fail, none)")),
+    }
 }
 
 /// The verdicts a record can have.
