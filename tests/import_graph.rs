@@ -476,7 +476,9 @@ fn after() { crate::model::run(); }
         .into_iter()
         .map(|r| r.join("::"))
         .collect();
+    // The inline scan also sees the head of the grouped `use` (`super::keymap::`).
     let expected = [
+        "app::keymap",
         "trace::Step",
         "app::keymap::Keymap",
         "app::keymap::Scope",

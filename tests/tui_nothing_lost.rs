@@ -5,17 +5,15 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crossterm::event::{KeyCode, KeyModifiers};
 use tracelens::app::browser;
 use tracelens::app::pane::browser::BrowserModal;
-use tracelens::app::{update, Action, App, AppOptions, Command, Focus, Leave, Modal};
+use tracelens::app::{update, Action, AppOptions, Command, Focus, Leave, Modal};
 use tracelens::dataset::{DatasetFile, Verdict};
 
-use support::{
-    cmd, ctrl, key, manifest, press, read_fixture, sample_copy, screen, started, type_text,
-};
+use support::{cmd, ctrl, key, press, read_fixture, sample_copy, screen, started, type_text};
 
 fn options(path: Option<PathBuf>, code: &str) -> AppOptions {
     AppOptions::new(path, code.to_string())
