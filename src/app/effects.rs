@@ -86,5 +86,6 @@ pub(super) fn buffer_changed(app: &mut App, buffer: Buffer) {
     }
     app.stepping.code_changed();
     app.prediction.code_changed();
+    app.causal.code_changed();
     app.request_trace(EDIT_DEBOUNCE);
 }

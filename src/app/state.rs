@@ -10,6 +10,7 @@ use ratatui::layout::Rect;
 use super::focus::Focus;
 use super::keymap::Keymap;
 use super::pane::browser::{Browser, BrowserModal};
+use super::pane::causal::CausalPane;
 use super::pane::editor::EditorPane;
 use super::pane::mutation::{MutationPicker, MutationState};
 use super::pane::prediction::PredictionPane;
@@ -31,6 +32,8 @@ pub enum Modal {
     ConfirmQuit,
     SavePath(String),
     JumpToStep(String),
+    /// The model to use instead (a path, or `none`).
+    ModelPath(String),
     Recovery(String),
     /// Unsaved edits stand in the way of `Leave`: save them, discard them, or stay.
     ConfirmLeave(Leave),
@@ -60,6 +63,7 @@ impl Modal {
             | Modal::Browser(BrowserModal::ConfirmOverwrite) => Scope::Confirm,
             Modal::SavePath(_)
             | Modal::JumpToStep(_)
+            | Modal::ModelPath(_)
             | Modal::Browser(BrowserModal::Prompt { .. }) => Scope::Prompt,
             Modal::Recovery(_) | Modal::Browser(BrowserModal::Journal(_)) => Scope::Offer,
             Modal::Mutations(_) => Scope::Picker,
@@ -136,11 +140,16 @@ pub struct App {
     pub browser: Option<Box<Browser>>,
     /// The model's prediction of the trace on show.
     pub prediction: PredictionPane,
+    /// A causal LM's live monologue about the program (in use instead of `prediction` when
+    /// the model is a causal LM).
+    pub causal: CausalPane,
     /// The original program, mutations applied to it and its trace.
     pub mutation: MutationState,
     latest_request: u64,
     latest_code: String,
     jobs: Vec<Job>,
+    /// Another model was picked: the event loop restarts the model worker.
+    model_picked: bool,
 }
 
 impl App {
@@ -166,9 +175,11 @@ impl App {
             recovery_dirty: false,
             browser: None,
             prediction: PredictionPane::default(),
+            causal: CausalPane::new(None),
             latest_request: 0,
             latest_code: String::new(),
             jobs: Vec::new(),
+            model_picked: false,
         };
         app.request_trace(Duration::ZERO);
         app
@@ -212,6 +223,16 @@ impl App {
     /// The code of the newest trace request.
     pub fn latest_code(&self) -> &str {
         &self.latest_code
+    }
+
+    /// Whether another model was picked since the last call (the model worker must restart).
+    pub fn take_model_picked(&mut self) -> bool {
+        std::mem::take(&mut self.model_picked)
+    }
+
+    /// Another model was picked.
+    pub(super) fn model_picked(&mut self) {
+        self.model_picked = true;
     }
 
     /// Jobs for the trace worker, oldest first (the worker keeps the newest).
