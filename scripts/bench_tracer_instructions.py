@@ -6,12 +6,12 @@ Usage:
   bench_tracer_instructions.py REV CRUXEVAL.jsonl [PROGRAM.py | long ...]
 
 Each version's script is loaded into an interpreter of its own, which runs what a reused child
-does for a pure program (compile, a fresh module, the traced run, its module emptied), in-process: no
-fork, no worker, no start-up. Per version, target by target: the CRUXEval programs that are
-pure (`code + "result = f(input)"`), then each PROGRAM.py (`long`: the 4,500-step bubble sort
-of bench_tracer_change.py's (g)), REPEAT times. A target is run twice under
-valgrind, once warming up only and once warming up then tracing each program once more; the
-difference, divided by the number of traces, is the figure. Prints NEW/OLD per target.
+does for a pure program (compile, a fresh module, the traced run, its module emptied),
+in-process: no fork, no worker, no start-up. Per version, target by target: the CRUXEval
+programs that are pure (`code + "result = f(input)"`), then each PROGRAM.py (`long`: the
+4,500-step bubble sort of bench_tracer_change.py's (g)), REPEAT times. A target is run twice
+under valgrind, once warming up only and once warming up then tracing each program once more;
+the difference, divided by the number of traces, is the figure. Prints NEW/OLD per target.
 Needs valgrind on PATH.
 """
 import json
