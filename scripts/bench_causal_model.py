@@ -4,8 +4,9 @@ files for scripts/bench_causal.sh.
 
 usage: bench_causal_model.py OUT_DIR
 
-The prompt files are (re)written on every run; the model only when missing. The tokenizer metadata is the fixtures' byte-level BPE (tests/fixtures/causal/tokenizer, 1,024
-tokens, qwen2 pre-tokenization) padded with unused tokens to Qwen2.5's 151,936 rows, so both
+The prompt files are (re)written on every run; the model only when missing. The tokenizer
+metadata is the fixtures' byte-level BPE (tests/fixtures/causal/tokenizer, 1,024 tokens, qwen2
+pre-tokenization) padded with never-produced ordinary tokens to Qwen2.5's 151,936 rows, so both
 llama.cpp and tracelens load the file and the output projection has the real model's size.
 Quantized files are made from this one with llama.cpp's llama-quantize.
 """
@@ -60,7 +61,10 @@ def main():
     w.add_layer_norm_rms_eps(c["eps"])
     w.add_rope_freq_base(c["rope_theta"])
     w.add_file_type(gguf.LlamaFileType.MOSTLY_F16)
-    tokenizer_metadata(w, tok, "qwen2", pad_to=c["vocab"])
+    # Padding tokens typed normal: a tokenizer reads unused (and control) tokens as special
+    # tokens, and 150,912 of them would cost it far more memory than the real model's 293
+    # special and padding tokens do; its 151,643 ordinary tokens are what these stand in for.
+    tokenizer_metadata(w, tok, "qwen2", pad_to=c["vocab"], pad_type=gguf.TokenType.NORMAL)
 
     def mat(rows, cols):
         return (rng.standard_normal((rows, cols), dtype=np.float32) / np.sqrt(cols)).astype(np.float16)
