@@ -66,7 +66,7 @@ impl BlockMatrix {
     /// per row.
     pub fn new(format: Format, rows: usize, cols: usize, bytes: Vec<u8>) -> Result<Self> {
         let (values, block_bytes) = format.block();
-        if cols % values != 0 {
+        if !cols.is_multiple_of(values) {
             bail!("rows of {cols} values are not whole {format:?} blocks of {values}");
         }
         let expected = rows
