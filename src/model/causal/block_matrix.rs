@@ -166,7 +166,12 @@ impl BlockMatrix {
         with_format!(self.format, B => {
             #[cfg(target_arch = "x86_64")]
             {
-                if is_x86_feature_detected!("avx512f") && is_x86_feature_detected!("fma") {
+                if is_x86_feature_detected!("avx512f")
+                    && is_x86_feature_detected!("avx512bw")
+                    && is_x86_feature_detected!("avx512vl")
+                    && is_x86_feature_detected!("avx2")
+                    && is_x86_feature_detected!("fma")
+                {
                     // SAFETY: the CPU supports the features the function is compiled for.
                     unsafe { columns_avx512::<B>(x, rows, k, cells) };
                     return;
