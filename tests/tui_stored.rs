@@ -135,7 +135,7 @@ fn a_stored_trace_shows_instead_of_the_live_model_with_its_divergence_marked() {
     );
     // F3 jumps to the step of the divergence: the third CodeExecutor step's line event.
     press(&mut app, KeyCode::F(3), KeyModifiers::NONE);
-    let step = app.current_step().unwrap();
+    let step = app.stepping.current_step().unwrap();
     assert_eq!(step.line, 5, "{:?}", app.message);
     app.message = None;
     insta::assert_snapshot!("stored_trace", screen(&app));

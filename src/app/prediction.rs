@@ -15,7 +15,7 @@ use crate::model::worker::ModelWorker;
 
 /// A trace was put on show in `app` (called by `update`).
 pub(super) fn trace_changed(app: &mut App) {
-    let Some(view) = app.view.as_ref() else {
+    let Some(view) = app.stepping.view.as_ref() else {
         return;
     };
     let code = view.code_lines.join("\n") + "\n";
@@ -50,9 +50,9 @@ pub(super) fn jump_to_divergence(app: &mut App, next: bool) {
     let pane = &app.prediction;
     match pane
         .truth()
-        .divergence_step(&pane.alignment, app.step, next)
+        .divergence_step(&pane.alignment, app.stepping.step, next)
     {
-        Some(raw) => app.step = raw,
+        Some(raw) => app.stepping.step = raw,
         None => {
             app.message = Some(if pane.is_off() {
                 "no model is loaded (--model none): there is no prediction".to_string()

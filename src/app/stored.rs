@@ -26,7 +26,7 @@ pub(super) fn record_loaded(app: &mut App, index: usize, record: &Record) {
 /// model or a causal LM) only when the pane shows it.
 pub(super) fn trace_changed(app: &mut App) {
     if app.stored.shown.is_some() {
-        if let Some(view) = app.view.as_ref() {
+        if let Some(view) = app.stepping.view.as_ref() {
             app.stored.trace_changed(Truth::of(&view.trace));
         }
     }
@@ -71,7 +71,9 @@ pub(super) fn jump_to_divergence(app: &mut App, next: bool) {
         return;
     };
     let found = match (&shown.stored, &shown.truth) {
-        (Ok(Stored::Trace(t)), Some(truth)) => truth.divergence_step(&t.alignment, app.step, next),
+        (Ok(Stored::Trace(t)), Some(truth)) => {
+            truth.divergence_step(&t.alignment, app.stepping.step, next)
+        }
         (Ok(Stored::Trace(_)), None) => {
             app.message = Some(
                 "the record's trace is not this run's: the stored prediction is not linked to steps"
@@ -89,7 +91,7 @@ pub(super) fn jump_to_divergence(app: &mut App, next: bool) {
         }
     };
     match found {
-        Some(raw) => app.step = raw,
+        Some(raw) => app.stepping.step = raw,
         None if next => app.message = Some("no further divergence".into()),
         None => app.message = Some("the stored prediction does not diverge".into()),
     }

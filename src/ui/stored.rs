@@ -80,7 +80,7 @@ fn trace_lines(app: &App, area: Rect, shown: &Shown, t: &StoredTrace) -> Vec<Lin
     }
     match &shown.truth {
         Some(truth) => {
-            let current = truth.row_of_raw(&t.alignment, app.step);
+            let current = truth.row_of_raw(&t.alignment, app.stepping.step);
             aligned_rows(app, &t.alignment, &t.predicted, current, false, height)
         }
         None => {
