@@ -10,10 +10,13 @@ Usage:
     CPU time per trace of the workers and their forked children (which a busy machine
     disturbs far less than the wall clock); the best round of each version.
 (f) latency: one warm worker per version, samples/bubble_sort.py traced 1,000 times,
-    alternating OLD/NEW request by request; p50 and p90 of each.
+    alternating OLD/NEW request by request; p50 and p90 of each, and the CPU time per trace
+    of the worker and its children (from /proc/PID/schedstat, which a busy machine disturbs
+    far less than the wall clock).
 (g) per-step cost: a long pure trace (a 60-item bubble sort, about 4,500 steps), 40 times per
     version, alternating; the fastest of each (the worker's own elapsed time).
-Each pair ends with NEW/OLD ratios (traces/s, CPU per trace, p50, fastest long trace).
+Each pair ends with NEW/OLD ratios (traces/s, CPU per trace, p50, CPU per warm trace,
+fastest long trace).
 """
 import json
 import os
@@ -47,6 +50,26 @@ class Worker:
     def close(self):
         self.proc.stdin.close()
         self.proc.wait()
+
+
+def tree_cpu_ns(pid):
+    """CPU time (ns) of a process and its descendants (the live ones, and those it reaped
+    to the clock tick), or None without /proc."""
+    try:
+        with open("/proc/%d/schedstat" % pid) as f:
+            total = int(f.read().split()[0])
+        with open("/proc/%d/stat" % pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        total += (int(fields[13]) + int(fields[14])) * 10**9 // os.sysconf("SC_CLK_TCK")
+        with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
+            children = [int(c) for c in f.read().split()]
+    except (OSError, ValueError):
+        return None
+    for child in children:
+        cpu = tree_cpu_ns(child)
+        if cpu is not None:  # None: it ended meanwhile
+            total += cpu
+    return total
 
 
 def children_cpu():
@@ -136,18 +159,25 @@ def main():
     for w in workers.values():
         for _ in range(20):
             w.trace(sample)  # warm
+    cpu0 = {name: tree_cpu_ns(w.proc.pid) for name, w in workers.items()}
     for i in range(1000):
         for name in (("old", "new") if i % 2 == 0 else ("new", "old")):
             start = time.perf_counter()
             workers[name].trace(sample)
             times[name].append((time.perf_counter() - start) * 1000)
+    cpu = {}
     for name, w in workers.items():
+        end = tree_cpu_ns(w.proc.pid)
+        if end is not None and cpu0[name] is not None:
+            cpu[name] = (end - cpu0[name]) / 1e6 / len(times[name])
         w.close()
         t = sorted(times[name])
-        print("(f) %s tracer: bubble_sort.py p50 %.3f ms, p90 %.3f ms" % (
-            name.upper(), statistics.median(t), t[int(len(t) * 0.9)]))
-    print("(f) NEW/OLD p50: %.3f" % (statistics.median(times["new"]) /
-                                      statistics.median(times["old"])))
+        print("(f) %s tracer: bubble_sort.py p50 %.3f ms, p90 %.3f ms%s" % (
+            name.upper(), statistics.median(t), t[int(len(t) * 0.9)],
+            ", %.3f ms CPU per trace" % cpu[name] if name in cpu else ""))
+    print("(f) NEW/OLD p50: %.3f%s" % (
+        statistics.median(times["new"]) / statistics.median(times["old"]),
+        ", CPU per trace %.3f" % (cpu["new"] / cpu["old"]) if len(cpu) == 2 else ""))
     workers = {"old": Worker(old), "new": Worker(new)}
     fastest = {"old": float("inf"), "new": float("inf")}
     for i in range(40):

@@ -3,8 +3,9 @@
 //! included), the input and signal threads, and the event loop. The only module that knows
 //! both `app` (the state and `update`) and `ui` (drawing).
 //!
-//! An input thread, a signal thread (SIGTERM, SIGHUP, SIGINT) and the trace worker send
-//! `Action`s on one channel; the loop applies them, hands new trace jobs to the worker, writes
+//! An input thread, a signal thread (SIGTERM, SIGHUP, SIGINT), the trace worker, the model
+//! worker and (started at the live pane's first answer) the check worker send `Action`s on one
+//! channel; the loop applies them, hands new trace, model and check jobs to the workers, writes
 //! the recovery file (at most once a second, and once more on a signal), and redraws only after
 //! something happened.
 
@@ -28,18 +29,22 @@ use ratatui::Terminal;
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
 
-use crate::app::trace_jobs::{TraceFnFactory, TraceWorker};
+use crate::app::trace_jobs::{Lane, TraceFnFactory, TraceWorker};
 use crate::app::{files, prediction, update, Action, App};
 
 /// How often at most the recovery file is written while typing.
 const RECOVERY_INTERVAL: Duration = Duration::from_secs(1);
 
 /// Run the explorer until the user quits (status 0) or a signal ends it (status 128 + the
-/// signal's number, as shells report it: 143 for SIGTERM).
-pub fn run(mut app: App, tracer: TraceFnFactory) -> anyhow::Result<ExitCode> {
+/// signal's number, as shells report it: 143 for SIGTERM). `tracers` makes the tracer of each
+/// trace worker (the program's, and the live pane's checks).
+pub fn run(mut app: App, tracers: impl Fn() -> TraceFnFactory) -> anyhow::Result<ExitCode> {
     let (tx, rx) = mpsc::channel::<Action>();
-    let worker = TraceWorker::spawn(tracer, tx.clone());
-    let model = prediction::spawn_worker(&app, tx.clone());
+    let worker = TraceWorker::spawn(tracers(), tx.clone());
+    let mut model = prediction::spawn_worker(&app, tx.clone());
+    let model_tx = tx.clone();
+    let check_tx = tx.clone();
+    let mut checker: Option<TraceWorker> = None;
     let signal_tx = tx.clone();
     let mut terminal = TerminalGuard::enter()?;
     let size = terminal.terminal.size()?;
@@ -80,7 +85,20 @@ pub fn run(mut app: App, tracer: TraceFnFactory) -> anyhow::Result<ExitCode> {
         for job in app.take_jobs() {
             worker.submit(job);
         }
+        if app.take_model_picked() {
+            // Dropping the old worker cancels its generation; its late events are stale.
+            model = prediction::spawn_worker(&app, model_tx.clone());
+        }
         prediction::dispatch(&mut app, model.as_ref());
+        let checks = app.causal.take_jobs();
+        if !checks.is_empty() {
+            let checker = checker.get_or_insert_with(|| {
+                TraceWorker::spawn_lane(tracers(), check_tx.clone(), Lane::Checks)
+            });
+            for job in checks {
+                checker.submit(job);
+            }
+        }
         if app.quit || last_recovery.elapsed() >= RECOVERY_INTERVAL {
             if let Some((path, text)) = app.take_recovery_snapshot() {
                 if let Err(err) = files::write_recovery(&path, &text) {

@@ -361,7 +361,7 @@ fn worker_streams_a_real_prediction_and_reports_bad_requests() {
     use tracelens::model::PredictOptions;
 
     let (tx, rx) = channel();
-    let worker = ModelWorker::for_dir(fixture_dir(), move |e| {
+    let worker = ModelWorker::for_path(fixture_dir(), move |e| {
         let _ = tx.send(e);
     });
     let exp = expected();

@@ -9,7 +9,10 @@
 //!   missing step does not shift everything after it, classifies each difference
 //!   ([`align::Difference`]) and finds the first divergence. The explorer and the curation
 //!   browser call [`align::align`] (or [`align::align_text`]) and walk [`align::Alignment`].
+//! - [`monologue`] holds a causal model's free-text monologue against the recorded steps:
+//!   which paragraph is about which line, and which stated values are wrong.
 
 pub mod align;
 pub mod metrics;
+pub mod monologue;
 pub mod report;

@@ -31,4 +31,10 @@ pub enum Action {
     },
     /// An event of the model worker (the prediction pane).
     Model(WorkerEvent),
+    /// A result of the check worker for check `id` (the live pane's answer check or the run of
+    /// a proposed input).
+    Checked {
+        id: u64,
+        result: Result<Trace, String>,
+    },
 }

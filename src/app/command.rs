@@ -85,6 +85,7 @@ commands! {
     Global FocusPrev = "focus_prev", "focus the previous pane", ["Shift-Tab"];
     Global Save = "save", "save the program (asks for a path if it has none)", ["Ctrl-S"];
     Global Retrace = "retrace", "trace the program again now", ["F5"];
+    Global OpenModel = "open_model", "use another model (a .gguf file, a directory, or none)", ["Alt-L"];
     Global ToggleBeam = "toggle_beam", "prediction: switch greedy / beam search", ["F6"];
     Global FirstDivergence = "first_divergence", "jump to the prediction's first divergence", ["F3"];
     Global NextDivergence = "next_divergence", "jump to the prediction's next divergence", ["F4"];
@@ -138,6 +139,10 @@ commands! {
     Stepping ToggleBeam ["b"];
     Stepping FirstDivergence ["d"];
     Stepping NextDivergence ["D"];
+    Stepping NextParagraph = "next_paragraph", "monologue: select the next paragraph", ["}"];
+    Stepping PrevParagraph = "prev_paragraph", "monologue: select the previous paragraph", ["{"];
+    Stepping ParagraphStep = "paragraph_step", "monologue: first step on the selected paragraph's line", ["Enter"];
+    Stepping SwitchTask = "switch_task", "monologue: ask a CRUXEval record for output / input", ["i"];
     Help ScrollDown = "scroll_down", "scroll down, or the next item", ["Down", "j"];
     Help ScrollUp = "scroll_up", "scroll up, or the previous item", ["Up", "k"];
     Help ScrollPageDown = "scroll_page_down", "ten lines or items down", ["PageDown"];

@@ -129,5 +129,6 @@ pub(super) fn buffer_changed(app: &mut App, buffer: Buffer) {
         app.stale = true;
     }
     app.prediction.code_changed();
+    app.causal.code_changed();
     app.request_trace(EDIT_DEBOUNCE);
 }

@@ -11,7 +11,7 @@ use super::prompt::edit_prompt;
 use super::scope::Scope;
 use super::state::{text_area, App, Leave, Modal};
 use super::trace_view::TraceView;
-use super::{browser, browser_keys, mutation};
+use super::{browser, browser_keys, mutation, prediction};
 
 /// A command while a pop-up is open.
 pub(super) fn on_command(app: &mut App, command: Command) {
@@ -107,6 +107,7 @@ pub(super) fn on_command(app: &mut App, command: Command) {
             }
         }
         (Modal::JumpToStep(text), Command::Submit) => jump_to(app, &text),
+        (Modal::ModelPath(text), Command::Submit) => prediction::pick_model(app, &text),
         (modal, _) => app.modal = Some(modal),
     }
 }
@@ -114,7 +115,7 @@ pub(super) fn on_command(app: &mut App, command: Command) {
 /// A key no binding claimed while a pop-up is open: text for its prompt.
 pub(super) fn on_key(app: &mut App, key: KeyEvent) {
     match app.modal.as_mut() {
-        Some(Modal::SavePath(text)) => edit_prompt(text, key, |_| true),
+        Some(Modal::SavePath(text) | Modal::ModelPath(text)) => edit_prompt(text, key, |_| true),
         Some(Modal::JumpToStep(text)) => edit_prompt(text, key, |c| c.is_ascii_digit()),
         Some(Modal::Browser(_)) => browser_keys::on_modal_key(app, key),
         _ => {}

@@ -3,11 +3,14 @@
 //! worker (`crate::model::worker::ModelWorker`). The pane's own state is
 //! [`super::pane::prediction`].
 
+use std::path::PathBuf;
 use std::sync::mpsc::Sender;
 
 use super::action::Action;
-use super::pane::prediction::BEAM_SIZE;
+use super::pane::causal::CausalPane;
+use super::pane::prediction::{PredictionPane, BEAM_SIZE};
 use super::state::App;
+use crate::model::causal::is_causal_model;
 use crate::model::worker::ModelWorker;
 
 /// A trace was put on show in `app` (called by `update`).
@@ -21,6 +24,11 @@ pub(super) fn trace_changed(app: &mut App) {
 
 /// Switch greedy / beam search and predict again.
 pub(super) fn toggle_beam(app: &mut App) {
+    if app.causal.is_active() {
+        app.message =
+            Some("beam search is for CodeExecutor models; the causal LM decodes greedily".into());
+        return;
+    }
     if app.prediction.is_off() {
         app.message = Some("the prediction pane is off (--model none)".into());
         return;
@@ -70,26 +78,76 @@ pub(super) fn jump_to_divergence(app: &mut App, next: bool) {
     }
 }
 
-/// Start the model worker for `app`'s model directory, its events sent as `Action::Model`.
+/// Use the model at `path` (`None`: no model): a causal LM goes to the live monologue pane
+/// ([`super::pane::causal`]), anything else is a CodeExecutor model directory. The event loop
+/// starts the model worker for it.
+pub fn set_model(app: &mut App, path: Option<PathBuf>) {
+    // Request ids go on from the old panes', so a late event of the old worker is stale.
+    let past = app
+        .causal
+        .latest_request()
+        .max(app.prediction.latest_request());
+    let causal = path.as_deref().is_some_and(is_causal_model);
+    if causal {
+        app.causal = CausalPane::new(path);
+        app.prediction = PredictionPane::new(None);
+    } else {
+        app.causal = CausalPane::new(None);
+        app.prediction = PredictionPane::new(path);
+    }
+    app.causal.skip_ids(past);
+    app.prediction.skip_ids(past);
+}
+
+/// Use the model picked in the app (`none` turns the pane off): the event loop restarts the
+/// model worker, and the program on show is asked about again.
+pub(super) fn pick_model(app: &mut App, text: &str) {
+    let text = text.trim();
+    if text.is_empty() {
+        return;
+    }
+    let path = (text != "none").then(|| PathBuf::from(text));
+    set_model(app, path);
+    app.model_picked();
+    app.message = Some(if app.causal.is_active() {
+        format!("model {text}: a causal LM (the pane shows its monologue)")
+    } else if app.prediction.is_off() {
+        "the prediction pane is off".to_string()
+    } else {
+        format!("model {text}: a CodeExecutor model")
+    });
+    trace_changed(app);
+    super::causal::trace_changed(app);
+}
+
+/// Start the model worker for `app`'s model (the causal LM of the live pane, else the
+/// CodeExecutor model directory), its events sent as `Action::Model`.
 pub fn spawn_worker(app: &App, events: Sender<Action>) -> Option<ModelWorker> {
-    let dir = app.prediction.dir.clone()?;
-    Some(ModelWorker::for_dir(dir, move |event| {
+    let path = app
+        .causal
+        .path
+        .clone()
+        .or_else(|| app.prediction.dir.clone())?;
+    Some(ModelWorker::for_path(path, move |event| {
         // A closed channel means the explorer is closing.
         let _ = events.send(Action::Model(event));
     }))
 }
 
-/// Hand the pane's pending cancel and request to the worker.
+/// Hand the model panes' pending cancel and request (a trace to predict, or a prompt to
+/// continue: only one pane is in use) to the worker.
 pub fn dispatch(app: &mut App, worker: Option<&ModelWorker>) {
-    let cancel = app.prediction.take_cancel();
-    let request = app.prediction.take_request();
+    let cancel = app.prediction.take_cancel() | app.causal.take_cancel();
+    let trace = app.prediction.take_request();
+    let generate = app.causal.take_request();
     let Some(worker) = worker else {
         return;
     };
-    match request {
-        // A new request cancels the running generation by itself.
-        Some(request) => worker.request(request),
-        None if cancel => worker.cancel(),
-        None => {}
+    // A new request cancels the running generation by itself.
+    match (trace, generate) {
+        (Some(request), _) => worker.request(request),
+        (None, Some(request)) => worker.generate(request),
+        (None, None) if cancel => worker.cancel(),
+        (None, None) => {}
     }
 }

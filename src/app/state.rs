@@ -11,6 +11,7 @@ use tui_textarea::TextArea;
 use super::focus::Focus;
 use super::keymap::Keymap;
 use super::pane::browser::{Browser, BrowserModal};
+use super::pane::causal::CausalPane;
 use super::pane::mutation::{MutationPicker, MutationState};
 use super::pane::prediction::PredictionPane;
 use super::scope::Scope;
@@ -32,6 +33,8 @@ pub enum Modal {
     ConfirmQuit,
     SavePath(String),
     JumpToStep(String),
+    /// The model to use instead (a path, or `none`).
+    ModelPath(String),
     Recovery(String),
     /// Unsaved edits stand in the way of `Leave`: save them, discard them, or stay.
     ConfirmLeave(Leave),
@@ -61,6 +64,7 @@ impl Modal {
             | Modal::Browser(BrowserModal::ConfirmOverwrite) => Scope::Confirm,
             Modal::SavePath(_)
             | Modal::JumpToStep(_)
+            | Modal::ModelPath(_)
             | Modal::Browser(BrowserModal::Prompt { .. }) => Scope::Prompt,
             Modal::Recovery(_) | Modal::Browser(BrowserModal::Journal(_)) => Scope::Offer,
             Modal::Mutations(_) => Scope::Picker,
@@ -159,11 +163,16 @@ pub struct App {
     pub browser: Option<Box<Browser>>,
     /// The model's prediction of the trace on show.
     pub prediction: PredictionPane,
+    /// A causal LM's live monologue about the program (in use instead of `prediction` when
+    /// the model is a causal LM).
+    pub causal: CausalPane,
     /// The original program, mutations applied to it and its trace.
     pub mutation: MutationState,
     latest_request: u64,
     latest_code: String,
     jobs: Vec<Job>,
+    /// Another model was picked: the event loop restarts the model worker.
+    model_picked: bool,
 }
 
 impl App {
@@ -200,10 +209,12 @@ impl App {
             stdin_scroll: Cell::new((0, 0)),
             browser: None,
             prediction: PredictionPane::default(),
+            causal: CausalPane::new(None),
             mutation: MutationState::new(String::new()),
             latest_request: 0,
             latest_code: String::new(),
             jobs: Vec::new(),
+            model_picked: false,
         };
         app.mutation = MutationState::new(app.code());
         app.mark_saved();
@@ -279,6 +290,16 @@ impl App {
     /// The code of the newest trace request.
     pub fn latest_code(&self) -> &str {
         &self.latest_code
+    }
+
+    /// Whether another model was picked since the last call (the model worker must restart).
+    pub fn take_model_picked(&mut self) -> bool {
+        std::mem::take(&mut self.model_picked)
+    }
+
+    /// Another model was picked.
+    pub(super) fn model_picked(&mut self) {
+        self.model_picked = true;
     }
 
     /// Jobs for the trace worker, oldest first (the worker keeps the newest).

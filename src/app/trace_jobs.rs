@@ -1,6 +1,8 @@
-//! The explorer's trace worker: a newest-wins worker ([`crate::newest_wins`]) that owns the
-//! tracer, keeps only the newest request, debounces edits, and sends results as
-//! `Action::Traced` on the app's channel.
+//! The explorer's trace workers: newest-wins workers ([`crate::newest_wins`]) that own a
+//! tracer, keep only the newest request, debounce edits, and send results on the app's
+//! channel: the program's traces as `Action::Traced` ([`Lane::Program`]), and the live model
+//! pane's checks and runs of proposed inputs as `Action::Checked` ([`Lane::Checks`], its own
+//! tracer, so a check never waits behind or replaces an edit's trace).
 //!
 //! The tracer is a boxed closure made by a factory that runs on the worker thread, so the
 //! pool starts in the background (the first frame never waits for it) and tests can inject
@@ -28,49 +30,74 @@ pub struct Job {
     pub debounce: Duration,
 }
 
+/// Which results a worker sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lane {
+    /// The program's traces: `Action::TracerReady`, then `Action::Traced`.
+    Program,
+    /// The live model pane's checks: `Action::Checked` only (a tracer that cannot start fails
+    /// each check with its message).
+    Checks,
+}
+
+impl Lane {
+    fn ready(self, result: Result<(), String>) -> Option<Action> {
+        match self {
+            Lane::Program => Some(Action::TracerReady(result)),
+            Lane::Checks => None,
+        }
+    }
+
+    fn traced(self, id: u64, result: Result<Trace, String>) -> Action {
+        match self {
+            Lane::Program => Action::Traced { id, result },
+            Lane::Checks => Action::Checked { id, result },
+        }
+    }
+}
+
 /// The handle the event loop holds; dropping it stops the worker.
 pub struct TraceWorker {
     jobs: NewestWins<TraceRequest>,
 }
 
 impl TraceWorker {
-    /// Start the worker thread; results go to `results`.
+    /// Start the program's trace worker; results go to `results`.
     pub fn spawn(factory: TraceFnFactory, results: Sender<Action>) -> TraceWorker {
+        TraceWorker::spawn_lane(factory, results, Lane::Program)
+    }
+
+    /// Start a worker whose results go to `results` as `lane` sends them.
+    pub fn spawn_lane(factory: TraceFnFactory, results: Sender<Action>, lane: Lane) -> TraceWorker {
+        let name = match lane {
+            Lane::Program => "trace-worker",
+            Lane::Checks => "check-worker",
+        };
         let jobs = NewestWins::spawn(
-            "trace-worker",
+            name,
             // A closed channel means the explorer is closing.
             move |action| {
                 let _ = results.send(action);
             },
-            |sink| match catch_panic(factory) {
-                Ok(Ok(tracer)) => {
-                    sink(Action::TracerReady(Ok(())));
-                    Some(tracer)
-                }
-                Ok(Err(message)) => {
-                    sink(Action::TracerReady(Err(message)));
-                    None
-                }
-                Err(panic) => {
-                    let message = format!("the tracer panicked while starting: {panic}");
-                    sink(Action::TracerReady(Err(message)));
-                    None
-                }
-            },
-            |tracer: &mut Option<TraceFn>, task, sink| {
-                let result = match tracer.as_mut() {
-                    Some(trace) => trace(&task.job),
-                    None => Err("no tracer is available".to_string()),
+            move |sink| {
+                let started = match catch_panic(factory) {
+                    Ok(started) => started,
+                    Err(panic) => Err(format!("the tracer panicked while starting: {panic}")),
                 };
-                sink(Action::Traced {
-                    id: task.id,
-                    result,
-                });
+                if let Some(action) = lane.ready(started.as_ref().map(|_| ()).map_err(Clone::clone))
+                {
+                    sink(action);
+                }
+                started
             },
-            |id, message| Action::Traced {
-                id,
-                result: Err(format!("the tracer panicked: {message}")),
+            move |tracer: &mut Result<TraceFn, String>, task, sink| {
+                let result = match tracer.as_mut() {
+                    Ok(trace) => trace(&task.job),
+                    Err(message) => Err(format!("no tracer is available: {message}")),
+                };
+                sink(lane.traced(task.id, result));
             },
+            move |id, message| lane.traced(id, Err(format!("the tracer panicked: {message}"))),
         );
         TraceWorker { jobs }
     }

@@ -230,26 +230,11 @@ fn resumed_steps(steps: &[Step]) -> Vec<Option<usize>> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::trace::{Local, OutcomeKind};
+    use crate::trace::OutcomeKind;
 
     /// A hand-made step: (event, line, func, depth, locals as name=repr).
     pub fn step(event: Event, line: u32, func: &str, depth: u32, locals: &[(&str, &str)]) -> Step {
-        Step {
-            event,
-            line,
-            func: func.to_string(),
-            depth,
-            locals: locals
-                .iter()
-                .map(|(n, r)| Local {
-                    name: n.to_string(),
-                    repr: r.to_string(),
-                    ty: "int".to_string(),
-                })
-                .collect(),
-            stdout: String::new(),
-            value: None,
-        }
+        Step::hand_made(event, line, func, depth, locals)
     }
 
     pub fn trace_of(steps: Vec<Step>) -> Trace {

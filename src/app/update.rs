@@ -15,7 +15,7 @@ use super::layout::{inner, PaneAreas};
 use super::scope::Scope;
 use super::state::{App, Modal, TracerStatus};
 use super::trace_view::TraceView;
-use super::{browser_keys, modal, mouse, mutation, prediction};
+use super::{browser_keys, causal, modal, mouse, mutation, prediction};
 use crate::trace::{OutcomeKind, Trace};
 
 /// The action a terminal event asks for, if any.
@@ -73,7 +73,9 @@ pub fn update(app: &mut App, action: Action) {
         Action::TracerReady(Ok(())) => app.tracer = TracerStatus::Ready,
         Action::TracerReady(Err(message)) => app.tracer = TracerStatus::Failed(message),
         Action::Traced { id, result } => on_traced(app, id, result),
+        Action::Model(event) if app.causal.is_active() => causal::on_model_event(app, event),
         Action::Model(event) => app.prediction.on_event(event),
+        Action::Checked { id, result } => causal::on_checked(app, id, result),
     }
 }
 
@@ -96,9 +98,17 @@ fn run_command(app: &mut App, command: Command) {
         Command::Retrace => app.request_trace(std::time::Duration::ZERO),
         Command::Undo | Command::Redo => undo_redo(app, command == Command::Undo),
         Command::JumpToStep => app.modal = Some(Modal::JumpToStep(String::new())),
+        Command::OpenModel => app.modal = Some(Modal::ModelPath(String::new())),
         Command::ToggleBeam => prediction::toggle_beam(app),
+        Command::FirstDivergence | Command::NextDivergence if app.causal.is_active() => {
+            causal::jump_to_input_difference(app)
+        }
         Command::FirstDivergence => prediction::jump_to_divergence(app, false),
         Command::NextDivergence => prediction::jump_to_divergence(app, true),
+        Command::NextParagraph => causal::select_paragraph(app, 1),
+        Command::PrevParagraph => causal::select_paragraph(app, -1),
+        Command::ParagraphStep => causal::jump_to_paragraph_line(app),
+        Command::SwitchTask => causal::switch_task(app),
         Command::MutateLine => mutation::open_picker(app, false),
         Command::MutateProgram => mutation::open_picker(app, true),
         Command::MutateRandom => mutation::apply_random(app),
@@ -276,7 +286,7 @@ fn next_line_indent(before: &str) -> String {
 fn on_paste(app: &mut App, text: &str) {
     let text = text.replace("\r\n", "\n").replace('\r', "\n");
     match (&mut app.modal, app.focus) {
-        (Some(Modal::SavePath(path)), _) => path.push_str(text.trim_end()),
+        (Some(Modal::SavePath(path) | Modal::ModelPath(path)), _) => path.push_str(text.trim_end()),
         (Some(_), _) | (None, Focus::Stepping | Focus::Browser) => {}
         (None, Focus::Editor) => {
             if app.editor.insert_str(&text) {
@@ -310,6 +320,7 @@ fn on_traced(app: &mut App, id: u64, result: Result<Trace, String>) {
             app.syntax_error = None;
             app.tracer_error = None;
             prediction::trace_changed(app);
+            causal::trace_changed(app);
             mutation::on_new_trace(app);
         }
         Err(message) => app.tracer_error = Some(message),

@@ -10,10 +10,7 @@ use std::str::FromStr;
 use anyhow::Context;
 use clap::Args;
 
-use crate::app::{
-    files, pane::prediction::PredictionPane, App, AppOptions, Keymap, Theme, TraceFn,
-    TraceFnFactory,
-};
+use crate::app::{files, App, AppOptions, Keymap, Theme, TraceFn, TraceFnFactory};
 use crate::trace::{PoolOptions, SandboxMode, TraceRequest, TracerPool};
 
 /// The program opened when no FILE is given.
@@ -42,9 +39,11 @@ pub struct ExploreArgs {
     /// Open a dataset (JSONL) in the sample browser.
     #[arg(long, value_name = "FILE.jsonl")]
     pub dataset: Option<PathBuf>,
-    /// The model predicting the trace: a directory, or `none` to turn the prediction pane off
+    /// The model of the prediction pane: a CodeExecutor model directory (predicts the trace),
+    /// a causal LM (a .gguf file, or a directory whose config.json model_type is llama or
+    /// qwen2: streams a monologue about the program), or `none` to turn the pane off
     /// (default: TRACELENS_MODEL, then models/tracelens-tiny).
-    #[arg(long, value_name = "DIR|none")]
+    #[arg(long, value_name = "PATH|none")]
     pub model: Option<String>,
 }
 
@@ -77,8 +76,9 @@ pub fn run(args: ExploreArgs) -> anyhow::Result<ExitCode> {
     if let Some(dataset) = &args.dataset {
         crate::app::browser::open_dataset(&mut app, dataset).map_err(anyhow::Error::msg)?;
     }
-    app.prediction = PredictionPane::new(crate::model::model_dir(args.model.as_deref()));
-    crate::tui::run(app, tracer_factory(args.python, args.sandbox))
+    crate::app::prediction::set_model(&mut app, crate::model::model_dir(args.model.as_deref()));
+    let (python, sandbox) = (args.python, args.sandbox);
+    crate::tui::run(app, move || tracer_factory(python.clone(), sandbox))
 }
 
 fn load_keymap(explicit: Option<&Path>) -> anyhow::Result<Keymap> {

@@ -13,6 +13,7 @@ pub mod passk;
 pub mod predictions;
 pub mod prompts;
 mod pystr;
+pub mod question;
 pub mod report;
 pub mod score;
 

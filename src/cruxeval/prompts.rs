@@ -170,6 +170,9 @@ const FORWARD_MONOLOGUE: &str = "Simulate the Execution: You are given a Python 
 /// SemCoder's instruction for the backward monologue (CRUXEval-I).
 const BACKWARD_MONOLOGUE: &str = "Deduce the Semantic Constraints: You are given a Python program and its expected output. Find one input such that executing the program with the input leads to the given output. Complete the assertion with one such input in between [ANSWER] and [/ANSWER].\n";
 
+/// SemCoder's labels name program line n as `[L{n + LABEL_OFFSET}]`.
+pub const LABEL_OFFSET: u32 = 4;
+
 /// SemCoder's line labels: ` # [L{n + 4}]` after every non-blank line `n` (from 1).
 pub fn label_lines(code: &str) -> String {
     code.split('\n')
@@ -178,7 +181,7 @@ pub fn label_lines(code: &str) -> String {
             if is_blank(line) {
                 line.to_string()
             } else {
-                format!("{line} # [L{}]", index + 1 + 4)
+                format!("{line} # [L{}]", index + 1 + LABEL_OFFSET as usize)
             }
         })
         .collect::<Vec<_>>()

@@ -85,8 +85,34 @@ impl Verdict {
         }
     }
 
+    /// The verdict on an answer the skip rules leave out.
+    pub fn skipped() -> Verdict {
+        Verdict::new(Reason::Skipped)
+    }
+
+    /// The verdict on a check the tracer could not run.
+    pub fn tracer_error(message: impl Into<String>) -> Verdict {
+        Verdict::with(Reason::Error, message)
+    }
+
     pub fn passed(&self) -> bool {
         self.reason == Reason::Passed
+    }
+
+    /// The verdict in words: `pass`, `fail: wrong value`, `fail: exception TypeError`,
+    /// `fail: timeout`, `fail: syntax error`, `skipped (...)`.
+    pub fn describe(&self) -> String {
+        let detail = self.detail.as_deref().unwrap_or("");
+        match self.reason {
+            Reason::Passed => "pass".to_string(),
+            Reason::Skipped => "skipped (the harness does not run this answer)".to_string(),
+            Reason::WrongValue => "fail: wrong value".to_string(),
+            Reason::Exception => format!("fail: exception {detail}"),
+            Reason::Timeout => format!("fail: timeout ({} s)", TIMEOUT_MS / 1000),
+            Reason::SyntaxError => "fail: syntax error".to_string(),
+            Reason::Limit => format!("fail: tracer limit ({})", detail.replace('_', " ")),
+            Reason::Error => format!("not checked: {detail}"),
+        }
     }
 
     /// `exception:TypeError`, `limit:step_limit`, or the reason alone.
@@ -114,8 +140,10 @@ pub fn check_program(sample: &Sample, answer: &str) -> String {
 }
 
 /// A check as it runs here: the program with its last line, the first line of the `assert`
-/// and the number of that last line.
-struct Check {
+/// and the number of that last line. [`score_all`] and [`print_check`] run many or one; the
+/// explorer runs one through its own tracer with [`Check::request`] and [`Check::verdict`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Check {
     program: String,
     stdin: String,
     assert_line: u32,
@@ -123,6 +151,25 @@ struct Check {
 }
 
 impl Check {
+    /// The harness's check of `answer` to `sample` in `task`; `None` when the skip rules leave
+    /// it out (its verdict is [`Verdict::skipped`]).
+    pub fn for_answer(task: Task, sample: &Sample, answer: &str) -> Option<Check> {
+        if is_skipped(task, sample, answer) {
+            return None;
+        }
+        let assertion = format!("assert {} == {}", sample.output, answer);
+        Some(Check::new(&sample.code, &assertion, String::new()))
+    }
+
+    /// The check of an answer to "what does this program print" (see [`print_check`]).
+    pub fn for_print(stdout: &str, answer: &str) -> Check {
+        Check::new(
+            "import sys",
+            &format!("assert sys.stdin.read() == {answer}"),
+            stdout.to_string(),
+        )
+    }
+
     fn new(before_assert: &str, assertion: &str, stdin: String) -> Check {
         let program = format!("{before_assert}\n{assertion}\npass");
         let assert_line = python_lines(before_assert) + 1;
@@ -135,7 +182,8 @@ impl Check {
         }
     }
 
-    fn request(&self) -> TraceRequest {
+    /// The program to trace.
+    pub fn request(&self) -> TraceRequest {
         TraceRequest {
             code: self.program.clone(),
             stdin: self.stdin.clone(),
@@ -143,7 +191,8 @@ impl Check {
         }
     }
 
-    fn verdict(&self, trace: &Trace) -> Verdict {
+    /// The verdict on the traced check.
+    pub fn verdict(&self, trace: &Trace) -> Verdict {
         let outcome = &trace.outcome;
         match outcome.kind {
             OutcomeKind::Completed if self.ran_to_the_end(trace) => Verdict::new(Reason::Passed),
@@ -217,14 +266,13 @@ pub fn score_all(
     let mut checks: Vec<Check> = Vec::new();
     for (at, (sample, list)) in samples.iter().zip(answers).enumerate() {
         for answer in list {
-            if is_skipped(task, sample, answer) {
+            if index.contains_key(&(at, answer.as_str())) {
                 continue;
             }
-            index.entry((at, answer.as_str())).or_insert_with(|| {
-                let assertion = format!("assert {} == {}", sample.output, answer);
-                checks.push(Check::new(&sample.code, &assertion, String::new()));
-                checks.len() - 1
-            });
+            if let Some(check) = Check::for_answer(task, sample, answer) {
+                checks.push(check);
+                index.insert((at, answer.as_str()), checks.len() - 1);
+            }
         }
     }
     let requests: Vec<TraceRequest> = checks.iter().map(Check::request).collect();
@@ -234,7 +282,7 @@ pub fn score_all(
         .zip(traces)
         .map(|(check, trace)| match trace {
             Ok(trace) => check.verdict(&trace),
-            Err(err) => Verdict::with(Reason::Error, err.to_string()),
+            Err(err) => Verdict::tracer_error(err.to_string()),
         })
         .collect();
     samples
@@ -245,7 +293,7 @@ pub fn score_all(
             list.iter()
                 .map(|answer| match index.get(&(at, answer.as_str())) {
                     Some(&check) => verdicts[check].clone(),
-                    None if is_skipped(task, sample, answer) => Verdict::new(Reason::Skipped),
+                    None if is_skipped(task, sample, answer) => Verdict::skipped(),
                     None => Verdict::with(Reason::Error, "the check was not run"),
                 })
                 .collect()
@@ -270,14 +318,10 @@ pub fn distinct_checks(task: Task, samples: &[Sample], answers: &[Vec<String>]) 
 /// passes when its value equals `stdout`, the program's real output, compared in a check
 /// `import sys` / `assert sys.stdin.read() == ANSWER` that reads `stdout` on its stdin.
 pub fn print_check(pool: &TracerPool, stdout: &str, answer: &str) -> Verdict {
-    let check = Check::new(
-        "import sys",
-        &format!("assert sys.stdin.read() == {answer}"),
-        stdout.to_string(),
-    );
+    let check = Check::for_print(stdout, answer);
     match pool.trace(&check.request()) {
         Ok(trace) => check.verdict(&trace),
-        Err(err) => Verdict::with(Reason::Error, err.to_string()),
+        Err(err) => Verdict::tracer_error(err.to_string()),
     }
 }
 

@@ -2,27 +2,49 @@
 //! on its own thread, keeps only the newest request, cancels a running generation as soon as a
 //! newer request arrives, streams partial text, and turns every failure (loading, generation,
 //! even a panic) into an event message.
+//!
+//! One worker serves either kind of model: a CodeExecutor model predicting a trace from code
+//! tokens ([`Request`]), or a causal LM continuing a prompt ([`GenerateRequest`]); which one
+//! [`ModelWorker::for_path`] loads is decided by [`is_causal_model`]. Asking a model for what it
+//! cannot do fails the request with a message.
 //! Events go to a callback the caller supplies, so the TUI can route them into its one channel.
 
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use anyhow::Result;
+use anyhow::{bail, Result};
 
+use super::causal::{is_causal_model, CausalLm, Completion, Finish, LoadOptions, Sampling};
 use super::{Model, Partial, PredictOptions, Prediction, StopReason};
 use crate::newest_wins::{catch_panic, NewestWins, Task};
 
-/// Something that predicts a trace from CodeExecutor code tokens ([`Model`] in practice).
+/// A model the worker serves: a CodeExecutor model predicts traces, a causal LM continues
+/// prompts; each leaves the other method's default, which fails with a message.
 pub trait Predictor: Send + 'static {
-    /// Predict, reporting partial text and stopping early once `cancel` is set.
+    /// Predict a trace from CodeExecutor code tokens, reporting partial text and stopping early
+    /// once `cancel` is set.
     fn predict(
         &self,
-        code_tokens: &[String],
-        opts: &PredictOptions,
-        cancel: &AtomicBool,
-        on_partial: &mut dyn FnMut(&Partial),
-    ) -> Result<Prediction>;
+        _code_tokens: &[String],
+        _opts: &PredictOptions,
+        _cancel: &AtomicBool,
+        _on_partial: &mut dyn FnMut(&Partial),
+    ) -> Result<Prediction> {
+        bail!("this model is a causal LM: it continues prompts and does not predict CodeExecutor traces")
+    }
+
+    /// Continue `prompt`, reporting the text so far after every token and stopping early once
+    /// `cancel` is set.
+    fn generate(
+        &self,
+        _prompt: &str,
+        _sampling: &Sampling,
+        _cancel: &AtomicBool,
+        _on_partial: &mut dyn FnMut(&Partial),
+    ) -> Result<Completion> {
+        bail!("this model predicts CodeExecutor traces: it cannot continue a prompt")
+    }
 }
 
 impl Predictor for Model {
@@ -37,12 +59,50 @@ impl Predictor for Model {
     }
 }
 
+impl Predictor for CausalLm {
+    fn generate(
+        &self,
+        prompt: &str,
+        sampling: &Sampling,
+        cancel: &AtomicBool,
+        on_partial: &mut dyn FnMut(&Partial),
+    ) -> Result<Completion> {
+        let started = Instant::now();
+        CausalLm::generate(self, prompt, sampling, cancel, &mut |progress| {
+            let seconds = started.elapsed().as_secs_f64();
+            on_partial(&Partial {
+                text: progress.text.to_string(),
+                tokens: progress.tokens,
+                tokens_per_s: if seconds > 0.0 {
+                    progress.tokens as f64 / seconds
+                } else {
+                    0.0
+                },
+            })
+        })
+    }
+}
+
 /// One prediction request; `id` lets the caller drop stale results.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Request {
     pub id: u64,
     pub code_tokens: Vec<String>,
     pub opts: PredictOptions,
+}
+
+/// One request to continue a prompt with a causal LM; `id` lets the caller drop stale results.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GenerateRequest {
+    pub id: u64,
+    pub prompt: String,
+    pub sampling: Sampling,
+}
+
+/// A request of either kind, as the worker queues it.
+enum Job {
+    Trace(Request),
+    Generate(GenerateRequest),
 }
 
 /// What the worker reports.
@@ -56,28 +116,53 @@ pub enum WorkerEvent {
     LoadFailed { model: String, message: String },
     /// Text generated so far for request `id`.
     Partial { id: u64, partial: Partial },
-    /// Request `id` finished.
+    /// Trace request `id` finished.
     Done { id: u64, prediction: Prediction },
+    /// Generate request `id` finished.
+    Generated { id: u64, completion: Completion },
     /// Request `id` was cancelled by a newer request (or by shutdown).
     Cancelled { id: u64 },
     /// Request `id` failed.
     Failed { id: u64, message: String },
 }
 
+impl WorkerEvent {
+    /// Whether the event can come from a worker for the model at `path`: a loading event names
+    /// its model (a worker replaced by one for another model may still report on its own).
+    pub fn is_about(&self, path: Option<&std::path::Path>) -> bool {
+        match self {
+            WorkerEvent::Loading { model }
+            | WorkerEvent::Ready { model }
+            | WorkerEvent::LoadFailed { model, .. } => {
+                path.is_some_and(|p| p.display().to_string() == *model)
+            }
+            _ => true,
+        }
+    }
+}
+
 /// Handle to the worker thread. Dropping it cancels the running generation and stops the
 /// thread once that returns (loading cannot be interrupted, so drop never waits).
 pub struct ModelWorker {
-    jobs: NewestWins<Request>,
+    jobs: NewestWins<Job>,
 }
 
 impl ModelWorker {
-    /// Start a worker that loads the model in `dir` with [`Model::load`].
-    pub fn for_dir<F>(dir: PathBuf, on_event: F) -> Self
+    /// Start a worker that loads the model at `path`: a causal LM ([`CausalLm::load`]) when
+    /// [`is_causal_model`] says so, else a CodeExecutor model directory ([`Model::load`]).
+    pub fn for_path<F>(path: PathBuf, on_event: F) -> Self
     where
         F: FnMut(WorkerEvent) + Send + 'static,
     {
-        let name = dir.display().to_string();
-        Self::spawn(name, move || Model::load(&dir), on_event)
+        let name = path.display().to_string();
+        let load = move || -> Result<Box<dyn Predictor>> {
+            Ok(if is_causal_model(&path) {
+                Box::new(CausalLm::load(&path, &LoadOptions::default())?)
+            } else {
+                Box::new(Model::load(&path)?)
+            })
+        };
+        Self::spawn_boxed(name, load, on_event)
     }
 
     /// Start a worker that builds its predictor with `load` on the worker thread.
@@ -85,6 +170,15 @@ impl ModelWorker {
     where
         P: Predictor,
         L: FnOnce() -> Result<P> + Send + 'static,
+        F: FnMut(WorkerEvent) + Send + 'static,
+    {
+        let boxed = move || load().map(|p| Box::new(p) as Box<dyn Predictor>);
+        Self::spawn_boxed(model, boxed, on_event)
+    }
+
+    fn spawn_boxed<L, F>(model: String, load: L, on_event: F) -> Self
+    where
+        L: FnOnce() -> Result<Box<dyn Predictor>> + Send + 'static,
         F: FnMut(WorkerEvent) + Send + 'static,
     {
         let jobs = NewestWins::spawn(
@@ -111,37 +205,14 @@ impl ModelWorker {
                     }
                 }
             },
-            |predictor: &mut Result<P, String>, task: Task<Request>, sink| {
+            |predictor: &mut Result<Box<dyn Predictor>, String>, task: Task<Job>, sink| {
                 let id = task.id;
                 let event = match predictor {
                     Err(message) => WorkerEvent::Failed {
                         id,
                         message: format!("the model failed to load: {message}"),
                     },
-                    Ok(p) => {
-                        let mut stream = |partial: &Partial| {
-                            sink(WorkerEvent::Partial {
-                                id,
-                                partial: partial.clone(),
-                            })
-                        };
-                        let request = &task.job;
-                        match p.predict(
-                            &request.code_tokens,
-                            &request.opts,
-                            task.cancel,
-                            &mut stream,
-                        ) {
-                            Ok(prediction) if prediction.stop == StopReason::Cancelled => {
-                                WorkerEvent::Cancelled { id }
-                            }
-                            Ok(prediction) => WorkerEvent::Done { id, prediction },
-                            Err(e) => WorkerEvent::Failed {
-                                id,
-                                message: format!("{e:#}"),
-                            },
-                        }
-                    }
+                    Ok(p) => serve(p.as_ref(), task, sink),
                 };
                 sink(event);
             },
@@ -155,12 +226,60 @@ impl ModelWorker {
 
     /// Queue a request: it replaces any request not yet started and cancels the running one.
     pub fn request(&self, request: Request) {
-        self.jobs.submit(request.id, request, Duration::ZERO);
+        self.jobs
+            .submit(request.id, Job::Trace(request), Duration::ZERO);
+    }
+
+    /// Queue a prompt to continue, as [`Self::request`] queues a trace request.
+    pub fn generate(&self, request: GenerateRequest) {
+        self.jobs
+            .submit(request.id, Job::Generate(request), Duration::ZERO);
     }
 
     /// Cancel the running generation (if any) and drop the request not yet started.
     pub fn cancel(&self) {
         self.jobs.cancel();
+    }
+}
+
+/// Run one job on a loaded model, streaming its partial text through `sink`; the event to
+/// report at its end.
+fn serve(p: &dyn Predictor, task: Task<Job>, sink: &mut dyn FnMut(WorkerEvent)) -> WorkerEvent {
+    let id = task.id;
+    let mut stream = |partial: &Partial| {
+        sink(WorkerEvent::Partial {
+            id,
+            partial: partial.clone(),
+        })
+    };
+    let failed = |e: anyhow::Error| WorkerEvent::Failed {
+        id,
+        message: format!("{e:#}"),
+    };
+    match &task.job {
+        Job::Trace(request) => {
+            match p.predict(
+                &request.code_tokens,
+                &request.opts,
+                task.cancel,
+                &mut stream,
+            ) {
+                Ok(prediction) if prediction.stop == StopReason::Cancelled => {
+                    WorkerEvent::Cancelled { id }
+                }
+                Ok(prediction) => WorkerEvent::Done { id, prediction },
+                Err(e) => failed(e),
+            }
+        }
+        Job::Generate(request) => {
+            match p.generate(&request.prompt, &request.sampling, task.cancel, &mut stream) {
+                Ok(completion) if completion.finish == Finish::Cancelled => {
+                    WorkerEvent::Cancelled { id }
+                }
+                Ok(completion) => WorkerEvent::Generated { id, completion },
+                Err(e) => failed(e),
+            }
+        }
     }
 }
 
@@ -334,6 +453,78 @@ mod tests {
             }
             other => panic!("unexpected {other:?}"),
         }
+    }
+
+    /// A causal-LM stand-in: streams the prompt back one character per token.
+    struct Echo;
+
+    impl Predictor for Echo {
+        fn generate(
+            &self,
+            prompt: &str,
+            _sampling: &Sampling,
+            cancel: &AtomicBool,
+            on_partial: &mut dyn FnMut(&Partial),
+        ) -> Result<Completion> {
+            let mut text = String::new();
+            for c in prompt.chars() {
+                if cancel.load(Ordering::Relaxed) {
+                    break;
+                }
+                text.push(c);
+                on_partial(&Partial {
+                    text: text.clone(),
+                    tokens: text.chars().count(),
+                    tokens_per_s: 0.0,
+                });
+            }
+            Ok(Completion {
+                ids: vec![0; text.chars().count()],
+                text,
+                prompt_tokens: 1,
+                finish: Finish::Eos,
+                prompt_elapsed: Duration::ZERO,
+                generate_elapsed: Duration::ZERO,
+            })
+        }
+    }
+
+    #[test]
+    fn one_worker_serves_prompts_and_refuses_the_other_kind_of_request() {
+        let (tx, rx) = channel();
+        let worker = ModelWorker::spawn(
+            "echo".into(),
+            || Ok(Echo),
+            move |e| {
+                let _ = tx.send(e);
+            },
+        );
+        worker.generate(GenerateRequest {
+            id: 1,
+            prompt: "abc".into(),
+            sampling: Sampling::default(),
+        });
+        let seen = events_until(&rx, |e| matches!(e, WorkerEvent::Generated { .. }));
+        let partials: Vec<&str> = seen
+            .iter()
+            .filter_map(|e| match e {
+                WorkerEvent::Partial { id: 1, partial } => Some(partial.text.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(partials, ["a", "ab", "abc"]);
+        match seen.last() {
+            Some(WorkerEvent::Generated { id: 1, completion }) => {
+                assert_eq!(completion.text, "abc")
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        worker.request(request(2, "x"));
+        let seen = events_until(&rx, |e| matches!(e, WorkerEvent::Failed { .. }));
+        assert!(
+            matches!(seen.last(), Some(WorkerEvent::Failed { id: 2, message }) if message.contains("causal LM")),
+            "{seen:?}"
+        );
     }
 
     #[test]

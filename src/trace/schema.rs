@@ -85,6 +85,35 @@ pub struct Value {
     pub ty: String,
 }
 
+impl Step {
+    /// A step of `event` on `line` in `func` at `depth` with `locals` as (name, repr) pairs
+    /// (every type `int`), no output and no value: what tests and hand-made fixtures need.
+    pub fn hand_made(
+        event: Event,
+        line: u32,
+        func: &str,
+        depth: u32,
+        locals: &[(&str, &str)],
+    ) -> Step {
+        Step {
+            event,
+            line,
+            func: func.to_string(),
+            depth,
+            locals: locals
+                .iter()
+                .map(|(n, r)| Local {
+                    name: n.to_string(),
+                    repr: r.to_string(),
+                    ty: "int".to_string(),
+                })
+                .collect(),
+            stdout: String::new(),
+            value: None,
+        }
+    }
+}
+
 impl Trace {
     /// A trace of `steps` that ended with an outcome of `kind` (no message, line or output):
     /// what tests, benchmarks and hand-made fixtures need.

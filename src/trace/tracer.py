@@ -13,10 +13,6 @@
 # so a child killed at its timeout still leaves every record it finished. A pure program (see
 # `is_pure`) may run in a child that served pure programs before and was found clean after
 # each (see `Child.clean`); any other program gets a freshly forked child of its own.
-# `ast` is loaded before any fork because formatting a traceback loads it (for the `~^~`
-# marks of Python 3.11+): loaded in a child, it would count as a new module there, so every
-# uncaught exception would retire a reused child and cost the next program a fresh one.
-import ast  # noqa: F401
 import atexit
 import builtins
 import collections
@@ -313,14 +309,14 @@ def prefix_repr(v, budget, active):
     """
     budget = max(budget, 1)
     t = type(v)
-    if type(t) is not type:  # a metaclass may define __hash__: no set lookups
-        return other_repr(v, t, budget, active)
     if t is int:
         return big_int_repr(v, budget) if v.bit_length() > BIG_INT_BITS else repr(v)
     if t is str or t is bytes:
         return text_repr(v, budget)
     if t is bytearray:
         return repr(v) if len(v) <= 4 * budget + 8 else "bytearray(" + text_repr(v, budget)
+    if type(t) is not type:  # a metaclass may define __hash__: no set lookups
+        return other_repr(v, t, budget, active)
     if t in LEAVES:
         return repr(v)
     if t in OPENERS:
@@ -427,7 +423,13 @@ def base_repr(v, base, name, budget, active):
     return items_repr(name + "(" + opener, ITERATE[base](v), closer + ")", budget, active)
 
 
-FLAT = frozenset({int, float, bool, type(None), complex})
+# The fast paths below test a value's own type by identity: looking it up in a set would run
+# its metaclass's __hash__, and an identity test is cheaper than a guard against that. `flat`
+# does look the types of a small container's items up in a set (a metaclass's own __hash__ on
+# one of them would run there): by identity (their ids in a set), it made a trace of
+# samples/bubble_sort.py 3.6% dearer.
+NONE = type(None)
+FLAT = frozenset({int, float, bool, NONE, complex})
 FLAT_OR_STR = FLAT | {str}
 IS_STR = str.__instancecheck__
 SMALL_CONTAINER = 32
@@ -436,10 +438,10 @@ SMALL_CONTAINER = 32
 def flat(values):
     """True when every value is a number or a short string (so repr() in C is cheap).
     Checked with C-level iteration: this runs for small containers at every step."""
-    types = set(map(type, values))
-    if types <= FLAT:
+    kinds = set(map(type, values))
+    if kinds <= FLAT:
         return True
-    return types <= FLAT_OR_STR and max(map(len, filter(IS_STR, values))) < 256
+    return kinds <= FLAT_OR_STR and max(map(len, filter(IS_STR, values))) < 256
 
 
 def safe_repr(v, max_repr):
@@ -447,12 +449,11 @@ def safe_repr(v, max_repr):
     t = type(v)
     try:
         # Fast paths, all in C: scalars, short strings, small flat containers.
-        if type(t) is not type:
-            pass  # a metaclass may define __hash__: no set lookups
-        elif t in FLAT or (t is str and len(v) <= max_repr):
+        if (t is int or t is float or t is bool or t is NONE or t is complex
+                or (t is str and len(v) <= max_repr)):
             return cut(repr(v), max_repr)
-        if t in OPENERS and len(v) <= SMALL_CONTAINER and flat(v) and (
-                t is not dict or flat(v.values())):
+        if ((t is list or t is tuple or t is dict or t is set or t is frozenset)
+                and len(v) <= SMALL_CONTAINER and flat(v) and (t is not dict or flat(v.values()))):
             return cut(repr(v), max_repr)
     except BaseException:
         pass  # e.g. an int too long for str(): the careful path below handles it
@@ -516,6 +517,8 @@ class Child:
         self.reserve = 1 << 20
         # Whether each request also gets a CPU-time limit (the sandbox's rlimits).
         self.cpu_limited = False
+        # How many modules a clean child has loaded (see `clean` and `forked`).
+        self.module_count = 0
         self.prepare(WARM_UP_LIMITS, "")
         self.deadline = 0.0
 
@@ -601,7 +604,9 @@ class Child:
                 linecache.cache[FNAME] = (len(self.source), None,
                                           self.source.splitlines(True), FNAME)
                 err.write("Traceback (most recent call last):\n")
+                modules = len(sys.modules)
                 err.write("".join(traceback.format_tb(report.exc_traceback)))
+                self.own_modules(modules)
             kind = report.exc_type
             module = TYPE_MODULE(kind)
             name = TYPE_QUALNAME(kind)
@@ -617,6 +622,13 @@ class Child:
         except BaseException:
             pass
 
+    def own_modules(self, modules):
+        """Formatting a traceback may load `ast` (for the `~^~` marks of Python 3.11+), which
+        the worker does not load ahead: it would make every fork dearer. What the tracer's own
+        formatting loaded since there were `modules` is not the program's doing, so `clean`
+        does not count it, and an uncaught exception does not retire a reused child."""
+        self.module_count += len(sys.modules) - modules
+
     def fake_exit(self, status=0):
         self.finish("crashed", "the program ended its process with os._exit(%r)" % (status,))
 
@@ -630,7 +642,10 @@ class Child:
             if name[:2] == "__" and name[-2:] == "__":
                 continue
             t = type(v)
-            if type(t) is type and t in FLAT_OR_STR and (t is not str or len(v) <= max_repr):
+            # Exact built-in types by identity (see FLAT): the name of one is a plain lookup,
+            # where another type's may run its metaclass's code.
+            if (t is int or (t is str and len(v) <= max_repr) or t is bool or t is float
+                    or t is NONE):
                 # What safe_repr does for these, without the call.
                 try:
                     text = repr(v)
@@ -639,13 +654,11 @@ class Child:
                 else:
                     if len(text) > max_repr:
                         text = text[:max_repr] + "..."
-            elif issubclass(t, HIDDEN):
-                continue
-            else:
-                text = safe_repr(v, max_repr)
-                shown += (name, text, TYPE_NAME(t))
-                continue
-            shown += (name, text, t.__name__)
+                shown += (name, text, t.__name__)
+            elif t is list or t is dict or t is tuple or t is set:
+                shown += (name, safe_repr(v, max_repr), t.__name__)
+            elif not issubclass(t, HIDDEN):
+                shown += (name, safe_repr(v, max_repr), TYPE_NAME(t))
         return shown
 
     def step(self, event, line, state, frame, value=None):
@@ -768,7 +781,10 @@ class Child:
         leaves it waiting for the next request when it is still clean."""
         main = fresh_module()
         sys.modules["__main__"] = main
-        if not pure:  # a pure program cannot reach its stdin
+        # A pure program cannot reach its stdin. An empty one is file descriptor 0 as the child
+        # got it (/dev/null) under the stream installed in the worker, which nothing has read
+        # in a fresh child: a new stream is made only for stdin with something to read.
+        if stdin and not pure:
             give_stdin(stdin.encode("utf-8"))
             sys.stdin = sys.__stdin__ = stdin_stream(self.stdin_errors)
         self.deadline = time.monotonic() + self.timeout_s
@@ -847,7 +863,9 @@ class Child:
             tb = e.__traceback__
             while tb is not None and tb.tb_frame.f_code is not code:
                 tb = tb.tb_next  # the tracer's own frames
+            modules = len(sys.modules)
             text, message = format_traceback(e, tb, self.source)
+            self.own_modules(modules)
             self.write_err(text.encode("utf-8", "backslashreplace"))
             kind = "memory_limit" if issubclass(type(e), MemoryError) else "exception"
             if issubclass(type(e), DOUBTFUL):
@@ -949,15 +967,15 @@ class FrameState:
         child = self.child
         try:
             if event == "line":
-                if frame.f_lineno < 1:
+                line = frame.f_lineno
+                if line < 1:
                     # An empty module still reports a line event at line 0: no source line ran.
                     return self.local
                 if self.pending is not None:
                     child.step("line", self.pending, self, frame)
-                self.pending = frame.f_lineno
+                self.pending = line
                 if time.monotonic() > child.deadline:
-                    child.finish("timeout", "the program ran past its time limit",
-                                 frame.f_lineno)
+                    child.finish("timeout", "the program ran past its time limit", line)
             elif event == "return":
                 if self.pending is not None:
                     child.step("line", self.pending, self, frame)
@@ -1000,7 +1018,7 @@ class SinkBuffer(io.BufferedIOBase):
         self.sink = sink
 
     def write(self, b):
-        data = memoryview(b).tobytes()
+        data = b if type(b) is bytes else memoryview(b).tobytes()  # print() passes bytes
         self.sink(data)
         return len(data)
 
@@ -1137,7 +1155,7 @@ def pick(d, key):
     except KeyError:
         return None
 
-box = Box(list(range(40)))
+box = Box(list(range(12)))
 words = {"a": 1, "b": [1.5, "x"], "c": (None, True)}
 for i in range(12):
     t = total(box.items[:i])
@@ -1425,10 +1443,18 @@ def make_worker_dir():
 
 
 def remove_tree(path):
-    # shutil, and the compression modules it loads, only when needed: every module the worker
-    # loads makes each fork a little dearer.
-    import shutil
-    shutil.rmtree(path, ignore_errors=True)
+    """Remove the directory `path` and all it holds. Most often it holds empty directories
+    only (the worker's own, when it ends), which take no shutil; shutil, and the compression
+    modules it loads, come only when needed: every module the worker loads makes each fork
+    a little dearer."""
+    try:
+        with os.scandir(path) as entries:
+            for entry in entries:
+                os.rmdir(entry.path)
+        os.rmdir(path)
+    except OSError:
+        import shutil
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def preload():
@@ -1494,6 +1520,9 @@ def main():
         if sandbox is not None:
             sandbox.release(base)
         remove_tree(base)
+    # Everything is flushed and removed: the interpreter's teardown of the worker's modules
+    # would only spend time (about 4 ms of CPU per worker).
+    REAL_EXIT(0)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@
 mod browser;
 mod cells;
 mod editor;
+mod monologue;
 mod mutation;
 mod overlay;
 mod popup;
@@ -38,7 +39,11 @@ pub fn draw(frame: &mut Frame, app: &App) {
     stepping::draw_variables(frame, areas.variables, app);
     stepping::draw_stack(frame, areas.stack, app);
     stepping::draw_stdout(frame, areas.stdout, app);
-    prediction::draw(frame, areas.prediction, app);
+    if app.causal.is_active() {
+        monologue::draw(frame, areas.prediction, app);
+    } else {
+        prediction::draw(frame, areas.prediction, app);
+    }
     editor::draw_stdin(frame, areas.stdin, app);
     status::draw(frame, areas.status, app);
     overlay::draw(frame, area, app);

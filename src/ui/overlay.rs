@@ -40,6 +40,11 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App) {
             prompt("Path: ".into(), text),
             vec![(key(app, Scope::Prompt, Command::Submit), "save"), cancel()],
         ),
+        Modal::ModelPath(text) => (
+            " Model: a .gguf file, a model directory, or none ",
+            prompt("Path: ".into(), text),
+            vec![(key(app, Scope::Prompt, Command::Submit), "load"), cancel()],
+        ),
         Modal::JumpToStep(text) => (
             " Jump to step ",
             prompt(

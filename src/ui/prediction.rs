@@ -17,18 +17,18 @@ use crate::trace::codeexecutor::CeStep;
 use crate::trace::OutcomeKind;
 use unicode_width::UnicodeWidthStr;
 
-/// The pane title: model name, state and search, shortened step by step until it fits in
-/// `width` columns (the decoration goes first, then the model's name: the state and the
-/// search stay).
-fn title(p: &PredictionPane, width: u16) -> String {
-    let mut title = full_title(p);
-    let model = format!("{} · ", p.model_name);
+/// A pane title shortened step by step until it fits in `width` columns (the decoration
+/// goes first, then the model's name: the state and what follows it stay).
+pub(super) fn shorten_title(mut title: String, model_name: &str, width: u16) -> String {
+    let model = format!("{model_name} · ");
     for (long, short) in [
         ("Prediction · ", "Pred "),
+        ("Monologue · ", "Mono "),
         ("generating ", "gen "),
         (" tok/s", "t/s"),
         (model.as_str(), ""),
         ("Pred ", ""),
+        ("Mono ", ""),
     ] {
         if title.chars().count() + 2 <= width as usize {
             break;
@@ -36,6 +36,11 @@ fn title(p: &PredictionPane, width: u16) -> String {
         title = title.replacen(long, short, 1);
     }
     title
+}
+
+/// The pane title: model name, state and search.
+fn title(p: &PredictionPane, width: u16) -> String {
+    shorten_title(full_title(p), &p.model_name, width)
 }
 
 fn full_title(p: &PredictionPane) -> String {
@@ -76,17 +81,15 @@ fn step_text(step: &CeStep) -> String {
     }
 }
 
-/// Draw the prediction pane.
-pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App) {
-    let p = &app.prediction;
+/// What the pane says instead of a prediction while the model is off, loading, failed or
+/// waiting (`None`: there is a prediction to show).
+pub(super) fn model_message(
+    app: &App,
+    model: &ModelState,
+    generation: &GenerationStatus,
+) -> Option<(String, Style)> {
     let theme = &app.theme;
-    let block = pane(app, Line::from(title(p, area.width)), false);
-    let note = |text: String, style: Style| {
-        Paragraph::new(Line::styled(text, style))
-            .block(block.clone())
-            .wrap(Wrap { trim: true })
-    };
-    let message = match (&p.model, &p.generation) {
+    match (model, generation) {
         (ModelState::Off, _) => Some((
             "The prediction pane is off (--model none).".to_string(),
             theme.dim,
@@ -103,8 +106,20 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App) {
         )),
         (_, GenerationStatus::Idle) => Some(("Waiting for a trace…".to_string(), theme.dim)),
         _ => None,
+    }
+}
+
+/// Draw the prediction pane.
+pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App) {
+    let p = &app.prediction;
+    let theme = &app.theme;
+    let block = pane(app, Line::from(title(p, area.width)), false);
+    let note = |text: String, style: Style| {
+        Paragraph::new(Line::styled(text, style))
+            .block(block.clone())
+            .wrap(Wrap { trim: true })
     };
-    if let Some((text, style)) = message {
+    if let Some((text, style)) = model_message(app, &p.model, &p.generation) {
         frame.render_widget(note(text, style), area);
         return;
     }

@@ -1,8 +1,9 @@
 //! The panes' and pop-ups' own state, each a leaf that does not know `App`: the prediction
-//! pane, the mutation state and its picker, the dataset browser and its pop-ups. What needs the
+//! pane (a CodeExecutor model's trace, or a causal LM's monologue: `causal`), the mutation state and its picker, the dataset browser and its pop-ups. What needs the
 //! whole explorer (`&mut App`) lives in the feature files beside `pane/` (`prediction.rs`,
-//! `mutation.rs`, `browser.rs`), which change this state through its methods.
+//! `causal.rs`, `mutation.rs`, `browser.rs`), which change this state through its methods.
 
 pub mod browser;
+pub mod causal;
 pub mod mutation;
 pub mod prediction;

@@ -173,6 +173,11 @@ impl PredictionPane {
         self.latest
     }
 
+    /// Number new requests after `past` (the ids a replaced pane used).
+    pub fn skip_ids(&mut self, past: u64) {
+        self.latest = self.latest.max(past);
+    }
+
     /// The request waiting for the worker, if any.
     pub fn take_request(&mut self) -> Option<Request> {
         self.pending.take()
@@ -278,25 +283,14 @@ impl PredictionPane {
 
     /// Apply one model worker event.
     pub fn on_event(&mut self, event: WorkerEvent) {
-        let id = match &event {
-            WorkerEvent::Loading { model } => {
-                self.model_name = short_name(std::path::Path::new(model));
-                self.model = ModelState::Loading;
-                return;
-            }
-            WorkerEvent::Ready { .. } => {
-                self.model = ModelState::Ready;
-                return;
-            }
-            WorkerEvent::LoadFailed { message, .. } => {
-                self.model = ModelState::LoadFailed(message.clone());
-                self.generation = GenerationStatus::Idle;
-                return;
-            }
-            WorkerEvent::Partial { id, .. }
-            | WorkerEvent::Done { id, .. }
-            | WorkerEvent::Cancelled { id }
-            | WorkerEvent::Failed { id, .. } => *id,
+        let Some(id) = apply_model_event(
+            &event,
+            self.dir.as_deref(),
+            &mut self.model,
+            &mut self.model_name,
+            &mut self.generation,
+        ) else {
+            return;
         };
         if id != self.latest {
             self.dropped_events += 1;
@@ -324,15 +318,12 @@ impl PredictionPane {
                 self.metrics = Some(tally.metrics());
                 self.set_text(prediction.text);
             }
-            WorkerEvent::Cancelled { .. } => self.generation = GenerationStatus::Cancelled,
-            WorkerEvent::Failed { message, .. } => {
-                // A load failure is already on show; the request failing with it adds nothing.
-                if !matches!(self.model, ModelState::LoadFailed(_)) {
-                    self.generation = GenerationStatus::Failed(message);
-                } else {
-                    self.generation = GenerationStatus::Idle;
-                }
+            WorkerEvent::Generated { .. } => {
+                self.generation =
+                    GenerationStatus::Failed("the model answered with text, not a trace".into())
             }
+            WorkerEvent::Cancelled { .. } => self.generation = GenerationStatus::Cancelled,
+            WorkerEvent::Failed { message, .. } => self.generation = self.model.failed(message),
             WorkerEvent::Loading { .. }
             | WorkerEvent::Ready { .. }
             | WorkerEvent::LoadFailed { .. } => {}
@@ -340,8 +331,52 @@ impl PredictionPane {
     }
 }
 
+impl ModelState {
+    /// The generation status after a request failed with `message` (a load failure is already
+    /// on show; the request failing with it adds nothing).
+    pub fn failed(&self, message: String) -> GenerationStatus {
+        match self {
+            ModelState::LoadFailed(_) => GenerationStatus::Idle,
+            _ => GenerationStatus::Failed(message),
+        }
+    }
+}
+
+/// Apply the part of a worker event that is about the model (loading, ready, failed to load)
+/// to a pane whose model is at `path`: `Some(id)` for an event about request `id`, which the
+/// pane applies itself; `None` when there is nothing more to do (an event of a worker for
+/// another model, replaced since, is ignored).
+pub(crate) fn apply_model_event(
+    event: &WorkerEvent,
+    path: Option<&std::path::Path>,
+    model: &mut ModelState,
+    name: &mut String,
+    generation: &mut GenerationStatus,
+) -> Option<u64> {
+    if !event.is_about(path) {
+        return None;
+    }
+    match event {
+        WorkerEvent::Loading { model: loading } => {
+            *name = short_name(std::path::Path::new(loading));
+            *model = ModelState::Loading;
+        }
+        WorkerEvent::Ready { .. } => *model = ModelState::Ready,
+        WorkerEvent::LoadFailed { message, .. } => {
+            *model = ModelState::LoadFailed(message.clone());
+            *generation = GenerationStatus::Idle;
+        }
+        WorkerEvent::Partial { id, .. }
+        | WorkerEvent::Done { id, .. }
+        | WorkerEvent::Generated { id, .. }
+        | WorkerEvent::Cancelled { id }
+        | WorkerEvent::Failed { id, .. } => return Some(*id),
+    }
+    None
+}
+
 /// The last path component, for the pane title.
-fn short_name(path: &std::path::Path) -> String {
+pub(crate) fn short_name(path: &std::path::Path) -> String {
     path.file_name().map_or_else(
         || path.display().to_string(),
         |n| n.to_string_lossy().into_owned(),

@@ -20,7 +20,7 @@ pub enum Arch {
 }
 
 impl Arch {
-    fn parse(name: &str, source: &str) -> Result<Self> {
+    pub(crate) fn parse(name: &str, source: &str) -> Result<Self> {
         match name {
             "llama" => Ok(Self::Llama),
             "qwen2" => Ok(Self::Qwen2),

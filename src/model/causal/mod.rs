@@ -229,6 +229,28 @@ fn first_stop(text: &str, stops: &[String]) -> Option<usize> {
         .min()
 }
 
+/// Whether `path` names a causal LM rather than a CodeExecutor model directory: a `.gguf`
+/// file (existing or not, so that loading reports what is wrong with it), or a directory whose
+/// `config.json` has `model_type` `llama` or `qwen2`.
+pub fn is_causal_model(path: &Path) -> bool {
+    if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("gguf"))
+    {
+        return !path.is_dir();
+    }
+    let Ok(text) = std::fs::read_to_string(path.join("config.json")) else {
+        return false;
+    };
+    serde_json::from_str::<serde_json::Value>(&text)
+        .ok()
+        .and_then(|config| {
+            let kind = config.get("model_type")?.as_str()?;
+            Some(Arch::parse(kind, "").is_ok())
+        })
+        .unwrap_or(false)
+}
+
 /// Use `threads` threads for the CPU kernels (candle reads `RAYON_NUM_THREADS`; rayon's global
 /// pool is built once). Call before loading a model.
 pub fn set_threads(threads: usize) -> Result<()> {
@@ -244,7 +266,19 @@ pub fn set_threads(threads: usize) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::first_stop;
+    use super::{first_stop, is_causal_model};
+    use std::path::Path;
+
+    #[test]
+    fn causal_models_are_told_from_codeexecutor_ones() {
+        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/causal");
+        assert!(is_causal_model(&fixtures.join("llama/model-f32.gguf")));
+        assert!(is_causal_model(&fixtures.join("qwen2/hf")));
+        assert!(is_causal_model(Path::new("missing.gguf")));
+        let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/tracelens-tiny");
+        assert!(!is_causal_model(&shipped));
+        assert!(!is_causal_model(Path::new("no/such/dir")));
+    }
 
     #[test]
     fn the_earliest_stop_string_wins() {
