@@ -104,7 +104,7 @@ fn bench_draw(c: &mut Criterion) {
                 let mut k = 0;
                 b.iter(|| {
                     // Move through the trace so every frame draws a different step.
-                    app.step = (k * 997) % steps;
+                    app.stepping.step = (k * 997) % steps;
                     k += 1;
                     terminal
                         .draw(|f| tracelens::ui::draw(f, &app))

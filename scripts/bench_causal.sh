@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
 # Causal-LM speed and memory, side by side with llama.cpp on the same GGUF files and threads.
 #
-# usage: scripts/bench_causal.sh [THREADS] [REPEATS]   (TRACELENS_BIN=PATH measures that binary)
+# usage: [PP=512] [TG=128] scripts/bench_causal.sh [THREADS] [REPEATS]
+#        (TRACELENS_BIN=PATH measures that binary; PP is 128 or 512, the prompt files written)
 #
 # Builds (once, under $BENCH_DIR, never in the repository) llama.cpp's llama-bench and
 # llama-quantize from the llama-cpp-python source package on PyPI, writes an F16 GGUF of
 # Qwen2.5-Coder-0.5B's configuration with random weights (scripts/bench_causal_model.py),
-# quantizes it to Q8_0 and Q4_K_M, then for each file alternates llama-bench (pp512, tg128) with
-# `tracelens generate` (a 512-token prompt; 128 tokens after a 1-token prompt), REPEATS times,
+# quantizes it to Q8_0 and Q4_K_M, then for each file alternates llama-bench (ppPP, tgTG) with
+# `tracelens generate` (a PP-token prompt; TG tokens after a 1-token prompt), REPEATS times,
 # and prints medians, the ratios, peak RSS against the file size and the machine's load.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 THREADS="${1:-2}"
 REPEATS="${2:-3}"
+PP="${PP:-512}"
+TG="${TG:-128}"
 WORK="${BENCH_DIR:-/tmp/tracelens-causal-bench}"
 VENV="$WORK/venv"
 mkdir -p "$WORK"
@@ -20,7 +23,7 @@ mkdir -p "$WORK"
 if [ ! -x "$VENV/bin/python" ]; then
     python3 -m venv "$VENV"
 fi
-"$VENV/bin/pip" install -q numpy gguf tokenizers cmake ninja scikit-build-core
+"$VENV/bin/pip" install -q numpy gguf tokenizers safetensors cmake ninja scikit-build-core
 export PATH="$VENV/bin:$PATH"
 
 BIN="$WORK/llama-build/bin"
@@ -42,7 +45,7 @@ fi
 
 MODELS="$WORK/models"
 F16="$MODELS/qwen2.5-0.5b-shape-f16.gguf"
-[ -f "$F16" ] || "$VENV/bin/python" scripts/bench_causal_model.py "$MODELS"
+"$VENV/bin/python" scripts/bench_causal_model.py "$MODELS"  # prompts always; the model once
 for q in Q8_0 Q4_K_M; do
     out="$MODELS/qwen2.5-0.5b-shape-$q.gguf"
     [ -f "$out" ] || "$BIN/llama-quantize" "$F16" "$out" "$q" > "$WORK/quantize-$q.log" 2>&1
@@ -55,9 +58,10 @@ if [ -z "$TL" ]; then
     TL="${CARGO_TARGET_DIR:-target}/release/tracelens"
 fi
 
-"$VENV/bin/python" - "$THREADS" "$REPEATS" "$BIN/llama-bench" "$TL" "$MODELS" <<'EOF'
+"$VENV/bin/python" - "$THREADS" "$REPEATS" "$BIN/llama-bench" "$TL" "$MODELS" "$PP" "$TG" <<'EOF'
 import json, os, statistics, subprocess, sys
-threads, repeats, llama_bench, tl, models = sys.argv[1], int(sys.argv[2]), *sys.argv[3:]
+threads, repeats, llama_bench, tl, models = sys.argv[1], int(sys.argv[2]), *sys.argv[3:6]
+pp_n, tg_n = int(sys.argv[6]), int(sys.argv[7])
 
 def peak_rss_kib(cmd):
     """Run cmd under /usr/bin/time -v; returns (stderr lines, peak RSS in KiB)."""
@@ -72,17 +76,18 @@ def tracelens(model, prompt, max_tokens):
     return stats, rss
 
 def llama(model):
-    p = subprocess.run([llama_bench, "-m", model, "-t", threads, "-p", "512", "-n", "128",
-                        "-r", "1", "-o", "json"], capture_output=True, text=True, check=True)
+    p = subprocess.run([llama_bench, "-m", model, "-t", threads, "-p", str(pp_n), "-n",
+                        str(tg_n), "-r", "1", "-o", "json"], capture_output=True, text=True,
+                       check=True)
     runs = json.loads(p.stdout)
-    pp = [r["avg_ts"] for r in runs if r["n_prompt"] == 512 and r["n_gen"] == 0][0]
-    tg = [r["avg_ts"] for r in runs if r["n_gen"] == 128 and r["n_prompt"] == 0][0]
+    pp = [r["avg_ts"] for r in runs if r["n_prompt"] == pp_n and r["n_gen"] == 0][0]
+    tg = [r["avg_ts"] for r in runs if r["n_gen"] == tg_n and r["n_prompt"] == 0][0]
     return pp, tg
 
 print(f"threads {threads}, {repeats} alternating repeats, medians; load average before: "
       f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}")
-print("| file | size MiB | llama.cpp pp512 | tracelens pp512 | ratio | llama.cpp tg128 | "
-      "tracelens tg128 | ratio | tracelens peak RSS MiB | RSS / file |")
+print(f"| file | size MiB | llama.cpp pp{pp_n} | tracelens pp{pp_n} | ratio | llama.cpp tg{tg_n} | "
+      f"tracelens tg{tg_n} | ratio | tracelens peak RSS MiB | RSS / file |")
 print("|---|---|---|---|---|---|---|---|---|---|")
 for q in ("Q8_0", "Q4_K_M"):
     model = os.path.join(models, f"qwen2.5-0.5b-shape-{q}.gguf")
@@ -91,11 +96,11 @@ for q in ("Q8_0", "Q4_K_M"):
     for _ in range(repeats):
         pp, tg = llama(model)
         lpp.append(pp); ltg.append(tg)
-        s, r = tracelens(model, os.path.join(models, "prompt-512.txt"), 1)
-        assert 500 <= s["prompt_tokens"] <= 512, s
+        s, r = tracelens(model, os.path.join(models, f"prompt-{pp_n}.txt"), 1)
+        assert pp_n - 12 <= s["prompt_tokens"] <= pp_n, s
         tpp.append(s["prompt_tokens_per_s"]); rss.append(r)
-        s, r = tracelens(model, os.path.join(models, "prompt-1.txt"), 129)
-        assert s["generated_tokens"] == 129, s
+        s, r = tracelens(model, os.path.join(models, "prompt-1.txt"), tg_n + 1)
+        assert s["generated_tokens"] == tg_n + 1, s
         ttg.append(s["generate_tokens_per_s"]); rss.append(r)
     m = statistics.median
     print(f"| {q} | {size:.0f} | {m(lpp):.1f} | {m(tpp):.1f} | {m(tpp)/m(lpp):.2f} | "

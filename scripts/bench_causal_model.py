@@ -4,8 +4,9 @@ files for scripts/bench_causal.sh.
 
 usage: bench_causal_model.py OUT_DIR
 
-The tokenizer metadata is the fixtures' byte-level BPE (tests/fixtures/causal/tokenizer, 1,024
-tokens, qwen2 pre-tokenization) padded with unused tokens to Qwen2.5's 151,936 rows, so both
+The prompt files are (re)written on every run; the model only when missing. The tokenizer
+metadata is the fixtures' byte-level BPE (tests/fixtures/causal/tokenizer, 1,024 tokens, qwen2
+pre-tokenization) padded with never-produced ordinary tokens to Qwen2.5's 151,936 rows, so both
 llama.cpp and tracelens load the file and the output projection has the real model's size.
 Quantized files are made from this one with llama.cpp's llama-quantize.
 """
@@ -34,7 +35,8 @@ CFG = dict(
     rope_theta=1000000.0,
     eps=1e-6,
 )
-PROMPT_TOKENS = 512
+# Prompt lengths written (prompt-N.txt), for scripts/bench_causal.sh's PP.
+PROMPT_TOKENS = (128, 512)
 
 
 def main():
@@ -59,7 +61,10 @@ def main():
     w.add_layer_norm_rms_eps(c["eps"])
     w.add_rope_freq_base(c["rope_theta"])
     w.add_file_type(gguf.LlamaFileType.MOSTLY_F16)
-    tokenizer_metadata(w, tok, "qwen2", pad_to=c["vocab"])
+    # Padding tokens typed normal: a tokenizer reads unused (and control) tokens as special
+    # tokens, and 150,912 of them would cost it far more memory than the real model's 293
+    # special and padding tokens do; its 151,643 ordinary tokens are what these stand in for.
+    tokenizer_metadata(w, tok, "qwen2", pad_to=c["vocab"], pad_type=gguf.TokenType.NORMAL)
 
     def mat(rows, cols):
         return (rng.standard_normal((rows, cols), dtype=np.float32) / np.sqrt(cols)).astype(np.float16)
@@ -91,21 +96,22 @@ def main():
 
 
 def write_prompts(out, tok):
-    # A prompt of exactly PROMPT_TOKENS tokens (Python source, like the prompts it will see),
-    # and a one-token prompt for generation speed from an almost empty context, as llama-bench's
-    # tg test does.
+    # Prompts of exactly N tokens (Python source, like the prompts it will see), and a
+    # one-token prompt for generation speed from an almost empty context, as llama-bench's tg
+    # test does.
     source = (Path(gguf.__file__).parent / "gguf_writer.py").read_text(encoding="utf-8")
-    prompt = ""
-    for line in source.splitlines(keepends=True):  # whole lines, then characters
-        if len(tok.encode(prompt + line).ids) > PROMPT_TOKENS:
-            for ch in line:
-                if len(tok.encode(prompt + ch).ids) > PROMPT_TOKENS:
-                    break
-                prompt += ch
-            break
-        prompt += line
-    print(f"prompt-512.txt: {len(tok.encode(prompt).ids)} tokens")
-    (out / "prompt-512.txt").write_text(prompt, encoding="utf-8")
+    for n in PROMPT_TOKENS:
+        prompt = ""
+        for line in source.splitlines(keepends=True):  # whole lines, then characters
+            if len(tok.encode(prompt + line).ids) > n:
+                for ch in line:
+                    if len(tok.encode(prompt + ch).ids) > n:
+                        break
+                    prompt += ch
+                break
+            prompt += line
+        print(f"prompt-{n}.txt: {len(tok.encode(prompt).ids)} tokens")
+        (out / f"prompt-{n}.txt").write_text(prompt, encoding="utf-8")
     (out / "prompt-1.txt").write_text("def", encoding="utf-8")
 
 

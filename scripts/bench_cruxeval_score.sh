@@ -11,13 +11,16 @@
 #      every answer is run: the worst case for tracelens's reuse of identical checks.
 # Needs ../shared/cruxeval. Usage: [PROFILE=debug] scripts/bench_cruxeval_score.sh [JOBS]
 # (JOBS: tracer workers, default all cores; PROFILE=debug uses the debug build, whose
-# dependencies are optimised too, when a release build is out of reach).
+# dependencies are optimised too, when a release build is out of reach; TRACELENS_BIN=PATH
+# measures that binary instead of building).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 shared=../shared/cruxeval
 jobs=${1:-$(nproc)}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-target}
-if [ "${PROFILE:-release}" = debug ]; then
+if [ -n "${TRACELENS_BIN:-}" ]; then
+    bin=$TRACELENS_BIN
+elif [ "${PROFILE:-release}" = debug ]; then
     cargo build --quiet
     bin=$CARGO_TARGET_DIR/debug/tracelens
 else

@@ -95,9 +95,9 @@ def train_tokenizer(vocab_size):
     return tok
 
 
-def tokenizer_metadata(writer, tok, pre, pad_to=0):
+def tokenizer_metadata(writer, tok, pre, pad_to=0, pad_type=gguf.TokenType.UNUSED):
     """Write a tokenizer as GGUF metadata, the way llama.cpp's converter does for gpt2 BPE,
-    padded with unused tokens to `pad_to` entries."""
+    padded with unused tokens of type `pad_type` to `pad_to` entries."""
     data = json.loads(tok.to_str())
     vocab = data["model"]["vocab"]
     tokens = [None] * len(vocab)
@@ -107,7 +107,7 @@ def tokenizer_metadata(writer, tok, pre, pad_to=0):
     types = [gguf.TokenType.CONTROL if t in specials else gguf.TokenType.NORMAL for t in tokens]
     for i in range(len(tokens), pad_to):
         tokens.append(f"<|unused_{i}|>")
-        types.append(gguf.TokenType.UNUSED)
+        types.append(pad_type)
     merges = [m if isinstance(m, str) else " ".join(m) for m in data["model"]["merges"]]
     writer.add_tokenizer_model("gpt2")
     writer.add_tokenizer_pre(pre)

@@ -45,19 +45,154 @@ fn modules() -> Modules {
     out
 }
 
-/// The source without its test module and comments.
+/// The source as far as imports go: comments and the contents of string and character
+/// literals blanked (so a message saying "use crate::ui" imports nothing), and every item
+/// marked `#[cfg(test)]` left out.
 fn code_of(path: &Path) -> String {
-    let text = std::fs::read_to_string(path).unwrap();
-    let text = text.split("#[cfg(test)]").next().unwrap_or_default();
-    text.lines()
-        .filter(|l| !l.trim_start().starts_with("//"))
-        .collect::<Vec<_>>()
-        .join("\n")
+    without_tests(&blank_literals(&std::fs::read_to_string(path).unwrap()))
+}
+
+fn is_ident(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
+}
+
+/// `text` with comments dropped and literal contents emptied (`"..."` becomes `""`, `'x'`
+/// becomes `''`); line breaks inside them are kept. Raw strings (`r#"..."#`), escapes, nested
+/// block comments and lifetimes (`'a`, which are not character literals) are told apart.
+fn blank_literals(text: &str) -> String {
+    let c: Vec<char> = text.chars().collect();
+    let at = |i: usize| c.get(i).copied().unwrap_or('\0');
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    // Copies the line breaks of c[from..to] to `out`.
+    let breaks = |out: &mut String, from: usize, to: usize| {
+        out.extend(c[from..to.min(c.len())].iter().filter(|&&ch| ch == '\n'));
+    };
+    while i < c.len() {
+        let prev_ident = i > 0 && is_ident(c[i - 1]);
+        match c[i] {
+            '/' if at(i + 1) == '/' => {
+                while i < c.len() && c[i] != '\n' {
+                    i += 1;
+                }
+            }
+            '/' if at(i + 1) == '*' => {
+                let (start, mut depth) = (i, 0);
+                while i < c.len() {
+                    if c[i] == '/' && at(i + 1) == '*' {
+                        depth += 1;
+                        i += 2;
+                    } else if c[i] == '*' && at(i + 1) == '/' {
+                        depth -= 1;
+                        i += 2;
+                        if depth == 0 {
+                            break;
+                        }
+                    } else {
+                        i += 1;
+                    }
+                }
+                breaks(&mut out, start, i);
+            }
+            'r' if (!prev_ident || (c[i - 1] == 'b' && !(i > 1 && is_ident(c[i - 2]))))
+                && matches!(at(i + 1), '"' | '#') =>
+            {
+                let hashes = c[i + 1..].iter().take_while(|&&ch| ch == '#').count();
+                if at(i + 1 + hashes) != '"' {
+                    // A raw identifier (`r#type`).
+                    out.push('r');
+                    i += 1;
+                    continue;
+                }
+                let start = i;
+                i += hashes + 2;
+                while i < c.len()
+                    && !(c[i] == '"'
+                        && c[i + 1..]
+                            .iter()
+                            .take(hashes)
+                            .filter(|&&ch| ch == '#')
+                            .count()
+                            == hashes)
+                {
+                    i += 1;
+                }
+                i += 1 + hashes;
+                out.push_str("r\"\"");
+                breaks(&mut out, start, i);
+            }
+            '"' => {
+                let start = i;
+                i += 1;
+                while i < c.len() && c[i] != '"' {
+                    i += if c[i] == '\\' { 2 } else { 1 };
+                }
+                i += 1;
+                out.push_str("\"\"");
+                breaks(&mut out, start, i);
+            }
+            '\'' if at(i + 1) == '\\' || (at(i + 2) == '\'' && at(i + 1) != '\'') => {
+                i += if at(i + 1) == '\\' { 3 } else { 2 };
+                while i < c.len() && c[i] != '\'' {
+                    i += 1;
+                }
+                i += 1;
+                out.push_str("''");
+            }
+            ch => {
+                out.push(ch);
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+/// `code` (literals blanked) without the items marked `#[cfg(test)]`: each runs from the
+/// attribute to its `;` or to the `}` that closes its first `{`.
+fn without_tests(code: &str) -> String {
+    const MARK: &str = "#[cfg(test)]";
+    let mut out = String::new();
+    let mut rest = code;
+    while let Some(at) = rest.find(MARK) {
+        out.push_str(&rest[..at]);
+        let item = &rest[at + MARK.len()..];
+        let mut depth = 0usize;
+        let mut end = item.len();
+        for (i, ch) in item.char_indices() {
+            match ch {
+                ';' if depth == 0 => {
+                    end = i + 1;
+                    break;
+                }
+                '{' => depth += 1,
+                '}' => {
+                    depth = depth.saturating_sub(1);
+                    if depth == 0 {
+                        end = i + 1;
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        rest = &item[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Expand `a::{b, c::{d, e}}` into `a::b`, `a::c::d`, `a::c::e`.
 fn expand(path: &str) -> Vec<String> {
-    let path: String = path.split_whitespace().collect();
+    // Words joined, aliases (`Item as Other`) dropped.
+    let mut words = path.split_whitespace();
+    let mut path = String::new();
+    while let Some(word) = words.next() {
+        match word {
+            "as" => path.extend(words.next().map(|alias| alias.trim_start_matches(is_ident))),
+            _ => path.push_str(word),
+        }
+    }
     let Some(open) = path.find('{') else {
         return vec![path];
     };
@@ -91,19 +226,25 @@ fn expand(path: &str) -> Vec<String> {
 fn references(module: &str, is_dir_module: bool, code: &str) -> Vec<Vec<String>> {
     let mut paths = Vec::new();
     let mut rest = code;
-    while let Some(at) = rest.find("use ") {
-        let before_ok = at == 0 || !rest.as_bytes()[at - 1].is_ascii_alphanumeric();
-        let tail = &rest[at + 4..];
-        let end = tail.find(';').unwrap_or(tail.len());
-        if before_ok {
-            paths.extend(expand(&tail[..end]));
+    while let Some(at) = rest.find("use") {
+        let tail = &rest[at + 3..];
+        // The keyword, not a word that contains it (`reuse`, `user`).
+        if rest[..at].ends_with(is_ident) || !tail.starts_with(char::is_whitespace) {
+            rest = tail;
+            continue;
         }
-        rest = &tail[end.min(tail.len())..];
+        let end = tail.find(';').unwrap_or(tail.len());
+        paths.extend(expand(&tail[..end]));
+        rest = &tail[end..];
     }
     for start in ["crate::", "super::"] {
         let mut from = 0;
         while let Some(at) = code[from..].find(start) {
             let at = from + at;
+            if code[..at].ends_with(is_ident) {
+                from = at + start.len();
+                continue;
+            }
             let len = code[at..]
                 .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'))
                 .unwrap_or(code.len() - at);
@@ -304,6 +445,51 @@ fn the_reader_finds_the_imports_it_should() {
     );
     assert_eq!(loops(&fake, "app"), [["app::a", "app::b"]]);
     assert_eq!(violations(&fake), ["app::b imports ui"]);
+}
+
+#[test]
+fn literals_comments_and_test_items_import_nothing() {
+    let source = r##"
+use crate::trace::Step;
+const HINT: &str = "cannot use crate::ui::draw; here\" use crate::cli;";
+// use crate::cli::explore;
+/* use crate::tui; /* nested */ use crate::tui; */
+fn reuse<'a>(x: &'a str) -> char {
+    let _ = r#"use crate::ui; "quoted" crate::tui"#;
+    let _ = b'"';
+    let _ = '\'';
+    mycrate::ui::x();
+    '"'
+}
+pub(crate) use super::keymap::{Keymap, Scope as S};
+#[cfg(test)]
+use crate::ui::popup;
+#[cfg(test)]
+mod tests {
+    use crate::cli;
+    fn f() { let _ = "}"; }
+}
+fn after() { crate::model::run(); }
+"##;
+    let code = without_tests(&blank_literals(source));
+    let found: BTreeSet<String> = references("app::state", false, &code)
+        .into_iter()
+        .map(|r| r.join("::"))
+        .collect();
+    // The inline scan also sees the head of the grouped `use` (`super::keymap::`).
+    let expected = [
+        "app::keymap",
+        "trace::Step",
+        "app::keymap::Keymap",
+        "app::keymap::Scope",
+        "model::run",
+    ];
+    assert_eq!(found, expected.iter().map(|s| s.to_string()).collect());
+    assert_eq!(
+        blank_literals(source).lines().count(),
+        source.lines().count(),
+        "blanking keeps the line breaks"
+    );
 }
 
 #[test]

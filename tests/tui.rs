@@ -12,7 +12,9 @@ use ratatui::buffer::Buffer;
 use tracelens::app::layout::{inner, PaneAreas};
 use tracelens::app::{update, Action, App, AppOptions, Command, Focus, Keymap, Modal, Theme};
 
-use support::{buffer_rows, deliver, fixture, fixture_trace, key, read_fixture, render, started};
+use support::{
+    buffer_rows, cmd, deliver, fixture, fixture_trace, key, read_fixture, render, started,
+};
 
 fn app_on(program: &str, theme: Theme) -> App {
     started(
@@ -38,12 +40,8 @@ fn traced_app(theme: Theme) -> App {
     app
 }
 
-fn cmd(app: &mut App, command: Command) {
-    update(app, Action::Command(command));
-}
-
 fn line_of(app: &App) -> u32 {
-    app.current_step().unwrap().line
+    app.stepping.current_step().unwrap().line
 }
 
 // ---- stepping rules ----
@@ -52,22 +50,22 @@ fn line_of(app: &App) -> u32 {
 fn next_prev_ten_first_last_and_jump() {
     let mut app = traced_app(Theme::default_theme());
     app.focus = Focus::Stepping;
-    assert_eq!(app.step, 0);
+    assert_eq!(app.stepping.step, 0);
     key(&mut app, KeyCode::Char('n'));
     key(&mut app, KeyCode::Right);
-    assert_eq!(app.step, 2);
+    assert_eq!(app.stepping.step, 2);
     key(&mut app, KeyCode::Left);
-    assert_eq!(app.step, 1);
+    assert_eq!(app.stepping.step, 1);
     cmd(&mut app, Command::Forward10);
-    assert_eq!(app.step, 11);
+    assert_eq!(app.stepping.step, 11);
     cmd(&mut app, Command::Forward10);
-    assert_eq!(app.step, 18, "clamped at the last step");
+    assert_eq!(app.stepping.step, 18, "clamped at the last step");
     cmd(&mut app, Command::Back10);
-    assert_eq!(app.step, 8);
+    assert_eq!(app.stepping.step, 8);
     key(&mut app, KeyCode::Home);
-    assert_eq!(app.step, 0);
+    assert_eq!(app.stepping.step, 0);
     key(&mut app, KeyCode::End);
-    assert_eq!(app.step, 18);
+    assert_eq!(app.stepping.step, 18);
     key(&mut app, KeyCode::Char(':'));
     assert_eq!(app.modal, Some(Modal::JumpToStep(String::new())));
     for c in ['1', 'x', '2'] {
@@ -75,7 +73,7 @@ fn next_prev_ten_first_last_and_jump() {
     }
     key(&mut app, KeyCode::Enter);
     assert_eq!(
-        (app.step, app.modal.clone()),
+        (app.stepping.step, app.modal.clone()),
         (11, None),
         "jump to step 12 (1-based)"
     );
@@ -84,30 +82,33 @@ fn next_prev_ten_first_last_and_jump() {
         key(&mut app, KeyCode::Char(c));
     }
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.step, 11, "an out-of-range jump is refused");
+    assert_eq!(app.stepping.step, 11, "an out-of-range jump is refused");
     assert!(app.message.as_deref().unwrap().contains("no step 99"));
 }
 
 #[test]
 fn step_over_and_out_and_their_reverses() {
     let mut app = traced_app(Theme::default_theme());
-    app.step = 2; // line 5, i = 0 (module)
+    app.stepping.step = 2; // line 5, i = 0 (module)
     cmd(&mut app, Command::StepOver);
     assert_eq!(
-        (app.step, line_of(&app)),
+        (app.stepping.step, line_of(&app)),
         (6, 6),
         "skips the call of square"
     );
     cmd(&mut app, Command::BackOver);
-    assert_eq!(app.step, 2);
-    app.step = 4; // line 2 inside square
+    assert_eq!(app.stepping.step, 2);
+    app.stepping.step = 4; // line 2 inside square
     cmd(&mut app, Command::StepOut);
-    assert_eq!((app.step, line_of(&app)), (6, 6));
-    app.step = 4;
+    assert_eq!((app.stepping.step, line_of(&app)), (6, 6));
+    app.stepping.step = 4;
     cmd(&mut app, Command::BackOut);
-    assert_eq!((app.step, line_of(&app)), (2, 5));
+    assert_eq!((app.stepping.step, line_of(&app)), (2, 5));
     cmd(&mut app, Command::BackOut);
-    assert_eq!(app.step, 2, "no shallower step before the module: stays");
+    assert_eq!(
+        app.stepping.step, 2,
+        "no shallower step before the module: stays"
+    );
     assert!(app.message.is_some());
 }
 
@@ -117,15 +118,15 @@ fn next_and_previous_step_on_the_editor_cursor_line() {
     for _ in 0..5 {
         key(&mut app, KeyCode::Down); // editor focused: moves the cursor to line 6
     }
-    assert_eq!(app.editor.cursor().0, 5);
+    assert_eq!(app.editor.program.cursor().0, 5);
     cmd(&mut app, Command::NextOnCursorLine);
-    assert_eq!((app.step, line_of(&app)), (6, 6));
+    assert_eq!((app.stepping.step, line_of(&app)), (6, 6));
     cmd(&mut app, Command::NextOnCursorLine);
-    assert_eq!((app.step, line_of(&app)), (11, 6));
+    assert_eq!((app.stepping.step, line_of(&app)), (11, 6));
     cmd(&mut app, Command::PrevOnCursorLine);
-    assert_eq!(app.step, 6);
+    assert_eq!(app.stepping.step, 6);
     cmd(&mut app, Command::PrevOnCursorLine);
-    assert_eq!(app.step, 6, "no earlier step on line 6");
+    assert_eq!(app.stepping.step, 6, "no earlier step on line 6");
 }
 
 #[test]
@@ -141,7 +142,7 @@ fn mouse_click_selects_a_step() {
             modifiers: KeyModifiers::NONE,
         }),
     );
-    assert_eq!((app.focus, app.step), (Focus::Stepping, 3));
+    assert_eq!((app.focus, app.stepping.step), (Focus::Stepping, 3));
 }
 
 // ---- live re-trace ----
@@ -151,13 +152,16 @@ fn an_edit_marks_the_trace_stale_and_requests_a_debounced_trace() {
     let mut app = traced_app(Theme::default_theme());
     app.take_jobs();
     key(&mut app, KeyCode::Char('#'));
-    assert!(app.stale && app.modified);
+    assert!(app.stepping.stale && app.editor.modified);
     let jobs = app.take_jobs();
     assert_eq!(jobs.len(), 1);
     assert!(!jobs[0].debounce.is_zero());
     assert!(jobs[0].request.code.starts_with("#def square"));
     deliver(&mut app, fixture_trace("sum_squares.trace.json"));
-    assert!(!app.stale, "the result of the newest request clears stale");
+    assert!(
+        !app.stepping.stale,
+        "the result of the newest request clears stale"
+    );
 }
 
 #[test]
@@ -182,7 +186,7 @@ fn the_newest_result_wins_and_older_ones_are_dropped() {
         },
     );
     assert_eq!(app.dropped_results, 1);
-    let view = app.view.as_ref().unwrap();
+    let view = app.stepping.view.as_ref().unwrap();
     assert_eq!(
         view.trace.outcome.kind.as_str(),
         "timeout",
@@ -193,18 +197,18 @@ fn the_newest_result_wins_and_older_ones_are_dropped() {
 #[test]
 fn a_syntax_error_keeps_the_last_good_trace_visible_and_stale() {
     let mut app = traced_app(Theme::default_theme());
-    app.step = 5;
+    app.stepping.step = 5;
     key(&mut app, KeyCode::Char('('));
     deliver(&mut app, fixture_trace("syntax_error.trace.json"));
-    assert!(app.stale);
-    assert_eq!(app.view.as_ref().unwrap().len(), 19);
-    assert_eq!(app.syntax_error.as_ref().unwrap().column, Some(1));
-    assert_eq!(app.step, 5, "still steppable");
+    assert!(app.stepping.stale);
+    assert_eq!(app.stepping.view.as_ref().unwrap().len(), 19);
+    assert_eq!(app.stepping.syntax_error.as_ref().unwrap().column, Some(1));
+    assert_eq!(app.stepping.step, 5, "still steppable");
     cmd(&mut app, Command::NextStep);
-    assert_eq!(app.step, 6);
+    assert_eq!(app.stepping.step, 6);
     key(&mut app, KeyCode::Backspace);
     deliver(&mut app, fixture_trace("sum_squares.trace.json"));
-    assert!(!app.stale && app.syntax_error.is_none());
+    assert!(!app.stepping.stale && app.stepping.syntax_error.is_none());
 }
 
 #[test]
@@ -219,8 +223,8 @@ fn tracer_failures_are_reported_and_keep_the_trace() {
             result: Err("worker died".into()),
         },
     );
-    assert_eq!(app.tracer_error.as_deref(), Some("worker died"));
-    assert!(app.stale && app.view.is_some());
+    assert_eq!(app.stepping.tracer_error.as_deref(), Some("worker died"));
+    assert!(app.stepping.stale && app.stepping.view.is_some());
 }
 
 #[test]
@@ -253,7 +257,7 @@ fn save_writes_the_buffer_and_asks_for_a_path_when_there_is_none() {
     update(&mut app, Action::Paste(target.display().to_string()));
     key(&mut app, KeyCode::Enter);
     assert_eq!(std::fs::read_to_string(&target).unwrap(), "yx = 1\n");
-    assert!(!app.modified);
+    assert!(!app.editor.modified);
     assert_eq!(app.path.as_deref(), Some(target.as_path()));
 }
 
@@ -283,7 +287,7 @@ fn tab_cycles_focus_and_stdin_edits_retrace() {
     let jobs = app.take_jobs();
     assert_eq!(jobs.last().unwrap().request.stdin, "7\n");
     assert!(
-        app.stale && !app.modified && app.stdin_modified,
+        app.stepping.stale && !app.editor.modified && app.editor.stdin_modified,
         "stdin edits re-trace and dirty the stdin, not the program"
     );
     update(
@@ -302,17 +306,17 @@ fn tab_cycles_focus_and_stdin_edits_retrace() {
 fn snapshot_sample_at_a_few_steps() {
     let mut app = traced_app(Theme::default_theme());
     insta::assert_snapshot!("sample_step_1", render(&app, 100, 30).backend());
-    app.step = 4;
+    app.stepping.step = 4;
     insta::assert_snapshot!("sample_step_5_in_square", render(&app, 100, 30).backend());
     app.focus = Focus::Stepping;
-    app.step = 18;
+    app.stepping.step = 18;
     insta::assert_snapshot!("sample_last_step", render(&app, 100, 30).backend());
 }
 
 #[test]
 fn snapshot_syntax_error() {
     let mut app = traced_app(Theme::default_theme());
-    app.step = 3;
+    app.stepping.step = 3;
     for _ in 0..2 {
         key(&mut app, KeyCode::Down);
     }
@@ -344,7 +348,7 @@ fn snapshot_syntax_error() {
 fn snapshot_timeout_outcome() {
     let mut app = app_on("loop.py", Theme::default_theme());
     deliver(&mut app, fixture_trace("loop_timeout.trace.json"));
-    app.step = 6;
+    app.stepping.step = 6;
     insta::assert_snapshot!("timeout", render(&app, 100, 30).backend());
 }
 
@@ -389,7 +393,7 @@ fn current_line_and_changed_values_carry_the_themes_styles() {
     for name in ["default", "light", "high-contrast"] {
         let theme = Theme::load(name).unwrap();
         let mut app = traced_app(theme.clone());
-        app.step = 11; // line 6 with i = 1: total changed from 0 to 1, i did not
+        app.stepping.step = 11; // line 6 with i = 1: total changed from 0 to 1, i did not
         let terminal = render(&app, 100, 30);
         let buffer = terminal.backend().buffer();
         let areas = PaneAreas::compute(app.screen).unwrap();
@@ -494,7 +498,7 @@ fn edits_are_snapshotted_for_recovery_and_a_recovered_buffer_can_be_restored_or_
     assert_eq!(app.modal, Some(Modal::Recovery(text.clone())));
     key(&mut app, KeyCode::Char('r'));
     assert_eq!(
-        (app.code(), app.modified, app.modal.clone()),
+        (app.editor.code(), app.editor.modified, app.modal.clone()),
         (text.clone(), true, None)
     );
     assert_eq!(
@@ -505,7 +509,10 @@ fn edits_are_snapshotted_for_recovery_and_a_recovered_buffer_can_be_restored_or_
 
     let mut app = App::new(options(Some(text)));
     key(&mut app, KeyCode::Char('d'));
-    assert_eq!((app.code(), app.modified), ("x = 1\n".to_string(), false));
+    assert_eq!(
+        (app.editor.code(), app.editor.modified),
+        ("x = 1\n".to_string(), false)
+    );
     assert!(!rec.exists(), "discarding deletes the recovery file");
 }
 
@@ -513,7 +520,7 @@ fn edits_are_snapshotted_for_recovery_and_a_recovered_buffer_can_be_restored_or_
 fn snapshot_uncaught_exception_shows_its_details() {
     let mut app = app_on("divide.py", Theme::default_theme());
     deliver(&mut app, fixture_trace("divide_exception.trace.json"));
-    app.step = 1;
+    app.stepping.step = 1;
     let terminal = render(&app, 100, 30);
     insta::assert_snapshot!("uncaught_exception", terminal.backend());
     let buffer = terminal.backend().buffer();
@@ -540,16 +547,18 @@ fn paste_inserts_text_in_the_focused_editor_and_retraces() {
     app.take_jobs();
     update(&mut app, Action::Paste("a = 1\r\nb = 2\n".into()));
     assert!(
-        app.code().starts_with("a = 1\nb = 2\ndef square(n):"),
+        app.editor
+            .code()
+            .starts_with("a = 1\nb = 2\ndef square(n):"),
         "{}",
-        app.code()
+        app.editor.code()
     );
-    assert!(app.modified && app.stale);
+    assert!(app.editor.modified && app.stepping.stale);
     assert_eq!(app.take_jobs().len(), 1);
     app.focus = Focus::Stepping;
     update(&mut app, Action::Paste("ignored".into()));
     assert!(
-        !app.code().contains("ignored"),
+        !app.editor.code().contains("ignored"),
         "the stepping pane takes no text"
     );
 }
@@ -569,7 +578,10 @@ fn clicking_in_the_editor_places_the_cursor() {
             modifiers: KeyModifiers::NONE,
         }),
     );
-    assert_eq!((app.focus, app.editor.cursor()), (Focus::Editor, (3, 2)));
+    assert_eq!(
+        (app.focus, app.editor.program.cursor()),
+        (Focus::Editor, (3, 2))
+    );
 }
 
 #[test]
@@ -577,9 +589,9 @@ fn enter_in_the_editor_keeps_python_indentation() {
     let mut app = traced_app(Theme::default_theme());
     key(&mut app, KeyCode::End); // end of `def square(n):`
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.editor.lines()[1], "    ");
+    assert_eq!(app.editor.program.lines()[1], "    ");
     key(&mut app, KeyCode::Char('y'));
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.editor.lines()[2], "    ");
-    assert_eq!(app.editor.cursor(), (2, 4));
+    assert_eq!(app.editor.program.lines()[2], "    ");
+    assert_eq!(app.editor.program.cursor(), (2, 4));
 }

@@ -15,15 +15,9 @@ use tracelens::app::browser;
 use tracelens::app::pane::browser::{parse_filter, BrowserModal};
 use tracelens::app::{update, Action, App, AppOptions, Focus, Modal};
 
-use support::{ctrl, deliver, fixture_trace, manifest, press, started, type_text};
+use support::{ctrl, deliver, fixture_trace, manifest, press, sample_copy, started, type_text};
 
 /// A copy of the example dataset in a temp dir.
-fn sample_copy(dir: &Path) -> PathBuf {
-    let path = dir.join("dataset.jsonl");
-    std::fs::copy(manifest("samples/dataset.jsonl"), &path).unwrap();
-    path
-}
-
 fn app() -> App {
     started(AppOptions::new(None, String::new()), 100, 30)
 }
@@ -54,9 +48,9 @@ fn opening_focuses_the_browser_and_loads_the_first_sample() {
     let mut app = opened(&sample_copy(dir.path()));
     assert_eq!(app.focus, Focus::Browser);
     assert_eq!(selected_id(&app), "bank_account");
-    assert!(app.code().starts_with("class Account:"));
+    assert!(app.editor.code().starts_with("class Account:"));
     let jobs = app.take_jobs();
-    assert_eq!(jobs.last().unwrap().request.code, app.code());
+    assert_eq!(jobs.last().unwrap().request.code, app.editor.code());
     assert!(app.modal.is_none(), "{:?}", app.modal);
     assert!(app.message.as_deref().unwrap().contains("42 records"));
 }
@@ -78,10 +72,10 @@ fn moving_the_selection_loads_code_and_stdin() {
         "word_count-m4",
         "clamped at the last sample"
     );
-    assert!(app.stdin_text().len() > 10, "word_count reads stdin");
+    assert!(app.editor.stdin_text().len() > 10, "word_count reads stdin");
     type_text(&mut app, "kk");
     assert_eq!(selected_id(&app), "word_count");
-    assert!(app.code().contains("counts"));
+    assert!(app.editor.code().contains("counts"));
 }
 
 #[test]
@@ -145,7 +139,7 @@ fn editing_keys_in_the_editor_do_not_trigger_browser_commands() {
     press(&mut app, KeyCode::Tab, KeyModifiers::NONE);
     assert_eq!(app.focus, Focus::Editor);
     type_text(&mut app, "a");
-    assert!(app.code().starts_with("aclass"));
+    assert!(app.editor.code().starts_with("aclass"));
     assert_eq!(
         app.browser
             .as_ref()
@@ -182,7 +176,7 @@ fn filters_and_search_narrow_the_list() {
         .all(|i| { browser.file.summary(*i).unwrap().operator.as_deref() == Some("CRP") }));
     assert_eq!(selected_id(&app), "bank_account-m23");
     assert!(
-        app.code().contains("class Account"),
+        app.editor.code().contains("class Account"),
         "the selection is loaded"
     );
     type_text(&mut app, "x/memo");
@@ -396,7 +390,7 @@ fn malformed_lines_are_reported_at_open_and_the_in_app_open_works() {
     type_text(&mut app, " ");
     assert!(app.modal.is_none());
     assert_eq!(app.focus, Focus::Browser);
-    assert_eq!(app.code(), "x = 1\n");
+    assert_eq!(app.editor.code(), "x = 1\n");
     ctrl(&mut app, 'o');
     type_text(&mut app, "/no/such/file.jsonl");
     press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
@@ -447,7 +441,7 @@ fn clicking_a_row_selects_it_and_the_wheel_moves_the_selection() {
     assert_eq!(selected_id(&app), "binary_search");
     update(&mut app, mouse(MouseEventKind::ScrollDown, list.y));
     assert_eq!(selected_id(&app), "binary_search-m68");
-    assert!(app.code().contains("def "));
+    assert!(app.editor.code().contains("def "));
 }
 
 #[test]

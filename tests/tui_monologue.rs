@@ -161,7 +161,8 @@ fn background_of(app: &App, text: &str) -> Option<Color> {
 
 /// The first step of the record's run on program line `line`.
 fn first_step_on(app: &App, line: u32) -> usize {
-    app.view
+    app.stepping
+        .view
         .as_ref()
         .unwrap()
         .steps()
@@ -191,10 +192,10 @@ fn the_paragraph_about_the_cursors_line_is_highlighted_and_the_jump_key_finds_it
     );
 
     let highlight = app.theme.selected_step.bg;
-    app.step = first_step_on(&app, 4);
+    app.stepping.step = first_step_on(&app, 4);
     assert_eq!(background_of(&app, "[L8]"), highlight);
     assert_ne!(background_of(&app, "[L6]"), highlight);
-    app.step = first_step_on(&app, 2);
+    app.stepping.step = first_step_on(&app, 2);
     assert_eq!(background_of(&app, "[L6]"), highlight);
     assert_ne!(background_of(&app, "[L8]"), highlight);
 
@@ -205,9 +206,9 @@ fn the_paragraph_about_the_cursors_line_is_highlighted_and_the_jump_key_finds_it
     assert_eq!(app.causal.selected, Some(4));
     key(&mut app, KeyCode::Char('{'));
     key(&mut app, KeyCode::Char('}'));
-    app.step = 0;
+    app.stepping.step = 0;
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.step, first_step_on(&app, 4));
+    assert_eq!(app.stepping.step, first_step_on(&app, 4));
     assert!(screen(&app).iter().any(|r| r.contains("▶ - [L8]")));
     // The first paragraph names no line.
     key(&mut app, KeyCode::Home);
@@ -316,14 +317,14 @@ fn a_proposed_input_is_traced_and_compared_with_the_records() {
     };
     assert_eq!(args, "[3, 3]");
     let at = first_difference.expect("the runs differ");
-    let record = app.view.as_ref().unwrap().steps();
+    let record = app.stepping.view.as_ref().unwrap().steps();
     assert_eq!(record[..at], trace.steps[..at]);
     assert_ne!(record[at], trace.steps[at]);
     // Now held against the proposed input's run, where `total` does become 3.
     assert!(app.causal.first_wrong().is_none());
-    app.step = 0;
+    app.stepping.step = 0;
     key(&mut app, KeyCode::Char('d'));
-    assert_eq!(app.step, at);
+    assert_eq!(app.stepping.step, at);
     let rows = screen(&app);
     assert!(
         rows.iter().any(|r| r.contains(&format!(
@@ -397,7 +398,7 @@ fn snapshot_of_a_checked_monologue() {
     ready(&mut app);
     stream(&mut app, &answered(MONOLOGUE, "6"));
     run_checks(&mut app, &pool);
-    app.step = first_step_on(&app, 4);
+    app.stepping.step = first_step_on(&app, 4);
     // The status bar (the dataset's temporary path, the trace's time) is left out.
     let rows = screen(&app);
     insta::assert_snapshot!("monologue_checked", rows[..rows.len() - 1].join("\n"));
@@ -424,7 +425,7 @@ fn a_model_that_fails_to_load_shows_its_error_and_stepping_goes_on() {
     assert!(rows.contains("missing.gguf"), "{rows}");
     app.focus = Focus::Stepping;
     key(&mut app, KeyCode::Char('n'));
-    assert_eq!(app.step, 1);
+    assert_eq!(app.stepping.step, 1);
 }
 
 /// Wait for the worker's events and apply them until one that `last` accepts.

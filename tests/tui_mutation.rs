@@ -16,7 +16,7 @@ use tracelens::app::{App, AppOptions, Focus, Keymap, Modal};
 use tracelens::mutate::{self, Mutation};
 use tracelens::trace::Trace;
 
-use support::{alt, buffer_rows, ctrl, deliver, fixture_trace, key, read_fixture, render, started};
+use support::{alt, ctrl, deliver, fixture_trace, key, read_fixture, screen, started};
 
 fn app_with(code: &str) -> App {
     started(
@@ -71,17 +71,14 @@ fn mutate_line(app: &mut App, line: u16) {
 /// Put the editor cursor on 1-based `line`.
 fn cursor_to_line(app: &mut App, line: u16) {
     app.editor
+        .program
         .move_cursor(tui_textarea::CursorMove::Jump(line - 1, 0));
-}
-
-fn drawn(app: &App) -> String {
-    buffer_rows(render(app, 100, 30).backend().buffer()).join("\n")
 }
 
 #[test]
 fn picker_lists_the_cursor_line_or_the_whole_program() {
     let mut app = traced_app();
-    let original = app.code();
+    let original = app.editor.code();
     let all = mutate::mutations(&original).unwrap();
     cursor_to_line(&mut app, 2);
     alt(&mut app, 'm');
@@ -107,7 +104,7 @@ fn picker_lists_the_cursor_line_or_the_whole_program() {
     assert!(whole.items.len() > on_line.items.len());
     key(&mut app, KeyCode::Esc);
     assert_eq!(app.modal, None, "Esc closes the picker");
-    assert_eq!(app.code(), original, "closing applies nothing");
+    assert_eq!(app.editor.code(), original, "closing applies nothing");
 
     cursor_to_line(&mut app, 3); // the blank line
     alt(&mut app, 'm');
@@ -118,7 +115,7 @@ fn picker_lists_the_cursor_line_or_the_whole_program() {
 #[test]
 fn picker_moves_and_enter_applies_the_selected_mutation() {
     let mut app = traced_app();
-    let original = app.code();
+    let original = app.editor.code();
     alt(&mut app, 'w');
     let items = picker(&app).items;
     key(&mut app, KeyCode::Down);
@@ -131,9 +128,12 @@ fn picker_moves_and_enter_applies_the_selected_mutation() {
     key(&mut app, KeyCode::Down);
     key(&mut app, KeyCode::Enter);
     assert_eq!(app.modal, None);
-    assert_eq!(app.code(), mutate::apply(&original, &items[1]).unwrap());
+    assert_eq!(
+        app.editor.code(),
+        mutate::apply(&original, &items[1]).unwrap()
+    );
     assert!(
-        app.modified && app.stale,
+        app.editor.modified && app.stepping.stale,
         "an ordinary edit: modified, re-traced"
     );
     assert_eq!(
@@ -148,10 +148,10 @@ fn pop_up_keys_and_their_hints_come_from_the_keymap() {
     app.keymap = Keymap::default()
         .with_overrides("[picker]\nchoose = [\"a\"]\nscroll_down = [\"x\"]\n")
         .unwrap();
-    let original = app.code();
+    let original = app.editor.code();
     alt(&mut app, 'w');
     let items = picker(&app).items;
-    assert!(drawn(&app).contains(" a applies · Esc closes "));
+    assert!(screen(&app, 100, 30).contains(" a applies · Esc closes "));
     key(&mut app, KeyCode::Char('x'));
     assert_eq!(picker(&app).selected, 1);
     key(&mut app, KeyCode::Enter);
@@ -163,54 +163,57 @@ fn pop_up_keys_and_their_hints_come_from_the_keymap() {
     );
     key(&mut app, KeyCode::Char('a'));
     assert_eq!(app.modal, None);
-    assert_eq!(app.code(), mutate::apply(&original, &items[1]).unwrap());
+    assert_eq!(
+        app.editor.code(),
+        mutate::apply(&original, &items[1]).unwrap()
+    );
 }
 
 #[test]
 fn every_mutation_of_the_sample_applies_exactly_and_undoes_in_one_step() {
     let original = read_fixture("sum_squares.py");
     let app0 = app_with(&original);
-    let code = app0.code();
+    let code = app0.editor.code();
     for m in mutate::mutations(&code).unwrap() {
         let mut app = app_with(&original);
         app.focus = Focus::Stepping;
         alt(&mut app, 'w');
         pick(&mut app, |x| *x == m);
         let mutant = mutate::apply(&code, &m).unwrap();
-        assert_eq!(app.code(), mutant, "mutation {m:?}");
+        assert_eq!(app.editor.code(), mutant, "mutation {m:?}");
         app.focus = Focus::Editor;
         ctrl(&mut app, 'z');
-        assert_eq!(app.code(), code, "one undo reverts {m:?}");
+        assert_eq!(app.editor.code(), code, "one undo reverts {m:?}");
         ctrl(&mut app, 'y');
-        assert_eq!(app.code(), mutant, "one redo re-applies {m:?}");
+        assert_eq!(app.editor.code(), mutant, "one redo re-applies {m:?}");
     }
 }
 
 #[test]
 fn undo_redo_and_the_distance_from_the_original() {
     let mut app = traced_app();
-    let original = app.code();
+    let original = app.editor.code();
     mutate_line(&mut app, 2);
-    let first = app.code();
+    let first = app.editor.code();
     mutate_line(&mut app, 4);
-    let second = app.code();
+    let second = app.editor.code();
     assert_ne!(first, second);
     assert_eq!(
         status_text(&app).as_deref(),
         Some("2 mutations from the original")
     );
     ctrl(&mut app, 'z');
-    assert_eq!(app.code(), first);
+    assert_eq!(app.editor.code(), first);
     assert_eq!(
         status_text(&app).as_deref(),
         Some("1 mutation from the original")
     );
     ctrl(&mut app, 'z');
-    assert_eq!(app.code(), original);
+    assert_eq!(app.editor.code(), original);
     assert_eq!(status_text(&app), None, "nothing to say at the original");
     ctrl(&mut app, 'y');
     ctrl(&mut app, 'y');
-    assert_eq!(app.code(), second);
+    assert_eq!(app.editor.code(), second);
     key(&mut app, KeyCode::Char('x'));
     assert_eq!(
         status_text(&app).as_deref(),
@@ -221,20 +224,24 @@ fn undo_redo_and_the_distance_from_the_original() {
 #[test]
 fn random_mutation_applies_one_of_the_listed_mutants() {
     let mut app = traced_app();
-    let original = app.code();
+    let original = app.editor.code();
     let mutants: Vec<String> = mutate::mutants(&original)
         .unwrap()
         .into_iter()
         .map(|m| m.code)
         .collect();
     alt(&mut app, 'r');
-    assert!(mutants.contains(&app.code()), "{}", app.code());
+    assert!(
+        mutants.contains(&app.editor.code()),
+        "{}",
+        app.editor.code()
+    );
     assert_eq!(
         status_text(&app).as_deref(),
         Some("1 mutation from the original")
     );
     ctrl(&mut app, 'z');
-    assert_eq!(app.code(), original);
+    assert_eq!(app.editor.code(), original);
 }
 
 #[test]
@@ -245,7 +252,7 @@ fn diff_shows_the_changed_lines_against_the_original() {
     power_instead_of_product(&mut app);
     alt(&mut app, 'd');
     assert_eq!(app.modal, Some(Modal::Diff { scroll: 0 }));
-    let diff = line_diff(app.mutation.original(), &app.code());
+    let diff = line_diff(app.mutation.original(), &app.editor.code());
     let changed: Vec<_> = diff
         .iter()
         .filter(|d| !matches!(d, DiffLine::Same(_)))
@@ -257,10 +264,10 @@ fn diff_shows_the_changed_lines_against_the_original() {
             &DiffLine::Added("    return n ** n".into())
         ]
     );
-    let screen = drawn(&app);
-    assert!(screen.contains("-     return n * n"), "{screen}");
-    assert!(screen.contains("+     return n ** n"), "{screen}");
-    assert!(screen.contains("-1 +1"), "{screen}");
+    let drawn = screen(&app, 100, 30);
+    assert!(drawn.contains("-     return n * n"), "{drawn}");
+    assert!(drawn.contains("+     return n ** n"), "{drawn}");
+    assert!(drawn.contains("-1 +1"), "{drawn}");
     key(&mut app, KeyCode::Down);
     assert_eq!(app.modal, Some(Modal::Diff { scroll: 1 }));
     key(&mut app, KeyCode::Char('q'));
@@ -270,14 +277,14 @@ fn diff_shows_the_changed_lines_against_the_original() {
 #[test]
 fn back_to_original_is_one_undoable_edit() {
     let mut app = traced_app();
-    let original = app.code();
+    let original = app.editor.code();
     mutate_line(&mut app, 2);
     mutate_line(&mut app, 4);
-    let mutated = app.code();
+    let mutated = app.editor.code();
     assert_ne!(mutated, original);
     app.focus = Focus::Stepping;
     alt(&mut app, 'o');
-    assert_eq!(app.code(), original);
+    assert_eq!(app.editor.code(), original);
     assert_eq!(status_text(&app), None);
     alt(&mut app, 'o');
     assert_eq!(
@@ -286,7 +293,7 @@ fn back_to_original_is_one_undoable_edit() {
     );
     app.focus = Focus::Editor;
     ctrl(&mut app, 'z');
-    assert_eq!(app.code(), mutated, "undo returns to the mutant");
+    assert_eq!(app.editor.code(), mutated, "undo returns to the mutant");
 }
 
 /// The recorded trace with step `k`'s first local changed, as a mutant's trace would be.
@@ -316,17 +323,20 @@ fn first_changed_step_is_marked_and_shown_after_a_mutation() {
     );
     deliver(&mut app, trace_changed_at(k));
     assert_eq!(app.mutation.first_change, Some(k));
-    assert_eq!(app.step, k, "the explorer moves to the first change");
+    assert_eq!(
+        app.stepping.step, k,
+        "the explorer moves to the first change"
+    );
     assert!(status_text(&app)
         .unwrap()
         .ends_with(&format!("first change at step {}", k + 1)));
-    app.step = 0;
-    let screen = drawn(&app);
-    let marked: Vec<&str> = screen.lines().filter(|l| l.contains('≠')).collect();
-    assert_eq!(marked.len(), 1, "{screen}");
+    app.stepping.step = 0;
+    let drawn = screen(&app, 100, 30);
+    let marked: Vec<&str> = drawn.lines().filter(|l| l.contains('≠')).collect();
+    assert_eq!(marked.len(), 1, "{drawn}");
     assert!(
         marked[0].contains(&format!("{}≠", k + 1)),
-        "step {} marked: {screen}",
+        "step {} marked: {drawn}",
         k + 1
     );
 
@@ -343,23 +353,23 @@ fn first_changed_step_is_marked_and_shown_after_a_mutation() {
         app.message.as_deref(),
         Some("the execution is the same as the original's")
     );
-    assert!(!drawn(&app).contains('≠'));
+    assert!(!screen(&app, 100, 30).contains('≠'));
 }
 
 #[test]
 fn first_changed_step_with_the_real_tracer() {
     let mut app = app_with(&read_fixture("sum_squares.py"));
-    let original = app.code();
+    let original = app.editor.code();
     deliver(&mut app, tracer_support::trace(&original));
     power_instead_of_product(&mut app);
-    let mutant = tracer_support::trace(&app.code());
+    let mutant = tracer_support::trace(&app.editor.code());
     let before = tracer_support::trace(&original);
     deliver(&mut app, mutant.clone());
     let k = app
         .mutation
         .first_change
         .expect("n ** n differs from n * n");
-    assert_eq!(app.step, k);
+    assert_eq!(app.stepping.step, k);
     // square(0) returns 0 ** 0 = 1 instead of 0; everything before that return is equal.
     assert_eq!(before.steps[..k], mutant.steps[..k]);
     let step = &mutant.steps[k];
@@ -391,7 +401,7 @@ fn picker_render() {
     cursor_to_line(&mut app, 6);
     alt(&mut app, 'm');
     key(&mut app, KeyCode::Down);
-    insta::assert_snapshot!("mutation_picker", drawn(&app));
+    insta::assert_snapshot!("mutation_picker", screen(&app, 100, 30));
 }
 
 #[test]
@@ -399,5 +409,5 @@ fn diff_render() {
     let mut app = traced_app();
     mutate_line(&mut app, 5);
     alt(&mut app, 'd');
-    insta::assert_snapshot!("mutation_diff", drawn(&app));
+    insta::assert_snapshot!("mutation_diff", screen(&app, 100, 30));
 }

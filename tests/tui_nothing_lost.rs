@@ -5,27 +5,18 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crossterm::event::{KeyCode, KeyModifiers};
 use tracelens::app::browser;
 use tracelens::app::pane::browser::BrowserModal;
-use tracelens::app::{update, Action, App, AppOptions, Command, Focus, Leave, Modal};
+use tracelens::app::{update, Action, AppOptions, Command, Focus, Leave, Modal};
 use tracelens::dataset::{DatasetFile, Verdict};
 
-use support::{buffer_rows, ctrl, key, manifest, press, read_fixture, render, started, type_text};
-
-fn cmd(app: &mut App, command: Command) {
-    update(app, Action::Command(command));
-}
+use support::{cmd, ctrl, key, press, read_fixture, sample_copy, screen, started, type_text};
 
 fn options(path: Option<PathBuf>, code: &str) -> AppOptions {
     AppOptions::new(path, code.to_string())
-}
-
-/// The drawn screen as one string.
-fn screen(app: &App, width: u16, height: u16) -> String {
-    buffer_rows(render(app, width, height).backend().buffer()).join("\n")
 }
 
 #[test]
@@ -61,16 +52,16 @@ fn the_quit_question_names_the_file_and_uses_explicit_letters() {
 fn modified_means_different_from_disk() {
     let mut app = started(options(Some("p.py".into()), "x = 1\n"), 100, 30);
     type_text(&mut app, "z");
-    assert!(app.modified);
+    assert!(app.editor.modified);
     cmd(&mut app, Command::Undo);
-    assert!(!app.modified, "undone back to the file's text");
+    assert!(!app.editor.modified, "undone back to the file's text");
     assert!(!screen(&app, 100, 30).contains("[+]"));
     // A mutation, then back to the original program (Alt-R, Alt-O): clean again.
     let mut app = started(options(Some("p.py".into()), "x = 1 + 2\n"), 100, 30);
     cmd(&mut app, Command::MutateRandom);
-    assert!(app.modified, "{:?}", app.message);
+    assert!(app.editor.modified, "{:?}", app.message);
     cmd(&mut app, Command::BackToOriginal);
-    assert!(!app.modified);
+    assert!(!app.editor.modified);
     ctrl(&mut app, 'q');
     assert!(app.quit, "nothing to save: no question");
 }
@@ -83,7 +74,7 @@ fn stdin_edits_count_as_unsaved_and_are_saved_beside_the_program() {
     let mut app = started(options(Some(path.clone()), "x = input()\n"), 100, 30);
     app.focus = Focus::Stdin;
     type_text(&mut app, "42");
-    assert!(app.stdin_modified && !app.modified);
+    assert!(app.editor.stdin_modified && !app.editor.modified);
     ctrl(&mut app, 'q');
     assert_eq!(
         app.modal,
@@ -96,7 +87,7 @@ fn stdin_edits_count_as_unsaved_and_are_saved_beside_the_program() {
     let stdin = dir.path().join("reads.stdin");
     assert_eq!(std::fs::read_to_string(&stdin).unwrap(), "42\n");
     assert!(app.message.as_deref().unwrap().contains("reads.stdin"));
-    assert!(!app.stdin_modified);
+    assert!(!app.editor.stdin_modified);
     ctrl(&mut app, 'q');
     assert!(app.quit);
 }
@@ -131,12 +122,6 @@ fn esc_on_the_recovery_offer_keeps_the_file_for_the_next_start() {
     assert_eq!(std::fs::read_to_string(&rec).unwrap(), "x = 2\n");
 }
 
-fn sample_copy(dir: &Path) -> PathBuf {
-    let path = dir.join("dataset.jsonl");
-    std::fs::copy(manifest("samples/dataset.jsonl"), &path).unwrap();
-    path
-}
-
 #[test]
 fn quitting_without_saving_a_dataset_sets_its_journal_aside() {
     let dir = tempfile::tempdir().unwrap();
@@ -166,7 +151,7 @@ fn enter_indents_only_from_the_text_before_the_cursor() {
     let mut app = started(options(None, "if True:\n    x = 1\n"), 100, 30);
     key(&mut app, KeyCode::Enter);
     assert_eq!(
-        app.code(),
+        app.editor.code(),
         "\nif True:\n    x = 1\n",
         "column 0 adds no indent"
     );
@@ -174,7 +159,7 @@ fn enter_indents_only_from_the_text_before_the_cursor() {
     press(&mut app, KeyCode::Home, KeyModifiers::NONE);
     key(&mut app, KeyCode::Enter);
     assert_eq!(
-        app.code(),
+        app.editor.code(),
         "\nif True:\n\n    x = 1\n",
         "the indent is not doubled"
     );
@@ -184,7 +169,7 @@ fn enter_indents_only_from_the_text_before_the_cursor() {
     key(&mut app, KeyCode::Enter);
     type_text(&mut app, "y");
     assert_eq!(
-        app.code(),
+        app.editor.code(),
         "\nif True:\n    y\n\n    x = 1\n",
         "after `:` one level in"
     );
@@ -247,7 +232,7 @@ fn switching_samples_or_datasets_over_unsaved_edits_asks_first() {
     let path = sample_copy(dir.path());
     let mut app = started(AppOptions::new(None, String::new()), 100, 30);
     browser::open_dataset(&mut app, &path).unwrap();
-    let first = app.code();
+    let first = app.editor.code();
     app.focus = Focus::Editor;
     type_text(&mut app, "#");
     app.focus = Focus::Browser;
@@ -259,12 +244,16 @@ fn switching_samples_or_datasets_over_unsaved_edits_asks_first() {
         "{shown}"
     );
     key(&mut app, KeyCode::Esc);
-    assert_eq!(app.code(), format!("#{first}"), "Esc keeps the edit");
+    assert_eq!(app.editor.code(), format!("#{first}"), "Esc keeps the edit");
     type_text(&mut app, "j");
     type_text(&mut app, "d");
     assert_eq!(app.modal, None);
-    assert_ne!(app.code(), format!("#{first}"), "d discards and moves on");
-    assert!(!app.modified);
+    assert_ne!(
+        app.editor.code(),
+        format!("#{first}"),
+        "d discards and moves on"
+    );
+    assert!(!app.editor.modified);
 
     // Ctrl-O over an unsaved verdict asks; s saves the dataset, then asks for the file.
     type_text(&mut app, "a");
@@ -284,15 +273,15 @@ fn page_keys_move_a_page_and_ctrl_home_end_reach_the_ends() {
     let mut app = started(options(None, &code), 100, 30);
     press(&mut app, KeyCode::Right, KeyModifiers::NONE);
     press(&mut app, KeyCode::PageDown, KeyModifiers::NONE);
-    let (row, column) = app.editor.cursor();
+    let (row, column) = app.editor.program.cursor();
     assert!(row > 5 && column == 1, "PageDown moved to {row}:{column}");
     press(&mut app, KeyCode::PageUp, KeyModifiers::NONE);
-    assert_eq!(app.editor.cursor(), (0, 1));
+    assert_eq!(app.editor.program.cursor(), (0, 1));
     press(&mut app, KeyCode::End, KeyModifiers::CONTROL);
-    assert_eq!(app.editor.cursor().0, 99, "the last line");
+    assert_eq!(app.editor.program.cursor().0, 99, "the last line");
     press(&mut app, KeyCode::Home, KeyModifiers::CONTROL);
-    assert_eq!(app.editor.cursor(), (0, 0));
-    assert!(!app.modified, "moving is not editing");
+    assert_eq!(app.editor.program.cursor(), (0, 0));
+    assert!(!app.editor.modified, "moving is not editing");
 }
 
 #[test]
@@ -316,7 +305,7 @@ fn the_status_bar_shows_the_message_before_the_decoration() {
         30,
     );
     support::deliver(&mut app, support::fixture_trace("sum_squares.trace.json"));
-    app.syntax_error = Some(tracelens::trace::Outcome {
+    app.stepping.syntax_error = Some(tracelens::trace::Outcome {
         kind: tracelens::trace::OutcomeKind::SyntaxError,
         message: Some(format!("a long explanation {}", "z".repeat(80))),
         line: Some(1),
@@ -429,7 +418,7 @@ fn a_crlf_file_is_saved_with_crlf() {
     std::fs::write(&path, "x = 1\r\ny = 2\r\n").unwrap();
     let code = std::fs::read_to_string(&path).unwrap();
     let mut app = started(options(Some(path.clone()), &code), 100, 30);
-    assert!(!app.modified, "opening is not editing");
+    assert!(!app.editor.modified, "opening is not editing");
     type_text(&mut app, "z");
     ctrl(&mut app, 's');
     assert_eq!(
@@ -443,9 +432,9 @@ fn one_undo_takes_back_an_enter_with_its_indent() {
     let mut app = started(options(None, "if True:\n"), 100, 30);
     press(&mut app, KeyCode::End, KeyModifiers::NONE);
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.code(), "if True:\n    \n");
+    assert_eq!(app.editor.code(), "if True:\n    \n");
     cmd(&mut app, Command::Undo);
-    assert_eq!(app.code(), "if True:\n");
+    assert_eq!(app.editor.code(), "if True:\n");
 }
 
 #[test]
@@ -502,10 +491,14 @@ fn undo_takes_back_a_typed_word_at_a_time() {
     let mut app = started(options(None, "\n"), 100, 30);
     type_text(&mut app, "total = count");
     cmd(&mut app, Command::Undo);
-    assert_eq!(app.code(), "total = \n", "the word `count` in one step");
+    assert_eq!(
+        app.editor.code(),
+        "total = \n",
+        "the word `count` in one step"
+    );
     cmd(&mut app, Command::Undo);
-    assert_eq!(app.code(), "total =\n");
+    assert_eq!(app.editor.code(), "total =\n");
     cmd(&mut app, Command::Redo);
     cmd(&mut app, Command::Redo);
-    assert_eq!(app.code(), "total = count\n");
+    assert_eq!(app.editor.code(), "total = count\n");
 }

@@ -216,9 +216,9 @@ fn a_model_that_fails_to_load_shows_its_error_and_stepping_goes_on() {
     assert!(shown.contains("The model failed to load"), "{shown}");
     app.focus = Focus::Stepping;
     key(&mut app, 'n');
-    assert_eq!(app.step, 1, "{:?}", app.message);
+    assert_eq!(app.stepping.step, 1, "{:?}", app.message);
     key(&mut app, 'd');
-    assert_eq!(app.step, 1);
+    assert_eq!(app.stepping.step, 1);
     assert_eq!(app.message.as_deref(), Some("no prediction yet"));
 }
 
@@ -262,18 +262,18 @@ fn divergence_keys_jump_to_the_first_and_next_divergence() {
     assert_eq!(alignment.steps[first].truth, Some(at));
     let second = alignment.next_divergence(Some(first)).unwrap();
     key(&mut app, 'd');
-    let first_raw = app.step;
+    let first_raw = app.stepping.step;
     assert_eq!(app.prediction.row_of_raw(first_raw), Some(first));
-    let step = app.current_step().unwrap();
+    let step = app.stepping.current_step().unwrap();
     assert_eq!((step.line, step.func.as_str()), (6, "<module>"));
     key(&mut app, 'D');
-    assert!(app.step > first_raw);
-    assert_eq!(app.prediction.raw_of_row(second), Some(app.step));
+    assert!(app.stepping.step > first_raw);
+    assert_eq!(app.prediction.raw_of_row(second), Some(app.stepping.step));
     key(&mut app, 'D');
     assert_eq!(app.message.as_deref(), Some("no further divergence"));
     key(&mut app, 'g');
     key(&mut app, 'D');
-    assert_eq!(app.step, first_raw);
+    assert_eq!(app.stepping.step, first_raw);
     let metrics = app.prediction.metrics.unwrap();
     assert_eq!(metrics.trace_accuracy, Some(0.0));
     assert!(screen(&app).contains(&format!("diverges at step {}", first_raw + 1)));
@@ -334,7 +334,7 @@ fn a_run_cut_short_is_not_scored_in_the_status_bar() {
         rows.last().unwrap().clone()
     };
     assert!(status(&app).contains("trace acc"), "{}", status(&app));
-    app.view.as_mut().unwrap().trace.outcome.kind = tracelens::trace::OutcomeKind::Timeout;
+    app.stepping.view.as_mut().unwrap().trace.outcome.kind = tracelens::trace::OutcomeKind::Timeout;
     let shown = status(&app);
     assert!(
         shown.contains("not scored: the run ended in timeout") && !shown.contains("trace acc"),
@@ -347,14 +347,14 @@ fn the_truth_shows_python_reprs_and_wide_values_keep_the_separator_in_line() {
     let (text, _) = mismatching_text();
     let mut app = predicted_app(&text);
     // Step to a line step where `total` is a local, then give it a wide repr.
-    let step = (0..app.view.as_ref().unwrap().len())
+    let step = (0..app.stepping.view.as_ref().unwrap().len())
         .find(|&i| {
-            let s = &app.view.as_ref().unwrap().steps()[i];
+            let s = &app.stepping.view.as_ref().unwrap().steps()[i];
             s.locals.iter().any(|l| l.name == "total") && app.prediction.row_of_raw(i).is_some()
         })
         .expect("a step with total");
-    app.step = step;
-    let view = app.view.as_mut().unwrap();
+    app.stepping.step = step;
+    let view = app.stepping.view.as_mut().unwrap();
     let total = view.trace.steps[step]
         .locals
         .iter_mut()

@@ -14,7 +14,7 @@ use super::layout::list_top;
 use super::pane::browser::{Browser, BrowserModal};
 use super::pane::mutation::MutationState;
 use super::scope::Scope;
-use super::state::{text_area, App, Leave, Modal};
+use super::state::{App, Leave, Modal};
 use crate::dataset::{DatasetError, DatasetFile, Divergence, Filter, Record, RecordId, Verdict};
 use crate::trace::codeexecutor;
 
@@ -69,23 +69,16 @@ pub fn load_selected_sample(app: &mut App) {
     if browser.file.summary(index).map(|s| s.divergence) == Some(Divergence::NotComputed) {
         let _ = browser.file.compute_divergence(index);
     }
-    let editor = text_area(&record.code);
-    let stdin = text_area(&record.stdin);
-    app.editor = editor;
-    app.stdin = stdin;
+    app.editor.load(&record.code, &record.stdin);
     // The sample is the original that mutations start from (and diff against).
-    app.mutation = MutationState::new(app.code());
-    let loaded = (index, app.code(), app.stdin_text());
+    app.mutation = MutationState::new(app.editor.code());
+    let loaded = (index, app.editor.code(), app.editor.stdin_text());
     if let Some(browser) = app.browser.as_mut() {
         browser.loaded = Some(loaded);
     }
     app.path = None;
     app.recovery_path = None;
-    app.mark_saved();
-    app.view = None;
-    app.step = 0;
-    app.stale = false;
-    app.syntax_error = None;
+    app.stepping.clear();
     app.request_trace(Duration::ZERO);
 }
 
@@ -99,7 +92,7 @@ pub fn move_selection(app: &mut App, by: isize) {
     if browser.selected.saturating_add_signed(by).min(last) == browser.selected {
         return;
     }
-    if app.buffers_modified() {
+    if app.editor.is_modified() {
         app.modal = Some(Modal::ConfirmLeave(Leave::Select(by)));
         return;
     }
@@ -184,16 +177,17 @@ pub fn toggle_tag(app: &mut App, tag: &str) {
 fn edited_sample(app: &App) -> Result<(usize, Record), String> {
     let browser = app.browser.as_ref().ok_or("no dataset is open")?;
     let (index, code, stdin) = browser.loaded.as_ref().ok_or("no sample is loaded")?;
-    let view = match &app.view {
-        Some(view) if !app.stale && app.syntax_error.is_none() => view,
-        _ if app.syntax_error.is_some() => {
+    let stepping = &app.stepping;
+    let view = match &stepping.view {
+        Some(view) if !stepping.stale && stepping.syntax_error.is_none() => view,
+        _ if stepping.syntax_error.is_some() => {
             return Err("the program has a syntax error: fix it before saving".into())
         }
         _ => return Err("the new trace is not ready yet: try again in a moment".into()),
     };
     let mut record = browser.file.record(*index).map_err(|e| e.to_string())?;
-    record.code = app.code();
-    record.stdin = app.stdin_text();
+    record.code = app.editor.code();
+    record.stdin = app.editor.stdin_text();
     let trace = view.trace();
     let ce = codeexecutor::record(&record.code, trace).map_err(|e| e.to_string())?;
     record.code_tokens = ce.code_tokens;
@@ -215,7 +209,7 @@ pub fn save_sample(app: &mut App, as_new: bool) {
             return;
         }
     };
-    let (code, stdin) = (app.code(), app.stdin_text());
+    let (code, stdin) = (app.editor.code(), app.editor.stdin_text());
     let save_key = app.keymap.key_label(Scope::Browser, Command::SaveDataset);
     let Some(browser) = app.browser.as_mut() else {
         return;
@@ -241,7 +235,7 @@ pub fn save_sample(app: &mut App, as_new: bool) {
         })
     };
     app.message = Some(result.unwrap_or_else(|e| e.to_string()));
-    app.mark_saved();
+    app.editor.mark_saved();
 }
 
 /// Save the dataset file; when it changed on disk, ask before overwriting (`force`).

@@ -99,7 +99,7 @@ fn refresh_dirty(app: &mut App) {
 
 fn run_command(app: &mut App, command: Command) {
     if command == Command::OpenDataset {
-        if app.buffers_modified() || app.dataset_modified() {
+        if app.editor.is_modified() || app.dataset_modified() {
             app.modal = Some(Modal::ConfirmLeave(Leave::OpenDataset));
             return;
         }

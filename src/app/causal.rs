@@ -14,7 +14,7 @@ use crate::trace::{Event, Step, Trace};
 
 /// The steps of the trace on show (none before the first trace).
 fn truth(app: &App) -> &[Step] {
-    app.view.as_ref().map_or(&[], |v| v.steps())
+    app.stepping.view.as_ref().map_or(&[], |v| v.steps())
 }
 
 /// The question the traced program asks: the loaded CRUXEval record (its `f`, edited or not,
@@ -42,7 +42,7 @@ pub fn question_for(app: &App) -> Question {
             }
         }
     }
-    let stdin = app.stdin_text();
+    let stdin = app.editor.stdin_text();
     Question::Print {
         code: code.trim_end_matches('\n').to_string(),
         stdin: stdin.strip_suffix('\n').unwrap_or(&stdin).to_string(),
@@ -55,7 +55,7 @@ pub(super) fn trace_changed(app: &mut App) {
         return;
     }
     let question = question_for(app);
-    let Some(view) = app.view.as_ref() else {
+    let Some(view) = app.stepping.view.as_ref() else {
         return;
     };
     let trace: &Trace = view.trace();
@@ -64,14 +64,22 @@ pub(super) fn trace_changed(app: &mut App) {
 
 /// One model worker event for the pane.
 pub(super) fn on_model_event(app: &mut App, event: WorkerEvent) {
-    let App { causal, view, .. } = app;
-    causal.on_event(event, view.as_ref().map_or(&[], |v| v.steps()));
+    let App {
+        causal, stepping, ..
+    } = app;
+    causal.on_event(event, stepping.view.as_ref().map_or(&[], |v| v.steps()));
 }
 
 /// One check worker result for the pane.
 pub(super) fn on_checked(app: &mut App, id: u64, result: Result<Trace, String>) {
-    let App { causal, view, .. } = app;
-    causal.on_checked(id, result, view.as_ref().map_or(&[], |v| v.steps()));
+    let App {
+        causal, stepping, ..
+    } = app;
+    causal.on_checked(
+        id,
+        result,
+        stepping.view.as_ref().map_or(&[], |v| v.steps()),
+    );
 }
 
 /// Select the next (`by` 1) or previous (-1) paragraph of the monologue.
@@ -104,7 +112,7 @@ pub(super) fn jump_to_paragraph_line(app: &mut App) {
         .iter()
         .position(|s| s.event == Event::Line && s.line == line)
     {
-        Some(step) => app.step = step,
+        Some(step) => app.stepping.step = step,
         None => app.message = Some(format!("line {line} never ran")),
     }
 }
@@ -135,7 +143,7 @@ pub(super) fn jump_to_input_difference(app: &mut App) {
         InputRun::Done {
             first_difference: Some(step),
             ..
-        } => app.step = (*step).min(truth(app).len().saturating_sub(1)),
+        } => app.stepping.step = (*step).min(truth(app).len().saturating_sub(1)),
         InputRun::Done { .. } => {
             app.message = Some("the proposed input runs exactly as the record's".into())
         }

@@ -6,51 +6,14 @@ use std::path::PathBuf;
 
 use super::command::Command;
 use super::files;
+use super::pane::editor::Buffer;
 use super::state::{App, Modal, EDIT_DEBOUNCE};
 
-/// The two text buffers of the explorer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Buffer {
-    /// The program.
-    Editor,
-    /// The program's standard input.
-    Stdin,
-}
-
-/// Move through the trace.
+/// Move through the trace (the message says why not, when there is no such step).
 pub(super) fn navigate(app: &mut App, command: Command) {
-    let Some(view) = app.view.as_ref() else {
-        app.message = Some("no trace yet".into());
-        return;
-    };
-    if view.is_empty() {
-        return;
-    }
-    let (i, last) = (app.step, view.len() - 1);
-    let cursor_line = app.editor.cursor().0 as u32 + 1;
-    let target = match command {
-        Command::NextStep => Some((i + 1).min(last)),
-        Command::PrevStep => Some(i.saturating_sub(1)),
-        Command::Forward10 => Some((i + 10).min(last)),
-        Command::Back10 => Some(i.saturating_sub(10)),
-        Command::FirstStep => Some(0),
-        Command::LastStep => Some(last),
-        Command::StepOver => view.step_over(i),
-        Command::BackOver => view.back_over(i),
-        Command::StepOut => view.step_out(i),
-        Command::BackOut => view.back_out(i),
-        Command::NextOnCursorLine => view.next_on_line(i, cursor_line),
-        Command::PrevOnCursorLine => view.prev_on_line(i, cursor_line),
-        _ => None,
-    };
-    match target {
-        Some(t) => app.step = t,
-        None => {
-            app.message = Some(format!(
-                "no such step ({})",
-                command.name().replace('_', " ")
-            ))
-        }
+    let cursor_line = app.editor.program.cursor().0 as u32 + 1;
+    if let Err(message) = app.stepping.navigate(command, cursor_line) {
+        app.message = Some(message);
     }
 }
 
@@ -78,15 +41,15 @@ pub(super) fn save_to(app: &mut App, path: PathBuf) {
     let stdin_path = path.with_extension("stdin");
     // The file's own line endings are kept.
     let endings = |text: String| {
-        if app.crlf {
+        if app.editor.crlf {
             text.replace('\n', "\r\n")
         } else {
             text
         }
     };
-    let saved = files::write_atomic(&path, &endings(app.code())).and_then(|()| {
-        if app.stdin_modified {
-            files::write_atomic(&stdin_path, &endings(app.stdin_text()))?;
+    let saved = files::write_atomic(&path, &endings(app.editor.code())).and_then(|()| {
+        if app.editor.stdin_modified {
+            files::write_atomic(&stdin_path, &endings(app.editor.stdin_text()))?;
         }
         Ok(())
     });
@@ -102,12 +65,12 @@ pub(super) fn save_to(app: &mut App, path: PathBuf) {
                 let _ = std::fs::remove_file(rec);
             }
             app.recovery_dirty = false;
-            app.message = Some(if app.stdin_modified {
+            app.message = Some(if app.editor.stdin_modified {
                 format!("saved {} and {}", path.display(), stdin_path.display())
             } else {
                 format!("saved {}", path.display())
             });
-            app.mark_saved();
+            app.editor.mark_saved();
             app.path = Some(path);
         }
         Err(err) => app.message = Some(format!("cannot save {}: {err}", path.display())),
@@ -117,17 +80,11 @@ pub(super) fn save_to(app: &mut App, path: PathBuf) {
 /// `buffer`'s text changed: mark the trace stale and re-trace after the debounce (an edit of
 /// the program also marks it modified and due for the recovery file).
 pub(super) fn buffer_changed(app: &mut App, buffer: Buffer) {
-    // Modified means "differs from what was loaded or saved": undoing back to it is clean.
-    match buffer {
-        Buffer::Editor => {
-            app.modified = app.code() != app.saved.0;
-            app.recovery_dirty = true;
-        }
-        Buffer::Stdin => app.stdin_modified = app.stdin_text() != app.saved.1,
+    app.editor.changed(buffer);
+    if buffer == Buffer::Editor {
+        app.recovery_dirty = true;
     }
-    if app.view.is_some() {
-        app.stale = true;
-    }
+    app.stepping.code_changed();
     app.prediction.code_changed();
     app.causal.code_changed();
     app.request_trace(EDIT_DEBOUNCE);

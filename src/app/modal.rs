@@ -5,12 +5,12 @@
 use crossterm::event::KeyEvent;
 
 use super::command::Command;
-use super::effects::{buffer_changed, finish, save, save_to, Buffer};
+use super::effects::{buffer_changed, finish, save, save_to};
 use super::focus::Focus;
+use super::pane::editor::Buffer;
 use super::prompt::edit_prompt;
 use super::scope::Scope;
-use super::state::{text_area, App, Leave, Modal};
-use super::trace_view::TraceView;
+use super::state::{App, Leave, Modal};
 use super::{browser, browser_keys, mutation, prediction};
 
 /// A command while a pop-up is open.
@@ -61,7 +61,7 @@ pub(super) fn on_command(app: &mut App, command: Command) {
         (Modal::ConfirmLeave(leave), Command::Save) => {
             save_before_leaving(app, leave);
             let dataset_kept = leave != Leave::OpenDataset || !app.dataset_modified();
-            if !app.buffers_modified() && dataset_kept && app.modal.is_none() {
+            if !app.editor.is_modified() && dataset_kept && app.modal.is_none() {
                 go(app, leave);
             }
         }
@@ -91,7 +91,7 @@ pub(super) fn on_command(app: &mut App, command: Command) {
             }
         }
         (Modal::Recovery(text), Command::Restore) => {
-            app.editor = text_area(&text);
+            app.editor.replace_program(&text);
             app.focus = Focus::Editor;
             buffer_changed(app, Buffer::Editor);
             app.message = Some("recovered the unsaved buffer".into());
@@ -124,13 +124,13 @@ pub(super) fn on_key(app: &mut App, key: KeyEvent) {
 
 /// "Save and quit": save what is unsaved, then quit unless saving asks something first.
 fn save_and_quit(app: &mut App) {
-    if app.buffers_modified() {
+    if app.editor.is_modified() {
         save(app);
     }
     if app.dataset_modified() {
         browser::save_dataset(app, false);
     }
-    if !app.buffers_modified() && !app.dataset_modified() && app.modal.is_none() {
+    if !app.editor.is_modified() && !app.dataset_modified() && app.modal.is_none() {
         finish(app);
     }
 }
@@ -138,7 +138,7 @@ fn save_and_quit(app: &mut App) {
 /// The `s` answer before leaving: the program to its file, or the loaded sample's edits into
 /// the sample; before another dataset opens, this one's unsaved edits to its file.
 fn save_before_leaving(app: &mut App, leave: Leave) {
-    if app.buffers_modified() {
+    if app.editor.is_modified() {
         if app.browser.as_ref().is_some_and(|b| b.loaded.is_some()) {
             browser::save_sample(app, false);
         } else {
@@ -191,9 +191,7 @@ fn moved_in_list(selected: usize, last: usize, command: Command) -> Option<usize
 }
 
 fn jump_to(app: &mut App, text: &str) {
-    let len = app.view.as_ref().map_or(0, TraceView::len);
-    match text.trim().parse::<usize>() {
-        Ok(n) if n >= 1 && n <= len => app.step = n - 1,
-        _ => app.message = Some(format!("no step {} (the trace has {len})", text.trim())),
+    if let Err(message) = app.stepping.jump_to(text) {
+        app.message = Some(message);
     }
 }

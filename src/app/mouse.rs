@@ -8,9 +8,8 @@ use super::browser;
 use super::command::Command;
 use super::effects::navigate;
 use super::focus::Focus;
-use super::layout::{contains, gutter_width, inner, list_top, PaneAreas};
+use super::layout::{contains, gutter_width, inner, PaneAreas};
 use super::state::App;
-use super::trace_view::TraceView;
 
 pub(super) fn on_mouse(app: &mut App, mouse: MouseEvent) {
     if app.modal.is_some() {
@@ -29,16 +28,9 @@ pub(super) fn on_mouse(app: &mut App, mouse: MouseEvent) {
         return browser::mouse_on_browser(app, mouse.kind, inner(areas.code), row);
     }
     if contains(areas.variables, col, row) {
-        let rows = app.current_step().map_or(0, |s| s.locals.len() + 1);
         match mouse.kind {
-            MouseEventKind::ScrollDown => {
-                app.variables_scroll = (app.variables_scroll + 1).min(rows);
-                return;
-            }
-            MouseEventKind::ScrollUp => {
-                app.variables_scroll = app.variables_scroll.saturating_sub(1);
-                return;
-            }
+            MouseEventKind::ScrollDown => return app.stepping.scroll_variables(true),
+            MouseEventKind::ScrollUp => return app.stepping.scroll_variables(false),
             _ => {}
         }
     }
@@ -54,22 +46,19 @@ pub(super) fn on_mouse(app: &mut App, mouse: MouseEvent) {
     if contains(areas.steps, col, row) {
         app.focus = Focus::Stepping;
         let list = inner(areas.steps);
-        let len = app.view.as_ref().map_or(0, TraceView::len);
-        if contains(list, col, row) && len > 0 {
-            let index = list_top(len, app.step, list.height as usize) + (row - list.y) as usize;
-            if index < len {
-                app.step = index;
-            }
+        if contains(list, col, row) {
+            app.stepping
+                .click_list_row((row - list.y) as usize, list.height as usize);
         }
     } else if contains(areas.editor, col, row) {
         app.focus = Focus::Editor;
         let text = inner(areas.editor);
-        let gutter = gutter_width(app.editor.lines().len()) as u16;
+        let gutter = gutter_width(app.editor.program.lines().len()) as u16;
         if contains(text, col, row) && col >= text.x + gutter {
-            let (top, left) = app.editor_scroll.get();
+            let (top, left) = app.editor.program_scroll.get();
             let r = top + (row - text.y) as usize;
             let c = left + (col - text.x - gutter) as usize;
-            app.editor.move_cursor(CursorMove::Jump(
+            app.editor.program.move_cursor(CursorMove::Jump(
                 r.min(u16::MAX as usize) as u16,
                 c.min(u16::MAX as usize) as u16,
             ));

@@ -12,7 +12,8 @@
 
 use tui_textarea::CursorMove;
 
-use super::effects::{buffer_changed, Buffer};
+use super::effects::buffer_changed;
+use super::pane::editor::Buffer;
 use super::pane::mutation::{first_difference, Distance, MutationPicker, PickerScope};
 use super::state::{App, Modal};
 use crate::mutate::{self, Mutation};
@@ -20,14 +21,14 @@ use crate::mutate::{self, Mutation};
 /// The status-bar text for the buffer's distance from the original (none when it is the
 /// original).
 pub fn status_text(app: &App) -> Option<String> {
-    let text = match app.mutation.distance(&app.code()) {
+    let text = match app.mutation.distance(&app.editor.code()) {
         Distance::Original => return None,
         Distance::Mutations(1) => "1 mutation from the original".to_string(),
         Distance::Mutations(n) => format!("{n} mutations from the original"),
         Distance::Edited => "edited since the original".to_string(),
     };
     match app.mutation.first_change {
-        Some(i) if app.view.is_some() && !app.stale => {
+        Some(i) if app.stepping.view.is_some() && !app.stepping.stale => {
             Some(format!("{text} · first change at step {}", i + 1))
         }
         _ => Some(text),
@@ -36,14 +37,14 @@ pub fn status_text(app: &App) -> Option<String> {
 
 /// Open the picker on the mutations of the cursor's line, or of the whole program.
 pub(super) fn open_picker(app: &mut App, whole_program: bool) {
-    let all = match mutate::mutations(&app.code()) {
+    let all = match mutate::mutations(&app.editor.code()) {
         Ok(all) => all,
         Err(err) => {
             app.message = Some(format!("cannot mutate: {err}"));
             return;
         }
     };
-    let line = app.editor.cursor().0 as u32 + 1;
+    let line = app.editor.program.cursor().0 as u32 + 1;
     let (scope, items): (PickerScope, Vec<Mutation>) = if whole_program {
         (PickerScope::Program, all)
     } else {
@@ -67,7 +68,7 @@ pub(super) fn open_picker(app: &mut App, whole_program: bool) {
 /// Apply one mutation chosen at random from the whole program.
 pub(super) fn apply_random(app: &mut App) {
     app.mutation.seed = app.mutation.seed.wrapping_add(1);
-    match mutate::random(&app.code(), app.mutation.seed) {
+    match mutate::random(&app.editor.code(), app.mutation.seed) {
         Ok(Some(mutant)) => apply(app, &mutant.mutation),
         Ok(None) => app.message = Some("the program has no mutations".into()),
         Err(err) => app.message = Some(format!("cannot mutate: {err}")),
@@ -76,7 +77,7 @@ pub(super) fn apply_random(app: &mut App) {
 
 /// Apply `m` (listed for the current buffer) to the editor as one undoable edit.
 pub(super) fn apply(app: &mut App, m: &Mutation) {
-    let before = app.code();
+    let before = app.editor.code();
     let expected = match mutate::apply(&before, m) {
         Ok(code) => code,
         Err(err) => {
@@ -88,7 +89,7 @@ pub(super) fn apply(app: &mut App, m: &Mutation) {
         app.message = Some(format!("cannot apply mutation {}: {err}", m.id));
         return;
     }
-    if app.code() != expected {
+    if app.editor.code() != expected {
         app.message = Some(format!(
             "mutation {} did not apply exactly; undo reverts it",
             m.id
@@ -107,7 +108,7 @@ pub(super) fn apply(app: &mut App, m: &Mutation) {
         Distance::Edited => None,
     };
     if let Some(n) = distance {
-        app.mutation.reached.push((app.code(), n));
+        app.mutation.reached.push((app.editor.code(), n));
     }
     app.mutation.first_change = None;
     app.mutation.jump_pending = true;
@@ -116,7 +117,7 @@ pub(super) fn apply(app: &mut App, m: &Mutation) {
 
 /// Replace the buffer with the original program, as one undoable edit.
 pub(super) fn back_to_original(app: &mut App) {
-    let code = app.code();
+    let code = app.editor.code();
     let original = app.mutation.original.clone();
     if code == original {
         app.message = Some("the buffer is the original program".into());
@@ -135,7 +136,7 @@ pub(super) fn back_to_original(app: &mut App) {
 
 /// Open the diff of the buffer against the original program.
 pub(super) fn show_diff(app: &mut App) {
-    if app.code() == app.mutation.original {
+    if app.editor.code() == app.mutation.original {
         app.message = Some("the buffer is the original program: no diff".into());
     } else {
         app.modal = Some(Modal::Diff { scroll: 0 });
@@ -144,18 +145,18 @@ pub(super) fn show_diff(app: &mut App) {
 
 /// After one undo or redo in the editor: finish a replacing edit left halfway.
 pub(super) fn after_undo_redo(app: &mut App, undo: bool) {
-    if app.mutation.halfway.contains(&app.code()) {
+    if app.mutation.halfway.contains(&app.editor.code()) {
         if undo {
-            app.editor.undo();
+            app.editor.program.undo();
         } else {
-            app.editor.redo();
+            app.editor.program.redo();
         }
     }
 }
 
 /// A new trace is on show: keep it as the original's, or find where it first differs.
 pub(super) fn on_new_trace(app: &mut App) {
-    let Some(view) = &app.view else {
+    let Some(view) = &app.stepping.view else {
         return;
     };
     if app.latest_code() == app.mutation.original {
@@ -172,7 +173,7 @@ pub(super) fn on_new_trace(app: &mut App) {
     if std::mem::take(&mut app.mutation.jump_pending) {
         match first {
             Some(i) => {
-                app.step = i;
+                app.stepping.step = i;
                 app.message = Some(format!(
                     "the execution first differs from the original at step {}",
                     i + 1
@@ -186,7 +187,7 @@ pub(super) fn on_new_trace(app: &mut App) {
 /// Replace bytes `[start, end)` of the buffer's text with `replacement` through the editor,
 /// so that undo reverts it.
 fn replace_span(app: &mut App, start: usize, end: usize, replacement: &str) -> Result<(), String> {
-    let code = app.code();
+    let code = app.editor.code();
     if start > end
         || end > code.len()
         || !code.is_char_boundary(start)
@@ -196,7 +197,7 @@ fn replace_span(app: &mut App, start: usize, end: usize, replacement: &str) -> R
     }
     let from = cursor_at(&code, start)?;
     let to = cursor_at(&code, end)?;
-    let editor = &mut app.editor;
+    let editor = &mut app.editor.program;
     editor.cancel_selection();
     editor.move_cursor(CursorMove::Jump(from.0, from.1));
     if start < end {
@@ -217,7 +218,7 @@ fn replace_span(app: &mut App, start: usize, end: usize, replacement: &str) -> R
 }
 
 /// The editor (row, column in characters) of byte `at` of the buffer text (which ends with
-/// the newline `App::code` adds; its end is the end of the last line).
+/// the newline `EditorPane::code` adds; its end is the end of the last line).
 fn cursor_at(code: &str, at: usize) -> Result<(u16, u16), String> {
     let head = &code[..at.min(code.len().saturating_sub(1))];
     let row = head.matches('\n').count();

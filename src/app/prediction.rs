@@ -15,7 +15,7 @@ use crate::model::worker::ModelWorker;
 
 /// A trace was put on show in `app` (called by `update`).
 pub(super) fn trace_changed(app: &mut App) {
-    let Some(view) = app.view.as_ref() else {
+    let Some(view) = app.stepping.view.as_ref() else {
         return;
     };
     let code = view.code_lines.join("\n") + "\n";
@@ -49,11 +49,11 @@ pub(super) fn toggle_beam(app: &mut App) {
 pub(super) fn jump_to_divergence(app: &mut App, next: bool) {
     let pane = &app.prediction;
     let found = if next {
-        let here = pane.row_of_raw(app.step);
+        let here = pane.row_of_raw(app.stepping.step);
         let mut row = pane.alignment.next_divergence(here);
         // Rows that show at the current step are not "next".
         while let Some(r) = row {
-            if pane.raw_of_row(r) != Some(app.step) || here.is_none() {
+            if pane.raw_of_row(r) != Some(app.stepping.step) || here.is_none() {
                 break;
             }
             row = pane.alignment.next_divergence(Some(r));
@@ -63,7 +63,7 @@ pub(super) fn jump_to_divergence(app: &mut App, next: bool) {
         pane.alignment.first_divergence()
     };
     match found.and_then(|r| pane.raw_of_row(r)) {
-        Some(raw) => app.step = raw,
+        Some(raw) => app.stepping.step = raw,
         None => {
             app.message = Some(if pane.is_off() {
                 "no model is loaded (--model none): there is no prediction".to_string()

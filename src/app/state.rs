@@ -1,25 +1,24 @@
-//! The one `App` state: the editors, the shown trace, focus, pop-ups and what the event loop
-//! must do next (trace jobs, recovery writes). `update` changes it; `ui::draw` only reads it.
+//! The one `App` state: the panes (each its own leaf in `pane/`), the program's file, focus,
+//! pop-ups and what the event loop must do next (trace jobs, recovery writes). `update`
+//! changes it; `ui::draw` only reads it.
 
-use std::cell::Cell;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use ratatui::layout::Rect;
-use tui_textarea::TextArea;
 
 use super::focus::Focus;
 use super::keymap::Keymap;
 use super::pane::browser::{Browser, BrowserModal};
 use super::pane::causal::CausalPane;
+use super::pane::editor::EditorPane;
 use super::pane::mutation::{MutationPicker, MutationState};
 use super::pane::prediction::PredictionPane;
+use super::pane::stepping::SteppingPane;
 use super::scope::Scope;
 use super::theme::Theme;
 use super::trace_jobs::Job;
-use super::trace_view::TraceView;
-use super::undo_groups::UndoGroups;
-use crate::trace::{Limits, Outcome, TraceRequest};
+use crate::trace::{Limits, TraceRequest};
 
 /// How long an edit waits for the next keystroke before it is traced.
 pub const EDIT_DEBOUNCE: Duration = Duration::from_millis(150);
@@ -115,33 +114,18 @@ impl AppOptions {
 
 /// The explorer state.
 pub struct App {
-    pub editor: TextArea<'static>,
-    pub stdin: TextArea<'static>,
+    /// The program and its stdin.
+    pub editor: EditorPane,
+    /// The trace on show and its current step.
+    pub stepping: SteppingPane,
+    /// The program's file (none for a new program or a dataset sample).
     pub path: Option<PathBuf>,
     /// The name shown (and offered when saving) for a program without a path.
     pub name: Option<String>,
-    /// The program differs from what it was loaded from (its file, or the sample).
-    pub modified: bool,
-    /// The stdin differs from what it was loaded from.
-    pub stdin_modified: bool,
-    /// The program and stdin as last loaded or saved: `modified` compares with them.
-    pub saved: (String, String),
-    /// The program was loaded with CRLF line endings, and is saved with them.
-    pub crlf: bool,
     pub theme: Theme,
     pub keymap: Keymap,
     pub focus: Focus,
     pub modal: Option<Modal>,
-    /// The trace on show (the last good one).
-    pub view: Option<TraceView>,
-    /// The current step of `view`.
-    pub step: usize,
-    /// The editor no longer matches `view`.
-    pub stale: bool,
-    /// The latest trace found a syntax error (the last good trace stays on show).
-    pub syntax_error: Option<Outcome>,
-    /// The tracer failed on the latest request.
-    pub tracer_error: Option<String>,
     pub tracer: TracerStatus,
     /// A one-line note for the status bar.
     pub message: Option<String>,
@@ -152,13 +136,6 @@ pub struct App {
     pub recovery_path: Option<PathBuf>,
     /// The buffer changed since the last recovery write.
     pub recovery_dirty: bool,
-    /// The editor's first visible row and column (kept by drawing so the cursor stays visible).
-    pub editor_scroll: Cell<(usize, usize)>,
-    /// Rows of the Variables pane scrolled past (the mouse wheel over it).
-    pub variables_scroll: usize,
-    /// How many editor edits each undo step takes (a typed word is one).
-    pub undo_groups: UndoGroups,
-    pub stdin_scroll: Cell<(usize, usize)>,
     /// The open dataset, when the explorer browses one.
     pub browser: Option<Box<Browser>>,
     /// The model's prediction of the trace on show.
@@ -178,24 +155,17 @@ pub struct App {
 impl App {
     /// A new explorer; its first trace job is queued at once.
     pub fn new(options: AppOptions) -> App {
+        let editor = EditorPane::new(&options.code, &options.stdin);
         let mut app = App {
-            editor: text_area(&options.code),
-            stdin: text_area(&options.stdin),
+            mutation: MutationState::new(editor.code()),
+            editor,
+            stepping: SteppingPane::default(),
             path: options.path,
             name: options.name,
-            modified: false,
-            stdin_modified: false,
-            saved: (String::new(), String::new()),
-            crlf: options.code.contains("\r\n"),
             theme: options.theme,
             keymap: options.keymap,
             focus: Focus::Editor,
             modal: options.recovery.map(Modal::Recovery),
-            view: None,
-            step: 0,
-            stale: false,
-            syntax_error: None,
-            tracer_error: None,
             tracer: TracerStatus::Starting,
             message: None,
             quit: false,
@@ -203,35 +173,16 @@ impl App {
             dropped_results: 0,
             recovery_path: options.recovery_path,
             recovery_dirty: false,
-            editor_scroll: Cell::new((0, 0)),
-            variables_scroll: 0,
-            undo_groups: UndoGroups::default(),
-            stdin_scroll: Cell::new((0, 0)),
             browser: None,
             prediction: PredictionPane::default(),
             causal: CausalPane::new(None),
-            mutation: MutationState::new(String::new()),
             latest_request: 0,
             latest_code: String::new(),
             jobs: Vec::new(),
             model_picked: false,
         };
-        app.mutation = MutationState::new(app.code());
-        app.mark_saved();
         app.request_trace(Duration::ZERO);
         app
-    }
-
-    /// The buffers as they are now are what is on disk (or in the sample).
-    pub fn mark_saved(&mut self) {
-        self.saved = (self.code(), self.stdin_text());
-        self.modified = false;
-        self.stdin_modified = false;
-    }
-
-    /// Whether the program or its stdin has changes that would be lost.
-    pub fn buffers_modified(&self) -> bool {
-        self.modified || self.stdin_modified
     }
 
     /// The name of the program for titles and questions: its file name, the loaded sample's
@@ -249,33 +200,15 @@ impl App {
             .unwrap_or_else(|| "untitled".to_string())
     }
 
-    /// The program text in the editor.
-    pub fn code(&self) -> String {
-        let mut text = self.editor.lines().join("\n");
-        text.push('\n');
-        text
-    }
-
-    /// The stdin text.
-    pub fn stdin_text(&self) -> String {
-        let lines = self.stdin.lines();
-        if lines.iter().all(String::is_empty) {
-            return String::new();
-        }
-        let mut text = lines.join("\n");
-        text.push('\n');
-        text
-    }
-
     /// Queue a trace of the current buffer; newer requests supersede it.
     pub fn request_trace(&mut self, debounce: Duration) {
         self.latest_request += 1;
-        self.latest_code = self.code();
+        self.latest_code = self.editor.code();
         self.jobs.push(Job {
             id: self.latest_request,
             request: TraceRequest {
                 code: self.latest_code.clone(),
-                stdin: self.stdin_text(),
+                stdin: self.editor.stdin_text(),
                 limits: Limits::default(),
             },
             debounce,
@@ -313,28 +246,11 @@ impl App {
             return None;
         }
         self.recovery_dirty = false;
-        Some((self.recovery_path.clone()?, self.code()))
+        Some((self.recovery_path.clone()?, self.editor.code()))
     }
 
     /// Whether an open dataset has edits not yet saved to its file (the journal holds them).
     pub fn dataset_modified(&self) -> bool {
         self.browser.as_ref().is_some_and(|b| b.file.is_dirty())
     }
-
-    /// The current step, if there is a trace.
-    pub fn current_step(&self) -> Option<&crate::trace::Step> {
-        self.view.as_ref()?.steps().get(self.step)
-    }
-}
-
-/// A text area holding `text`, set up as the explorer's editors are.
-pub(super) fn text_area(text: &str) -> TextArea<'static> {
-    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
-    if lines.is_empty() {
-        lines.push(String::new());
-    }
-    let mut area = TextArea::new(lines);
-    area.set_tab_length(4);
-    area.set_max_histories(1000);
-    area
 }

@@ -9,12 +9,12 @@ use tui_textarea::{CursorMove, Input, TextArea};
 
 use super::action::Action;
 use super::command::Command;
-use super::effects::{buffer_changed, finish, navigate, save, Buffer};
+use super::effects::{buffer_changed, finish, navigate, save};
 use super::focus::Focus;
 use super::layout::{inner, PaneAreas};
+use super::pane::editor::Buffer;
 use super::scope::Scope;
 use super::state::{App, Modal, TracerStatus};
-use super::trace_view::TraceView;
 use super::{browser_keys, causal, modal, mouse, mutation, prediction};
 use crate::trace::{OutcomeKind, Trace};
 
@@ -67,7 +67,7 @@ pub fn update(app: &mut App, action: Action) {
         Action::Resize(w, h) => app.screen = Rect::new(0, 0, w, h),
         Action::Terminate => {
             // Keep the recovery file: the next start offers the unsaved buffer back.
-            app.recovery_dirty = app.modified;
+            app.recovery_dirty = app.editor.modified;
             app.quit = true;
         }
         Action::TracerReady(Ok(())) => app.tracer = TracerStatus::Ready,
@@ -86,7 +86,7 @@ fn run_command(app: &mut App, command: Command) {
     }
     app.message = None;
     match command {
-        Command::Quit if app.buffers_modified() || app.dataset_modified() => {
+        Command::Quit if app.editor.is_modified() || app.dataset_modified() => {
             app.modal = Some(Modal::ConfirmQuit)
         }
         Command::Quit => finish(app),
@@ -159,35 +159,35 @@ fn run_command(app: &mut App, command: Command) {
 
 /// Undo or redo one step: in the editor a typed word is one step (see `UndoGroups`).
 fn undo_redo(app: &mut App, undo: bool) {
-    let stdin = app.focus == Focus::Stdin;
-    let steps = match (stdin, undo) {
-        (true, _) => 1,
-        (false, true) => app.undo_groups.undo_step(&app.code()),
-        (false, false) => app.undo_groups.redo_step(&app.code()),
+    let buffer = if app.focus == Focus::Stdin {
+        Buffer::Stdin
+    } else {
+        Buffer::Editor
+    };
+    let editor = &mut app.editor;
+    let steps = match (buffer, undo) {
+        (Buffer::Stdin, _) => 1,
+        (Buffer::Editor, true) => editor.undo_groups.undo_step(&editor.code()),
+        (Buffer::Editor, false) => editor.undo_groups.redo_step(&editor.code()),
     };
     let mut changed = false;
     for _ in 0..steps {
-        let area = if stdin {
-            &mut app.stdin
-        } else {
-            &mut app.editor
-        };
+        let area = app.editor.area_mut(buffer);
         if !(if undo { area.undo() } else { area.redo() }) {
             break;
         }
         changed = true;
-        if !stdin {
+        if buffer == Buffer::Editor {
             mutation::after_undo_redo(app, undo);
         }
     }
     if !changed {
         return;
     }
-    if stdin {
-        buffer_changed(app, Buffer::Stdin);
-    } else {
-        buffer_changed(app, Buffer::Editor);
-        app.undo_groups.settled(app.code());
+    buffer_changed(app, buffer);
+    if buffer == Buffer::Editor {
+        let code = app.editor.code();
+        app.editor.undo_groups.settled(code);
     }
 }
 
@@ -209,7 +209,7 @@ fn on_key(app: &mut App, key: KeyEvent) {
         return;
     }
     // The editor's text before the key, to count the edit for undo.
-    let before_code = (app.focus == Focus::Editor).then(|| app.code());
+    let before_code = (app.focus == Focus::Editor).then(|| app.editor.code());
     let page = PaneAreas::compute(app.screen).map_or(1, |areas| {
         let pane = if app.focus == Focus::Stdin {
             areas.stdin
@@ -218,17 +218,19 @@ fn on_key(app: &mut App, key: KeyEvent) {
         };
         inner(pane).height.saturating_sub(1).max(1)
     });
-    let (area, buffer) = match app.focus {
-        Focus::Editor => (&mut app.editor, Buffer::Editor),
-        Focus::Stdin => (&mut app.stdin, Buffer::Stdin),
+    let buffer = match app.focus {
+        Focus::Editor => Buffer::Editor,
+        Focus::Stdin => Buffer::Stdin,
         Focus::Stepping | Focus::Browser => return,
     };
+    let editor = &mut app.editor;
+    let area = editor.area_mut(buffer);
     if move_far(area, key, page) {
-        app.undo_groups.moved();
+        editor.undo_groups.moved();
         return;
     }
     let is_enter = key.code == KeyCode::Enter && key.modifiers.is_empty();
-    let changed = if app.focus == Focus::Editor && is_enter {
+    let changed = if buffer == Buffer::Editor && is_enter {
         let (row, column) = area.cursor();
         let before: String = area.lines()[row].chars().take(column).collect();
         // One edit, so one undo takes the new line back.
@@ -237,13 +239,14 @@ fn on_key(app: &mut App, key: KeyEvent) {
         area.input(Input::from(key))
     };
     if !changed {
-        app.undo_groups.moved();
+        editor.undo_groups.moved();
         return;
     }
     if let Some(before) = before_code {
         let word = matches!(key.code, KeyCode::Char(c) if c.is_alphanumeric() || c == '_')
             && (key.modifiers - KeyModifiers::SHIFT).is_empty();
-        app.undo_groups.edited(word, &before, app.code());
+        let after = editor.code();
+        editor.undo_groups.edited(word, &before, after);
     }
     buffer_changed(app, buffer);
 }
@@ -289,12 +292,12 @@ fn on_paste(app: &mut App, text: &str) {
         (Some(Modal::SavePath(path) | Modal::ModelPath(path)), _) => path.push_str(text.trim_end()),
         (Some(_), _) | (None, Focus::Stepping | Focus::Browser) => {}
         (None, Focus::Editor) => {
-            if app.editor.insert_str(&text) {
+            if app.editor.program.insert_str(&text) {
                 buffer_changed(app, Buffer::Editor);
             }
         }
         (None, Focus::Stdin) => {
-            if app.stdin.insert_str(&text) {
+            if app.editor.stdin.insert_str(&text) {
                 buffer_changed(app, Buffer::Stdin);
             }
         }
@@ -308,21 +311,15 @@ fn on_traced(app: &mut App, id: u64, result: Result<Trace, String>) {
     }
     match result {
         Ok(trace) if trace.outcome.kind == OutcomeKind::SyntaxError => {
-            app.syntax_error = Some(trace.outcome);
-            app.tracer_error = None;
-            app.stale = app.view.is_some();
+            app.stepping.show_syntax_error(trace.outcome)
         }
         Ok(trace) => {
-            let view = TraceView::new(trace, app.latest_code());
-            app.step = app.step.min(view.len().saturating_sub(1));
-            app.view = Some(view);
-            app.stale = false;
-            app.syntax_error = None;
-            app.tracer_error = None;
+            let code = app.latest_code().to_string();
+            app.stepping.show(trace, &code);
             prediction::trace_changed(app);
             causal::trace_changed(app);
             mutation::on_new_trace(app);
         }
-        Err(message) => app.tracer_error = Some(message),
+        Err(message) => app.stepping.show_tracer_error(message),
     }
 }

@@ -68,6 +68,11 @@ pub fn rows_times_transposed(
                 columns_block(xs, rows, bias, k, cells);
             });
     }
+    Ok(Some(from_columns(by_column, m, n)?))
+}
+
+/// The `[m, n]` CPU tensor of products computed column-major (`n` columns of `m` cells).
+pub(crate) fn from_columns(by_column: Vec<f32>, m: usize, n: usize) -> Result<Tensor> {
     let values = if m == 1 {
         by_column
     } else {
@@ -75,7 +80,7 @@ pub fn rows_times_transposed(
             .flat_map(|i| by_column.iter().skip(i).step_by(m).copied())
             .collect()
     };
-    Ok(Some(Tensor::from_vec(values, (m, n), x.device())?))
+    Ok(Tensor::from_vec(values, (m, n), &candle_core::Device::Cpu)?)
 }
 
 /// The contiguous f32 values of a CPU tensor, if it is one.
@@ -186,7 +191,7 @@ fn dots<const R: usize, const FMA: bool>(x: &[f32], w: &[f32], out: &mut [f32]) 
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use candle_core::{DType, Device};
 
     use super::*;
@@ -199,7 +204,8 @@ mod tests {
         }
     }
 
-    fn max_diff(a: &Tensor, b: &Tensor) -> f32 {
+    /// The largest absolute difference between two tensors of one shape.
+    pub(crate) fn max_diff(a: &Tensor, b: &Tensor) -> f32 {
         (a - b)
             .unwrap()
             .abs()

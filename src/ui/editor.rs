@@ -25,13 +25,14 @@ struct Marks {
 pub(super) fn draw_editor(frame: &mut Frame, area: Rect, app: &App) {
     let name = app.program_name();
     let mut title = vec![Span::raw(format!(" Editor · {name}"))];
-    if app.modified {
+    if app.editor.modified {
         title.push(Span::raw(" [+]"));
     }
     title.push(Span::raw(" "));
     let marks = Marks {
-        current: app.current_step().map(|s| s.line),
+        current: app.stepping.current_step().map(|s| s.line),
         error: app
+            .stepping
             .syntax_error
             .as_ref()
             .and_then(|o| o.line.map(|l| (l, o.column))),
@@ -44,8 +45,8 @@ pub(super) fn draw_editor(frame: &mut Frame, area: Rect, app: &App) {
         frame,
         inner(area),
         app,
-        &app.editor,
-        &app.editor_scroll,
+        &app.editor.program,
+        &app.editor.program_scroll,
         focused,
         &marks,
     );
@@ -63,8 +64,8 @@ pub(super) fn draw_stdin(frame: &mut Frame, area: Rect, app: &App) {
         frame,
         inner(area),
         app,
-        &app.stdin,
-        &app.stdin_scroll,
+        &app.editor.stdin,
+        &app.editor.stdin_scroll,
         focused,
         &marks,
     );

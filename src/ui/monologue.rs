@@ -98,7 +98,7 @@ fn input_line(app: &App, p: &CausalPane) -> Option<Vec<(char, Style)>> {
             first_difference: Some(step),
             trace,
         } => {
-            let steps = app.view.as_ref().map_or(&[][..], |v| v.steps());
+            let steps = app.stepping.view.as_ref().map_or(&[][..], |v| v.steps());
             let line = |s: Option<&crate::trace::Step>| {
                 s.map_or("end".to_string(), |s| format!("line {}", s.line))
             };
@@ -205,7 +205,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App) {
         .collect();
     // The monologue keeps at least half the pane.
     head.truncate((body.height as usize) / 2);
-    let cursor_line = app.current_step().map(|s| s.line);
+    let cursor_line = app.stepping.current_step().map(|s| s.line);
     let wrong = p.first_wrong().map(|(para, claim, _)| (para, claim));
     let mut rows: Vec<Line> = Vec::new();
     let mut target = None;

@@ -88,7 +88,7 @@ fn preview(text: &str) -> String {
 
 pub(super) fn draw_diff(frame: &mut Frame, area: Rect, app: &App, scroll: u16) {
     let theme = &app.theme;
-    let diff = line_diff(app.mutation.original(), &app.code());
+    let diff = line_diff(app.mutation.original(), &app.editor.code());
     let removed = diff
         .iter()
         .filter(|d| matches!(d, DiffLine::Removed(_)))

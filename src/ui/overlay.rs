@@ -47,10 +47,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App) {
         ),
         Modal::JumpToStep(text) => (
             " Jump to step ",
-            prompt(
-                format!("Step (1-{}): ", app.view.as_ref().map_or(0, |v| v.len())),
-                text,
-            ),
+            prompt(format!("Step (1-{}): ", app.stepping.len()), text),
             vec![(key(app, Scope::Prompt, Command::Submit), "jump"), cancel()],
         ),
         Modal::Browser(modal) => match super::browser::modal_text(app, modal) {
@@ -78,10 +75,10 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App) {
 fn save_question(app: &App) -> String {
     let mut names = Vec::new();
     let program = app.program_name();
-    if app.modified {
+    if app.editor.modified {
         names.push(program.clone());
     }
-    if app.stdin_modified {
+    if app.editor.stdin_modified {
         names.push(match &app.path {
             Some(path) => path
                 .with_extension("stdin")

@@ -134,7 +134,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App) {
     }
     let rows = &p.alignment.steps;
     let height = inner(area).height as usize;
-    let current = p.row_of_raw(app.step);
+    let current = p.row_of_raw(app.stepping.step);
     let first = p.alignment.first_divergence();
     let generating = matches!(p.generation, GenerationStatus::Running { .. });
     let top = list_top(rows.len(), current.unwrap_or(0), height);
@@ -176,7 +176,7 @@ pub(super) fn side_by_side(app: &App) -> Option<Vec<Line<'static>>> {
     if p.is_off() || p.text.is_empty() {
         return None;
     }
-    let row = &p.alignment.steps[p.row_of_raw(app.step)?];
+    let row = &p.alignment.steps[p.row_of_raw(app.stepping.step)?];
     let state_of = |step: Option<&CeStep>| match step {
         Some(CeStep::Line { state, .. }) => state.clone(),
         _ => Vec::new(),
@@ -206,7 +206,10 @@ pub(super) fn side_by_side(app: &App) -> Option<Vec<Line<'static>>> {
     let shown = |v: Option<String>| v.unwrap_or_else(|| "—".into());
     // The truth as Python shows it (its repr); the two sides are compared as CodeExecutor
     // tokens, the form the model predicts in, which is all the predicted side has.
-    let locals = app.current_step().map_or(&[][..], |s| &s.locals[..]);
+    let locals = app
+        .stepping
+        .current_step()
+        .map_or(&[][..], |s| &s.locals[..]);
     let repr = |name: &str| {
         locals
             .iter()
@@ -261,7 +264,7 @@ pub(super) fn status_text(app: &App) -> Option<String> {
     let p = &app.prediction;
     let metrics = p.metrics.as_ref()?;
     // A run cut short has no complete truth to score against.
-    let outcome = app.view.as_ref()?.trace.outcome.kind;
+    let outcome = app.stepping.view.as_ref()?.trace.outcome.kind;
     if !matches!(outcome, OutcomeKind::Completed | OutcomeKind::Exception) {
         return Some(format!(
             "not scored: the run ended in {}",

@@ -27,7 +27,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App) {
     if let Some(m) = &app.message {
         push(Span::styled(m.clone(), bar));
     }
-    if let Some(err) = &app.syntax_error {
+    if let Some(err) = &app.stepping.syntax_error {
         let at = match (err.line, err.column) {
             (Some(l), Some(c)) => format!(" at {l}:{c}"),
             (Some(l), None) => format!(" at line {l}"),
@@ -47,16 +47,16 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App) {
         )),
         TracerStatus::Ready => {}
     }
-    if let Some(err) = &app.tracer_error {
+    if let Some(err) = &app.stepping.tracer_error {
         push(Span::styled(
             format!("trace failed: {err}"),
             theme.exception,
         ));
     }
-    match &app.view {
+    match &app.stepping.view {
         Some(view) => {
             let n = view.len();
-            let i = if n == 0 { 0 } else { app.step + 1 };
+            let i = if n == 0 { 0 } else { app.stepping.step + 1 };
             push(Span::styled(format!("step {i}/{n}"), bar));
             push(Span::styled(
                 format!("{:.1} ms", view.trace.elapsed_ms),
@@ -72,7 +72,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App) {
         }
         None => push(Span::styled("step 0/0".to_string(), bar)),
     }
-    if app.stale {
+    if app.stepping.stale {
         push(Span::styled("stale".to_string(), bar.patch(theme.stale)));
     }
     // Summaries last: when the bar is too narrow, they are what gets cut.

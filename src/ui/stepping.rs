@@ -10,7 +10,7 @@ use ratatui::Frame;
 
 use super::{cells, pane};
 use crate::app::layout::{inner, list_top};
-use crate::app::{App, Focus, TraceView};
+use crate::app::{App, Focus};
 use crate::trace::{Event, OutcomeKind};
 
 fn focused(app: &App) -> bool {
@@ -19,7 +19,7 @@ fn focused(app: &App) -> bool {
 
 /// The empty-pane text when there is no trace to show.
 fn no_trace(app: &App) -> Line<'static> {
-    let text = match (&app.tracer, &app.syntax_error) {
+    let text = match (&app.tracer, &app.stepping.syntax_error) {
         (_, Some(_)) => "no trace: the program has a syntax error",
         (crate::app::TracerStatus::Failed(_), _) => "no trace: the tracer is not available",
         _ => "tracing…",
@@ -29,11 +29,11 @@ fn no_trace(app: &App) -> Line<'static> {
 
 pub(super) fn draw_code(frame: &mut Frame, area: Rect, app: &App) {
     let mut title = vec![Span::raw(" Trace ")];
-    if app.stale {
+    if app.stepping.stale {
         title.push(Span::styled("(stale) ", app.theme.stale));
     }
     let mut block = pane(app, Line::from(title), focused(app));
-    let Some(view) = &app.view else {
+    let Some(view) = &app.stepping.view else {
         frame.render_widget(Paragraph::new(no_trace(app)).block(block), area);
         return;
     };
@@ -42,8 +42,8 @@ pub(super) fn draw_code(frame: &mut Frame, area: Rect, app: &App) {
         let text = format!(" {} ", super::outcome_text(outcome));
         block = block.title_bottom(Line::styled(text, app.theme.exception));
     }
-    let current = view.steps().get(app.step).map(|s| s.line);
-    let next = view.steps().get(app.step + 1).map(|s| s.line);
+    let current = view.steps().get(app.stepping.step).map(|s| s.line);
+    let next = view.steps().get(app.stepping.step + 1).map(|s| s.line);
     let body = inner(area);
     let height = body.height as usize;
     let focus_line = current.map_or(0, |l| l.saturating_sub(1) as usize);
@@ -84,24 +84,27 @@ fn event_name(event: Event) -> &'static str {
 }
 
 pub(super) fn draw_steps(frame: &mut Frame, area: Rect, app: &App) {
-    let len = app.view.as_ref().map_or(0, TraceView::len);
-    let title = format!(" Steps {}/{len} ", if len == 0 { 0 } else { app.step + 1 });
+    let len = app.stepping.len();
+    let title = format!(
+        " Steps {}/{len} ",
+        if len == 0 { 0 } else { app.stepping.step + 1 }
+    );
     let block = pane(app, Line::from(title), focused(app));
-    let Some(view) = &app.view else {
+    let Some(view) = &app.stepping.view else {
         frame.render_widget(Paragraph::new(no_trace(app)).block(block), area);
         return;
     };
     let height = inner(area).height as usize;
-    let top = list_top(len, app.step, height);
+    let top = list_top(len, app.stepping.step, height);
     let width = len.to_string().len();
     let divergence = app.prediction.first_divergence_raw();
-    let first_change = app.mutation.first_change.filter(|_| !app.stale);
+    let first_change = app.mutation.first_change.filter(|_| !app.stepping.stale);
     let lines: Vec<Line> = view.steps()[top..(top + height).min(len)]
         .iter()
         .enumerate()
         .map(|(k, s)| {
             let i = top + k;
-            let style = if i == app.step {
+            let style = if i == app.stepping.step {
                 app.theme.base.patch(app.theme.selected_step)
             } else if divergence == Some(i) {
                 app.theme
@@ -133,13 +136,13 @@ pub(super) fn draw_steps(frame: &mut Frame, area: Rect, app: &App) {
 }
 
 pub(super) fn draw_variables(frame: &mut Frame, area: Rect, app: &App) {
-    let step = app.current_step();
+    let step = app.stepping.current_step();
     let title = match step {
         Some(s) => format!(" Variables · {} ", s.func),
         None => " Variables ".to_string(),
     };
     let block = pane(app, Line::from(title), false);
-    let (Some(view), Some(step)) = (&app.view, step) else {
+    let (Some(view), Some(step)) = (&app.stepping.view, step) else {
         frame.render_widget(Paragraph::new("").block(block), area);
         return;
     };
@@ -150,6 +153,7 @@ pub(super) fn draw_variables(frame: &mut Frame, area: Rect, app: &App) {
     let fit = |lines: Vec<Line<'static>>| {
         // Scrolled by the wheel, never past the last screenful.
         let skip = app
+            .stepping
             .variables_scroll
             .min(lines.len().saturating_sub(usize::from(rows.height)));
         let lines = lines
@@ -175,7 +179,7 @@ pub(super) fn draw_variables(frame: &mut Frame, area: Rect, app: &App) {
         )),
         _ => {}
     }
-    let changed = view.changed_locals(app.step);
+    let changed = view.changed_locals(app.stepping.step);
     let name_width = step
         .locals
         .iter()
@@ -203,12 +207,12 @@ pub(super) fn draw_variables(frame: &mut Frame, area: Rect, app: &App) {
 
 pub(super) fn draw_stack(frame: &mut Frame, area: Rect, app: &App) {
     let block = pane(app, Line::from(" Call stack "), false);
-    let Some(view) = &app.view else {
+    let Some(view) = &app.stepping.view else {
         frame.render_widget(Paragraph::new("").block(block), area);
         return;
     };
     let lines: Vec<Line> = view
-        .stack(app.step)
+        .stack(app.stepping.step)
         .iter()
         .enumerate()
         .map(|(k, f)| {
@@ -225,12 +229,12 @@ pub(super) fn draw_stack(frame: &mut Frame, area: Rect, app: &App) {
 
 pub(super) fn draw_stdout(frame: &mut Frame, area: Rect, app: &App) {
     let block = pane(app, Line::from(" Stdout "), false);
-    let Some(view) = &app.view else {
+    let Some(view) = &app.stepping.view else {
         frame.render_widget(Paragraph::new("").block(block), area);
         return;
     };
     let height = inner(area).height as usize;
-    let text = view.stdout_until(app.step);
+    let text = view.stdout_until(app.stepping.step);
     let tail: Vec<&str> = text.lines().rev().take(height).collect();
     let lines: Vec<Line> = tail
         .into_iter()

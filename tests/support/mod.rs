@@ -4,13 +4,13 @@
 // Each test binary uses a different subset of these helpers.
 #![allow(dead_code)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::Terminal;
-use tracelens::app::{update, Action, App, AppOptions};
+use tracelens::app::{update, Action, App, AppOptions, Command};
 use tracelens::trace::Trace;
 
 /// A path inside the repository.
@@ -51,6 +51,18 @@ pub fn deliver(app: &mut App, trace: Trace) {
             result: Ok(trace),
         },
     );
+}
+
+/// Run `command` as if its key was pressed.
+pub fn cmd(app: &mut App, command: Command) {
+    update(app, Action::Command(command));
+}
+
+/// A copy of `samples/dataset.jsonl` in `dir`, to open and change.
+pub fn sample_copy(dir: &Path) -> PathBuf {
+    let path = dir.join("dataset.jsonl");
+    std::fs::copy(manifest("samples/dataset.jsonl"), &path).unwrap();
+    path
 }
 
 /// Press a key, through the keymap as the event loop does.
@@ -97,4 +109,9 @@ pub fn buffer_rows(buffer: &Buffer) -> Vec<String> {
                 .collect()
         })
         .collect()
+}
+
+/// The screen of one frame of `app`, its rows joined by line breaks.
+pub fn screen(app: &App, width: u16, height: u16) -> String {
+    buffer_rows(render(app, width, height).backend().buffer()).join("\n")
 }

@@ -50,7 +50,7 @@ pub struct MutationState {
 }
 
 impl MutationState {
-    /// The state for a buffer whose text (as `App::code` gives it) is `original`.
+    /// The state for a buffer whose text (as `EditorPane::code` gives it) is `original`.
     pub fn new(original: String) -> MutationState {
         let seed = SystemTime::now()
             .duration_since(UNIX_EPOCH)

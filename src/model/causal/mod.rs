@@ -6,6 +6,8 @@
 //! [`CausalLm::load`] opens a `.gguf` file or a model directory; [`CausalLm::generate`] continues
 //! a prompt, reporting the text so far after every token.
 
+pub mod block_matrix;
+pub mod blocks;
 pub mod config;
 pub mod sampling;
 pub mod tokenizer;

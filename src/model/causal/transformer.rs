@@ -21,18 +21,22 @@
 //! stacked, so keys and values are never copied per query head.
 
 use anyhow::{bail, Result};
-use candle_core::quantized::QMatMul;
-use candle_core::{Device, Module, Tensor};
+use candle_core::{Device, Tensor};
 use candle_nn::kv_cache::KvCache;
 
 use super::config::CausalConfig;
-use super::weights::{Embedding, Weights};
+use super::weights::{Embedding, Matrix, Weights};
 
 /// Key/value cache growth step (positions).
 const CACHE_STEP: usize = 512;
 
+/// Longest run of positions fed through the layers at once: a long prompt goes in pieces, so
+/// its activations and attention scores stay bounded (the weights are dequantized once per
+/// piece for the batched products).
+const PROMPT_CHUNK: usize = 256;
+
 struct Linear {
-    weight: QMatMul,
+    weight: Matrix,
     bias: Option<Tensor>,
 }
 
@@ -74,7 +78,7 @@ pub struct Transformer {
     embed: Embedding,
     layers: Vec<Layer>,
     norm: Tensor,
-    lm_head: QMatMul,
+    lm_head: Matrix,
     /// `1 / theta^(2i/d)` for each rotation pair, divided by the linear scaling factor.
     inv_freq: Vec<f32>,
 }
@@ -201,8 +205,32 @@ impl Transformer {
                 self.cfg.vocab_size
             );
         }
-        let ids_t = Tensor::new(ids, &Device::Cpu)?;
-        let mut x = self.embed.lookup(&ids_t)?;
+        self.forward_in_pieces(ids, state, all, PROMPT_CHUNK)
+    }
+
+    /// [`Self::forward`] with checked ids, `piece` positions at a time.
+    fn forward_in_pieces(
+        &self,
+        ids: &[u32],
+        state: &mut KvState,
+        all: bool,
+        piece: usize,
+    ) -> Result<Tensor> {
+        let mut logits = Vec::new();
+        for chunk in ids.chunks(piece) {
+            logits.push(self.forward_chunk(chunk, state, all)?);
+        }
+        Ok(match logits.len() {
+            1 => logits.remove(0),
+            _ if all => Tensor::cat(&logits, 0)?,
+            _ => logits.remove(logits.len() - 1),
+        })
+    }
+
+    /// [`Self::forward`] for one piece of checked ids.
+    fn forward_chunk(&self, ids: &[u32], state: &mut KvState, all: bool) -> Result<Tensor> {
+        let (seq, start) = (ids.len(), state.position);
+        let mut x = self.embed.lookup(ids)?;
         let (cos, sin) = self.rotation(start, seq)?;
         let mask = causal_mask(start, seq)?;
         let eps = self.cfg.rms_norm_eps as f32;
@@ -219,7 +247,7 @@ impl Transformer {
         state.position += seq;
         let x = if all { x } else { x.narrow(0, seq - 1, 1)? };
         let x = candle_nn::ops::rms_norm(&x, &self.norm, eps)?;
-        Ok(self.lm_head.forward(&x)?)
+        self.lm_head.forward(&x)
     }
 
     fn attention(
@@ -282,4 +310,37 @@ fn causal_mask(start: usize, seq: usize) -> Result<Option<Tensor>> {
         })
         .collect();
     Ok(Some(Tensor::from_vec(values, (seq, total), &Device::Cpu)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::model::row_product::tests::max_diff;
+
+    #[test]
+    fn a_prompt_fed_in_pieces_gives_the_logits_of_one_pass() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/causal/qwen2/model-q8_0.gguf");
+        let w = Weights::open_gguf(&path).unwrap();
+        let cfg = CausalConfig::from_gguf(w.gguf().unwrap()).unwrap();
+        let t = Transformer::load(&w, &cfg).unwrap();
+        let ids: Vec<u32> = (0..40).map(|i| (i * 7 % cfg.vocab_size) as u32).collect();
+        let whole = t.forward(&ids, &mut t.new_state(), true).unwrap();
+        for piece in [1, 16] {
+            let pieces = t
+                .forward_in_pieces(&ids, &mut t.new_state(), true, piece)
+                .unwrap();
+            assert_eq!(pieces.dims(), whole.dims());
+            let diff = max_diff(&pieces, &whole);
+            assert!(diff < 1e-4, "pieces of {piece}: {diff}");
+            let mut state = t.new_state();
+            let last = t.forward_in_pieces(&ids, &mut state, false, piece).unwrap();
+            assert_eq!(state.position(), ids.len());
+            let want = whole.narrow(0, ids.len() - 1, 1).unwrap();
+            let diff = max_diff(&last, &want);
+            assert!(diff < 1e-4, "last of pieces of {piece}: {diff}");
+        }
+    }
 }

@@ -1,5 +1,6 @@
 //! Where a causal LM's tensors come from: a GGUF file (any ggml type candle reads: F32, F16,
-//! Q8_0, Q4_K_M and the other k-quants, kept quantized for [`QMatMul`]) or Hugging Face
+//! Q8_0, Q4_K_M and the other k-quants, kept quantized: as [`BlockMatrix`] where it has a
+//! kernel for the type, else for candle's [`QMatMul`]) or Hugging Face
 //! safetensors (f32, f16, bf16; one `model.safetensors` or shards listed in
 //! `model.safetensors.index.json`, converted to f32). The model asks for tensors by their
 //! Hugging Face names; GGUF names (`blk.N.attn_q.weight`, ...) are derived from those, following
@@ -8,38 +9,62 @@
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::BufReader;
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use anyhow::{bail, Context, Result};
 use candle_core::quantized::gguf_file::Content;
 use candle_core::quantized::{QMatMul, QTensor};
-use candle_core::{DType, Device, Tensor};
+use candle_core::{DType, Device, Module, Tensor};
 use candle_nn::var_builder::SimpleBackend;
 
+use super::block_matrix::BlockMatrix;
+use super::blocks::Format;
 use crate::model::safetensors_file::SafetensorsFile;
+
+/// A `[out, in]` weight matrix: GGUF blocks with a kernel in [`BlockMatrix`], else candle's
+/// (quantized or f32).
+#[derive(Debug, Clone)]
+pub enum Matrix {
+    Blocks(Arc<BlockMatrix>),
+    Candle(QMatMul),
+}
+
+impl Matrix {
+    /// `x [n, in]` times the matrix transposed: `[n, out]`.
+    pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        match self {
+            Self::Blocks(m) => m.forward(x),
+            Self::Candle(m) => Ok(m.forward(x)?),
+        }
+    }
+}
 
 /// An embedding table: quantized rows are dequantized only for the ids looked up.
 #[derive(Debug, Clone)]
 pub enum Embedding {
+    Blocks(Arc<BlockMatrix>),
     Quantized(Arc<QTensor>),
     Dense(Tensor),
 }
 
 impl Embedding {
     /// The rows of `ids` as f32, shape `[ids, hidden]`.
-    pub fn lookup(&self, ids: &Tensor) -> Result<Tensor> {
+    pub fn lookup(&self, ids: &[u32]) -> Result<Tensor> {
         Ok(match self {
-            Self::Quantized(q) => q.embedding(ids)?,
-            Self::Dense(w) => w.index_select(ids, 0)?,
+            Self::Blocks(m) => m.rows(ids)?,
+            Self::Quantized(q) => q.embedding(&Tensor::new(ids, &Device::Cpu)?)?,
+            Self::Dense(w) => w.index_select(&Tensor::new(ids, &Device::Cpu)?, 0)?,
         })
     }
 
     /// The same table as an output projection (tied embeddings).
-    pub fn as_matmul(&self) -> Result<QMatMul> {
+    pub fn as_matmul(&self) -> Result<Matrix> {
         Ok(match self {
-            Self::Quantized(q) => QMatMul::from_arc(Arc::clone(q))?,
-            Self::Dense(w) => QMatMul::Tensor(w.clone()),
+            Self::Blocks(m) => Matrix::Blocks(Arc::clone(m)),
+            Self::Quantized(q) => Matrix::Candle(QMatMul::from_arc(Arc::clone(q))?),
+            Self::Dense(w) => Matrix::Candle(QMatMul::Tensor(w.clone())),
         })
     }
 }
@@ -206,6 +231,54 @@ impl Weights {
         Ok(q)
     }
 
+    /// A GGUF tensor of a block format with a kernel here, read from the file as it is stored
+    /// (`None` for other types and for safetensors).
+    fn blocks(&self, name: &str, rows: usize, cols: usize) -> Result<Option<BlockMatrix>> {
+        let Self::Gguf {
+            content, reader, ..
+        } = self
+        else {
+            return Ok(None);
+        };
+        let gguf = gguf_name(name);
+        let info = content
+            .tensor_infos
+            .get(&gguf)
+            .with_context(|| format!("missing tensor {gguf}"))?;
+        let Some(format) = Format::of(info.ggml_dtype) else {
+            return Ok(None);
+        };
+        if info.shape.dims() != [rows, cols] {
+            bail!(
+                "tensor {gguf} has shape {:?}, the config implies {:?}",
+                info.shape.dims(),
+                [rows, cols]
+            );
+        }
+        let (values, block_bytes) = format.block();
+        let reader = reader.lock().unwrap_or_else(|e| e.into_inner());
+        let file = reader.get_ref();
+        let file_len = file.metadata()?.len();
+        let len = rows
+            .checked_mul(cols / values * block_bytes)
+            .map(|n| n as u64);
+        let end = content
+            .tensor_data_offset
+            .checked_add(info.offset)
+            .zip(len)
+            .and_then(|(start, len)| Some((start, start.checked_add(len)?)));
+        let Some((start, _)) = end.filter(|&(_, end)| end <= file_len) else {
+            bail!("tensor {gguf} lies outside the file: is it cut short?");
+        };
+        let mut bytes = vec![0u8; len.unwrap_or(0) as usize];
+        file.read_exact_at(&mut bytes, start)
+            .with_context(|| format!("cannot read tensor {gguf}"))?;
+        Ok(Some(
+            BlockMatrix::new(format, rows, cols, bytes)
+                .with_context(|| format!("tensor {gguf}"))?,
+        ))
+    }
+
     /// A tensor as f32 with the given shape.
     pub fn dense(&self, name: &str, shape: &[usize]) -> Result<Tensor> {
         match self {
@@ -227,15 +300,21 @@ impl Weights {
     }
 
     /// A `[out, in]` weight matrix, quantized where the file is.
-    pub fn matmul(&self, name: &str, out: usize, inp: usize) -> Result<QMatMul> {
-        match self {
-            Self::Gguf { .. } => Ok(QMatMul::from_qtensor(self.qtensor(name, &[out, inp])?)?),
-            Self::Safetensors { .. } => Ok(QMatMul::Tensor(self.dense(name, &[out, inp])?)),
+    pub fn matmul(&self, name: &str, out: usize, inp: usize) -> Result<Matrix> {
+        if let Some(m) = self.blocks(name, out, inp)? {
+            return Ok(Matrix::Blocks(Arc::new(m)));
         }
+        Ok(Matrix::Candle(match self {
+            Self::Gguf { .. } => QMatMul::from_qtensor(self.qtensor(name, &[out, inp])?)?,
+            Self::Safetensors { .. } => QMatMul::Tensor(self.dense(name, &[out, inp])?),
+        }))
     }
 
     /// The token embedding table `[vocab, hidden]`; quantized tables stay quantized.
     pub fn embedding(&self, name: &str, vocab: usize, hidden: usize) -> Result<Embedding> {
+        if let Some(m) = self.blocks(name, vocab, hidden)? {
+            return Ok(Embedding::Blocks(Arc::new(m)));
+        }
         match self {
             Self::Gguf { .. } => {
                 let q = self.qtensor(name, &[vocab, hidden])?;
