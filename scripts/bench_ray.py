@@ -2,17 +2,21 @@
 replicated to 10,000, with distinct ids) traced by
   (a) tracelens trace --batch --jobs 2 (the plain single-machine batch),
   (b) tracelens dataset trace --jobs 2 (the command each Ray shard runs, on the whole input),
-  (c) python scripts/ray_run.py trace --shards SHARDS on a local 2-CPU Ray instance (started
-      once beforehand, as a cluster is), one CPU per shard: the driver process from its start
+  (c) python scripts/ray_run.py trace --shards S --cpus-per-shard C on a local 2-CPU Ray
+      instance (started once beforehand, as a cluster is): the driver process from its start
       (interpreter, connecting to Ray) to the merged output,
-each the best of REPEATS runs, with traces/s, the ratios (c)/(a) and (c)/(b) of the times,
-and (c)'s time to first output: from the driver's start until the first shard's part file
-appears. The load average is printed before and after each size: the machine is shared.
+each the best of REPEATS runs, with traces/s, the ratios of (c) to (a) and (b) of the times,
+and (c)'s time to first output: from the driver's start until the first output bytes appear
+(the driver streams: the first shard's lines go straight into the output's temporary file,
+a later shard's into its part file). The load average is printed before and after each size:
+the machine is shared.
 
-Usage: .venv-ray/bin/python scripts/bench_ray.py BINARY [SHARDS [REPEATS]]
+Usage: .venv-ray/bin/python scripts/bench_ray.py BINARY [REPEATS [SxC ...]]
+(REPEATS default 2; each SxC a layout of (c): S shards of C CPUs each, default 2x1)
 """
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -38,16 +42,28 @@ def programs(count):
     return "\n".join(out) + "\n"
 
 
+def written(directory):
+    """Whether any file under `directory` holds bytes."""
+    for root, _, names in os.walk(directory):
+        for name in names:
+            try:
+                if os.path.getsize(os.path.join(root, name)) > 0:
+                    return True
+            except OSError:  # renamed or removed meanwhile
+                pass
+    return False
+
+
 def run(argv, first_file_in=None):
-    """Seconds `argv` took, and the seconds until a file appeared in `first_file_in`."""
+    """Seconds `argv` took, and the seconds until a file under the (empty) directory
+    `first_file_in` held bytes."""
     first = []
     started = time.time()
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
     def watch():
         while proc.poll() is None and not first:
-            if os.path.isdir(first_file_in) and any(
-                    not n.startswith(".") for n in os.listdir(first_file_in)):
+            if written(first_file_in):
                 first.append(time.time() - started)
             time.sleep(0.01)
     watcher = threading.Thread(target=watch) if first_file_in else None
@@ -62,10 +78,25 @@ def run(argv, first_file_in=None):
     return seconds, (first[0] if first else None)
 
 
+def parse_layouts(words):
+    """`SxC` words (S shards of C CPUs each) as (S, C) pairs."""
+    layouts = []
+    for word in words:
+        shards, _, cpus = word.partition("x")
+        layouts.append((int(shards), int(cpus or 1)))
+    return layouts
+
+
 def main():
     binary = os.path.abspath(sys.argv[1])
-    shards = int(sys.argv[2]) if len(sys.argv) > 2 else 8
-    repeats = int(sys.argv[3]) if len(sys.argv) > 3 else 2
+    repeats = int(sys.argv[2]) if len(sys.argv) > 2 else 2
+    layouts = parse_layouts(sys.argv[3:] or ["2x1"])
+    # Ray runs its workers 15 steps nicer than itself by default; at the same niceness as
+    # (a) and (b), the tasks compete for the CPUs as they do (on a loaded machine nice 15
+    # gets a small share of them).
+    os.environ.setdefault("RAY_worker_niceness", "0")
+    print(f"RAY_worker_niceness={os.environ['RAY_worker_niceness']}, this process at nice "
+          f"{os.nice(0)}")
     started = time.time()
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
     address = ray.get_runtime_context().gcs_address
@@ -75,27 +106,38 @@ def main():
             src = os.path.join(tmp, f"in{count}.jsonl")
             with open(src, "w") as f:
                 f.write(programs(count))
-            a_out, b_out, c_out = (os.path.join(tmp, n) for n in ("a.jsonl", "b.jsonl", "c.jsonl"))
+            a_out, b_out = (os.path.join(tmp, n) for n in ("a.jsonl", "b.jsonl"))
+            c_dir = os.path.join(tmp, "c")
+            c_out = os.path.join(c_dir, "c.jsonl")
             print(f"\n{count} programs, load average {os.getloadavg()[0]:.1f}", flush=True)
-            a = b = c = first = float("inf")
-            for _ in range(repeats):  # interleaved, so that load changes hit all three alike
+            a = b = float("inf")
+            c = {layout: (float("inf"), float("inf")) for layout in layouts}
+            for _ in range(repeats):  # interleaved, so that load changes hit all alike
                 a = min(a, run([binary, "trace", "--batch", src, "--out", a_out,
                                 "--jobs", "2"])[0])
                 b = min(b, run([binary, "dataset", "trace", src, "--out", b_out,
                                 "--jobs", "2"])[0])
-                seconds, first_at = run([sys.executable, os.path.join(HERE, "ray_run.py"),
-                                         "trace", "--address", address, "--binary", binary,
-                                         "--input", src, "--output", c_out,
-                                         "--shards", str(shards)], c_out + ".parts")
-                c, first = min(c, seconds), min(first, first_at)
-            with open(b_out, "rb") as fb, open(c_out, "rb") as fc:
-                assert fb.read() == fc.read(), "Ray output differs from (b)"
-            print(f"(a) trace --batch --jobs 2:     {a:7.2f} s  {count / a:7.1f} traces/s")
-            print(f"(b) dataset trace --jobs 2:     {b:7.2f} s  {count / b:7.1f} traces/s")
-            print(f"(c) ray_run trace, {shards} shards:  {c:7.2f} s  {count / c:7.1f} traces/s, "
-                  f"first output after {first:.2f} s (output identical to (b))")
-            print(f"time ratios: (c)/(a) = {c / a:.2f}x, (c)/(b) = {c / b:.2f}x; "
-                  f"load average now {os.getloadavg()[0]:.1f}", flush=True)
+                for shards, cpus in layouts:
+                    shutil.rmtree(c_dir, ignore_errors=True)
+                    os.mkdir(c_dir)
+                    seconds, first_at = run(
+                        [sys.executable, os.path.join(HERE, "ray_run.py"), "trace",
+                         "--address", address, "--binary", binary, "--input", src,
+                         "--output", c_out, "--shards", str(shards),
+                         "--cpus-per-shard", str(cpus)], c_dir)
+                    best, first = c[shards, cpus]
+                    c[shards, cpus] = min(best, seconds), min(first, first_at)
+                    with open(b_out, "rb") as fb, open(c_out, "rb") as fc:
+                        assert fb.read() == fc.read(), "Ray output differs from (b)"
+            print(f"(a) trace --batch --jobs 2:       {a:7.2f} s  {count / a:7.1f} traces/s")
+            print(f"(b) dataset trace --jobs 2:       {b:7.2f} s  {count / b:7.1f} traces/s "
+                  f"({b / a:.2f}x (a))")
+            for (shards, cpus), (seconds, first) in c.items():
+                print(f"(c) ray_run trace, {shards} shards x {cpus} CPU: {seconds:7.2f} s  "
+                      f"{count / seconds:7.1f} traces/s, {seconds / a:.2f}x (a), "
+                      f"{seconds / b:.2f}x (b), first output after {first:.2f} s")
+            print(f"(every (c) output identical to (b)); load average now "
+                  f"{os.getloadavg()[0]:.1f}", flush=True)
     ray.shutdown()
 
 

@@ -6,9 +6,10 @@
         [--retries R] [-- EXTRA TRACELENS ARGS]
 
 Each shard is one Ray task that runs the tracelens binary with `--shard I/N` on the whole
-input (put once in Ray's object store) and returns the files it wrote:
+input (put once in Ray's object store) and returns the files it wrote, or for `trace` streams
+its output lines back as they are traced:
 
-    trace   tracelens dataset trace IN --out OUT --shard I/N --jobs C
+    trace   tracelens dataset trace IN --out - --shard I/N --jobs C  (a streaming task)
     build   tracelens dataset build --cruxeval IN --out DIR --shard I/N --jobs C  (OUT is a directory)
     mutate  tracelens mutate --batch IN --out OUT --shard I/N --jobs C  (pass --seed S)
     eval    tracelens eval IN --out OUT --shard I/N --jobs C [--model DIR], then
@@ -16,7 +17,10 @@ input (put once in Ray's object store) and returns the files it wrote:
 
 Every tracelens batch command is a pure function of its input and `--shard I/N`, and shard I
 is the I-th contiguous range of the input, so the merge is a concatenation in shard order and
-gives the bytes of one single-machine run. Shards are Ray tasks, not Ray Data batches: a
+gives the bytes of one single-machine run. `trace` streams: each shard is a Ray generator
+task that yields its lines in pieces cut where only the output's bytes decide (so a re-run
+yields the same pieces), and the driver writes the pieces of the first unfinished shard
+straight into the output and keeps those of later shards in their part files until their turn. Shards are Ray tasks, not Ray Data batches: a
 shard must see the whole input (a shard's positions in it seed the mutants and name the
 lines), the tracer pool and the model are started once per shard rather than once per batch,
 and a failed shard is re-run whole by Ray's own task retries (`max_retries`,
@@ -25,7 +29,7 @@ and a failed shard is re-run whole by Ray's own task retries (`max_retries`,
 The binary (and the eval model) reach the workers either through a path every node can read
 (`--binary`, `--model`: a shared file system) or, with `--ship`, through the job's runtime
 environment (`working_dir`, uploaded once by Ray; 512 MiB at most). Parts are written under
-OUT.parts/ as shards finish and removed after the merge; OUT is written atomically.
+OUT.parts/ as shards send them and removed after the merge; OUT is written atomically.
 """
 
 import argparse
@@ -42,6 +46,7 @@ import ray
 
 COMMANDS = ("trace", "build", "mutate", "eval")
 SHIPPED = "tracelens-bundle"
+FIRST_PIECE, MOST_PIECE = 1 << 12, 1 << 20
 
 
 def shard_argv(command, input_path, out_path, jobs, model):
@@ -96,6 +101,110 @@ def run_shard(command, binary, model, input_data, shard, count, jobs, extra):
         shutil.rmtree(work, ignore_errors=True)
 
 
+def piece_sizes():
+    """The sizes the pieces of a streamed shard are cut at: 4 KiB, then twice as much each
+    time up to 1 MiB, so the first lines go out at once and later pieces are large."""
+    size = FIRST_PIECE
+    while True:
+        yield size
+        size = min(size * 2, MOST_PIECE)
+
+
+def stream_shard(binary, input_data, shard, count, jobs, extra):
+    """One streaming Ray task: run `tracelens dataset trace` on shard `shard` of `count` and
+    yield its output as it comes, in pieces of whole lines, each the shortest run of lines
+    that reaches the next size of `piece_sizes` (the last one whatever is left), so the
+    pieces depend only on the output's bytes."""
+    binary = os.path.abspath(binary)
+    work = tempfile.mkdtemp(prefix="tracelens-shard-")
+    try:
+        input_path = os.path.join(work, "input.jsonl")
+        with open(input_path, "wb") as f:
+            f.write(input_data)
+        argv = shard_argv("trace", input_path, "-", jobs, None)
+        argv += ["--shard", f"{shard}/{count}"] + list(extra)
+        with open(os.path.join(work, "stderr"), "w+b") as stderr:
+            proc = subprocess.Popen([binary] + argv, stdout=subprocess.PIPE, stderr=stderr,
+                                    preexec_fn=_die_with_parent)
+            sizes = piece_sizes()
+            size, buffer = next(sizes), bytearray()
+            while True:
+                block = proc.stdout.read1(1 << 20)
+                buffer += block
+                while True:
+                    end = buffer.find(b"\n", size - 1) if len(buffer) >= size else -1
+                    if end < 0:
+                        break
+                    yield bytes(buffer[:end + 1])
+                    del buffer[:end + 1]
+                    size = next(sizes)
+                if not block:
+                    break
+            if proc.wait() != 0:
+                stderr.seek(0)
+                raise RuntimeError(f"shard {shard}/{count}: tracelens exited with "
+                                   f"{proc.returncode}: {stderr.read()[-2000:].decode('utf-8', 'replace')}")
+            if buffer:
+                yield bytes(buffer)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+class InOrder:
+    """The output of a streamed run, written as the shards' pieces arrive: the pieces of the
+    first unfinished shard go straight into the output's temporary file, those of a later
+    shard into its part file under `parts_dir`, copied into the output when its turn comes.
+    `close` fsyncs and renames the output into place."""
+
+    def __init__(self, output, parts_dir, count):
+        self.output, self.parts_dir, self.count = output, parts_dir, count
+        fd, self.temp = tempfile.mkstemp(prefix=".tracelens-", suffix=".tmp",
+                                         dir=os.path.dirname(output))
+        self.out = os.fdopen(fd, "wb")
+        self.current, self.finished, self.parts = 0, set(), {}
+        os.makedirs(parts_dir, exist_ok=True)
+
+    def part_path(self, shard):
+        return os.path.join(self.parts_dir, f"{shard:05d}@part")
+
+    def add(self, shard, piece):
+        if shard == self.current:
+            self.out.write(piece)
+            return
+        if shard not in self.parts:
+            self.parts[shard] = open(self.part_path(shard), "wb")
+        self.parts[shard].write(piece)
+
+    def finish(self, shard):
+        self.finished.add(shard)
+        while self.current in self.finished:
+            self.current += 1
+            part = self.parts.pop(self.current, None)
+            if part is not None:  # what the next shard sent before its turn
+                part.close()
+                with open(self.part_path(self.current), "rb") as f:
+                    shutil.copyfileobj(f, self.out, 1 << 20)
+                os.unlink(self.part_path(self.current))
+
+    def close(self):
+        self.out.flush()
+        os.fsync(self.out.fileno())
+        self.out.close()
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(self.temp, 0o666 & ~umask)
+        os.replace(self.temp, self.output)
+        shutil.rmtree(self.parts_dir)
+
+    def abandon(self):
+        """After a failure: remove the temporary output and the parts."""
+        for part in self.parts.values():
+            part.close()
+        self.out.close()
+        os.unlink(self.temp)
+        shutil.rmtree(self.parts_dir, ignore_errors=True)
+
+
 def write_atomically(path, chunks):
     """Write `chunks` (bytes, in order) to `path` through a temporary file and a rename."""
     directory = os.path.dirname(os.path.abspath(path))
@@ -128,7 +237,7 @@ def progress(done, count, started, first_at):
     width = 30
     filled = width * done // count
     elapsed = time.time() - started
-    first = f", first part after {first_at:.1f} s" if first_at is not None else ""
+    first = f", first output after {first_at:.1f} s" if first_at is not None else ""
     sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{count} shards, "
                      f"{elapsed:.1f} s{first}")
     sys.stderr.flush()
@@ -201,12 +310,58 @@ def main(argv):
     else:
         shipped = (binary, model)
     parts_dir = output + ".parts"
-    first_at = run_shards(args, shipped, input_data, parts_dir)
-    summary = merge(args, output, parts_dir, binary)
-    shutil.rmtree(parts_dir)
-    sys.stderr.write(f"ray_run: {args.shards} shards, first part after {first_at:.2f} s, "
+    if args.command == "trace":
+        first_at = stream_shards(args, shipped[0], input_data, output, parts_dir)
+        summary = b""
+    else:
+        first_at = run_shards(args, shipped, input_data, parts_dir)
+        summary = merge(args, output, parts_dir, binary)
+        shutil.rmtree(parts_dir)
+    sys.stderr.write(f"ray_run: {args.shards} shards, first output after {first_at:.2f} s, "
                      f"merged into {args.output}\n")
     return summary
+
+
+def stream_shards(args, binary, input_data, output, parts_dir):
+    """Run every shard as a streaming Ray task, writing the output in order as the pieces
+    arrive (`InOrder`); return the seconds until the first piece was written."""
+    task = ray.remote(num_cpus=args.cpus_per_shard, max_retries=args.retries,
+                      retry_exceptions=True)(stream_shard)
+    started = time.time()
+    data = ray.put(input_data)
+    pending = {
+        task.remote(binary, data, i, args.shards, args.cpus_per_shard, args.extra): i
+        for i in range(args.shards)
+    }
+    sink = InOrder(output, parts_dir, args.shards)
+    first_at, done = None, 0
+    try:
+        while pending:
+            progress(done, args.shards, started, first_at)
+            ready, _ = ray.wait(list(pending), num_returns=1, timeout=1.0)
+            for pieces in ready:
+                shard = pending[pieces]
+                try:
+                    piece = ray.get(next(pieces))
+                except StopIteration:
+                    del pending[pieces]
+                    sink.finish(shard)
+                    done += 1
+                    continue
+                except Exception as e:  # the shard failed after every retry
+                    sys.stderr.write("\n")
+                    sys.exit(f"ray_run: shard {shard}/{args.shards} failed after "
+                             f"{args.retries} retries ({e})")
+                sink.add(shard, piece)
+                if first_at is None:
+                    first_at = time.time() - started
+        sink.close()
+    except BaseException:
+        sink.abandon()
+        raise
+    progress(done, args.shards, started, first_at)
+    sys.stderr.write("\n")
+    return first_at if first_at is not None else time.time() - started
 
 
 def run_shards(args, shipped, input_data, parts_dir):

@@ -2,8 +2,9 @@
 //! `eval` (with `eval --merge`): the shards' outputs concatenated in order are the output of
 //! one unsharded run, byte for byte, and a bad record costs only itself.
 
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
 
@@ -84,6 +85,16 @@ fn dataset_trace_fills_every_record_keeps_every_other_line_and_shards_concatenat
         &["dataset", "trace", path(&input), "--jobs", "2"],
         3,
     );
+    let streamed = ok(tracelens(&[
+        "dataset",
+        "trace",
+        path(&input),
+        "--jobs",
+        "2",
+        "--out",
+        "-",
+    ]));
+    assert!(streamed.stdout == whole, "--out - writes the file's bytes");
     let lines: Vec<&[u8]> = whole.split(|b| *b == b'\n').collect();
     assert_eq!(lines.len(), 12, "one line per input line, then the end");
     assert_eq!(lines[2], b"{not json");
@@ -145,6 +156,39 @@ fn dataset_trace_fills_every_record_keeps_every_other_line_and_shards_concatenat
         has_step(&json(10), "<output> <list_iterator object at 0xADDR>"),
         "an address, different in every run, is masked: {}",
         json(10)
+    );
+}
+
+#[test]
+fn dataset_trace_to_stdout_writes_each_line_once_the_lines_before_it_are_traced() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.jsonl");
+    let lines = [
+        serde_json::json!({"id": "quick", "code": "print(1)\n"}),
+        serde_json::json!({"id": "slow", "code": "import time\ntime.sleep(60)\n"}),
+    ];
+    let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    std::fs::write(&input, text).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tracelens"))
+        .args(["dataset", "trace", path(&input), "--jobs", "2"])
+        .args(["--timeout-ms", "120000", "--out", "-"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let still_running = child.try_wait().unwrap().is_none();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let first: Value = serde_json::from_str(&first).unwrap();
+    assert_eq!(first["id"], "quick");
+    assert_eq!(first["outcome"], "completed");
+    assert!(
+        still_running,
+        "the first line came out while the second program still ran"
     );
 }
 

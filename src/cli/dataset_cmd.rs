@@ -3,7 +3,7 @@
 //! (`crate::pipeline::dataset_build`); `trace` fills the traced fields of `{id, code[, stdin]}`
 //! records (`crate::pipeline::dataset_trace`).
 
-use std::io::Read;
+use std::io::{BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -43,7 +43,8 @@ pub enum DatasetCommand {
 pub struct TraceArgs {
     /// The records to trace (JSONL; `-` reads standard input).
     pub input: PathBuf,
-    /// Where to write (atomically); never the input itself.
+    /// Where to write (atomically); never the input itself. `-` streams the lines to
+    /// standard output as they are traced.
     #[arg(long)]
     pub out: PathBuf,
     /// Tracer worker processes (default: number of cores).
@@ -284,13 +285,21 @@ fn run_trace(args: &TraceArgs) -> anyhow::Result<ExitCode> {
         ProgressStyle::with_template("{bar:40} {pos}/{len} lines  {per_sec}  eta {eta}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
-    let report = replace_file(&args.out, false, |w| {
-        trace_lines(&input, args.shard, limits, &pool, w, &|done, total| {
-            bar.set_length(total as u64);
-            bar.set_position(done as u64);
-        })
-    })
-    .with_context(|| format!("cannot write {}", args.out.display()))?;
+    let progress = |done: usize, total: usize| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    };
+    let trace = |w: &mut dyn Write| trace_lines(&input, args.shard, limits, &pool, w, &progress);
+    let report = if args.out == Path::new("-") {
+        trace(&mut BufWriter::with_capacity(
+            1 << 20,
+            std::io::stdout().lock(),
+        ))
+        .context("cannot write to standard output")?
+    } else {
+        replace_file(&args.out, false, |w| trace(w))
+            .with_context(|| format!("cannot write {}", args.out.display()))?
+    };
     bar.finish_and_clear();
     for (line, why) in &report.kept {
         eprintln!("{}:{line}: kept as it is ({why})", args.input.display());

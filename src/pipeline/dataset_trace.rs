@@ -12,17 +12,17 @@
 //! of lines ([`Shard`]), so the shards' outputs concatenated are the unsharded output.
 
 use std::io::{self, Write};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, PoisonError};
 
+use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Value as JsonValue};
 
+use super::in_order::map_in_order;
 use super::shard::Shard;
 use crate::trace::codeexecutor::{code_tokens, trace_steps};
 use crate::trace::{Limits, Trace, TraceRequest, TracerError, TracerPool};
 
-/// Lines traced together between two writes of the output.
-const CHUNK: usize = 1024;
+/// The most lines traced ahead of the last one written.
+const WINDOW: usize = 1024;
 
 /// What a run wrote.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -37,16 +37,15 @@ pub struct TracedReport {
     pub masked: usize,
 }
 
-/// CodeExecutor trace steps with object addresses masked, and their tokens.
+/// CodeExecutor trace steps with object addresses masked.
 pub struct StableTrace {
     pub steps: Vec<String>,
-    pub tokens: Vec<String>,
     /// Whether any address was masked.
     pub masked: bool,
 }
 
 impl StableTrace {
-    /// Mask the addresses of `steps` and split them into tokens.
+    /// Mask the addresses of `steps`.
     pub fn of(steps: Vec<String>) -> StableTrace {
         let mut masked = false;
         let steps: Vec<String> = steps
@@ -58,15 +57,12 @@ impl StableTrace {
                 })
             })
             .collect();
-        let tokens = steps
-            .iter()
-            .flat_map(|step| step.split_whitespace().map(str::to_string))
-            .collect();
-        StableTrace {
-            steps,
-            tokens,
-            masked,
-        }
+        StableTrace { steps, masked }
+    }
+
+    /// The trace tokens: the steps split on whitespace, concatenated.
+    pub fn tokens(&self) -> impl Iterator<Item = &str> {
+        self.steps.iter().flat_map(|step| step.split_whitespace())
     }
 }
 
@@ -138,13 +134,50 @@ fn parse(line: &[u8], limits: Limits) -> Line {
     Line::Record(object, req)
 }
 
-/// The record with its traced fields set from `result`, and whether addresses were masked.
+/// A traced record: the input object with its traced fields in place, the arrays kept as
+/// they are and written straight into the output line (no JSON value per token).
+struct Filled {
+    /// The input's fields, with `code_tokens`, `trace` and `trace_tokens` holding `null`
+    /// where their arrays go (so every field keeps its place), and `outcome` and `error` set.
+    record: Map<String, JsonValue>,
+    code_tokens: Vec<String>,
+    trace: StableTrace,
+}
+
+const CODE_TOKENS: &str = "code_tokens";
+const TRACE: &str = "trace";
+const TRACE_TOKENS: &str = "trace_tokens";
+
+impl Serialize for Filled {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.record.len()))?;
+        for (key, value) in &self.record {
+            match key.as_str() {
+                CODE_TOKENS => map.serialize_entry(key, &self.code_tokens)?,
+                TRACE => map.serialize_entry(key, &self.trace.steps)?,
+                TRACE_TOKENS => map.serialize_entry(key, &Tokens(&self.trace))?,
+                _ => map.serialize_entry(key, value)?,
+            }
+        }
+        map.end()
+    }
+}
+
+/// The trace tokens of a trace, serialized as a JSON array of strings.
+struct Tokens<'a>(&'a StableTrace);
+
+impl Serialize for Tokens<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.tokens())
+    }
+}
+
+/// The record with its traced fields set from `result`.
 fn fill(
     mut record: Map<String, JsonValue>,
     code: &str,
     result: Result<Trace, TracerError>,
-) -> (Map<String, JsonValue>, bool) {
-    let strings = |v: Vec<String>| JsonValue::Array(v.into_iter().map(JsonValue::from).collect());
+) -> Filled {
     let mut error = None;
     let (trace, outcome) = match result {
         Ok(trace) => (trace_steps(&trace), trace.outcome.kind.as_str()),
@@ -153,75 +186,57 @@ fn fill(
             (Vec::new(), "crashed")
         }
     };
-    let tokens = code_tokens(code).unwrap_or_else(|e| {
+    let code_tokens = code_tokens(code).unwrap_or_else(|e| {
         error.get_or_insert(e.to_string());
         Vec::new()
     });
-    let stable = StableTrace::of(trace);
-    let (trace, trace_tokens, masked) = (stable.steps, stable.tokens, stable.masked);
-    record.insert("code_tokens".into(), strings(tokens));
-    record.insert("trace".into(), strings(trace));
-    record.insert("trace_tokens".into(), strings(trace_tokens));
+    for key in [CODE_TOKENS, TRACE, TRACE_TOKENS] {
+        record.insert(key.into(), JsonValue::Null);
+    }
     record.insert("outcome".into(), outcome.into());
     match error {
         Some(e) => record.insert("error".into(), e.into()),
         None => record.remove("error"),
     };
-    (record, masked)
+    Filled {
+        record,
+        code_tokens,
+        trace: StableTrace::of(trace),
+    }
 }
 
-/// A traced record's output line and whether addresses were masked in it.
-type Rendered = io::Result<(Vec<u8>, bool)>;
+/// What one input line becomes.
+enum Output {
+    /// Written back as it is; why, unless it is blank.
+    Kept(Option<String>),
+    /// A traced record's line and whether addresses were masked in it.
+    Traced(serde_json::Result<Vec<u8>>, bool),
+}
 
-/// Trace and render the records among `lines` (`None` for the other lines), on twice as many
-/// threads as the pool has workers: while some threads wait for a tracer worker, the others
-/// project and serialize finished traces, so the workers do not wait for that work.
-/// `on_done` is called after each line.
-fn render(
-    lines: Vec<Line>,
-    pool: &TracerPool,
-    on_done: &(dyn Fn() + Sync),
-) -> Vec<Option<Rendered>> {
-    let next = AtomicUsize::new(0);
-    let slots: Vec<Mutex<Option<Rendered>>> = lines.iter().map(|_| Mutex::new(None)).collect();
-    let lines: Vec<Mutex<Option<Line>>> = lines.into_iter().map(|l| Mutex::new(Some(l))).collect();
-    let take = |i: usize| {
-        lines[i]
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take()
-    };
-    std::thread::scope(|scope| {
-        for _ in 0..(2 * pool.workers()).min(lines.len()) {
-            scope.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                if i >= lines.len() {
-                    break;
-                }
-                if let Some(Line::Record(record, req)) = take(i) {
-                    let (filled, masked) = fill(record, &req.code, pool.trace(&req));
-                    let rendered = serde_json::to_vec(&filled).map(|bytes| (bytes, masked));
-                    *slots[i].lock().unwrap_or_else(PoisonError::into_inner) =
-                        Some(rendered.map_err(io::Error::from));
-                }
-                on_done();
-            });
+/// Trace (or keep) one input line.
+fn output(line: &[u8], limits: Limits, pool: &TracerPool) -> Output {
+    match parse(line, limits) {
+        Line::Blank => Output::Kept(None),
+        Line::Kept(why) => Output::Kept(Some(why)),
+        Line::Record(record, req) => {
+            let filled = fill(record, &req.code, pool.trace(&req));
+            Output::Traced(serde_json::to_vec(&filled), filled.trace.masked)
         }
-    });
-    slots
-        .into_iter()
-        .map(|slot| slot.into_inner().unwrap_or_else(PoisonError::into_inner))
-        .collect()
+    }
 }
 
-/// Trace this shard of `input`'s lines on `pool` and write one line per input line to `out`.
-/// `progress` gets (lines done, lines in the shard).
+/// Trace this shard of `input`'s lines on `pool` and write one line per input line to `out`,
+/// in order, each as soon as the lines before it are written (`out` is flushed whenever the
+/// next line is not ready yet, so a reader of `out` gets the lines as they come).
+/// The lines are traced on twice as many threads as the pool has workers: while some threads
+/// wait for a tracer worker, the others project and serialize finished traces, so the workers
+/// do not wait for that work. `progress` gets (lines done, lines in the shard).
 pub fn trace_lines(
     input: &[u8],
     shard: Shard,
     limits: Limits,
     pool: &TracerPool,
-    out: &mut impl Write,
+    out: &mut dyn Write,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> io::Result<TracedReport> {
     let all = lines(input);
@@ -232,31 +247,30 @@ pub fn trace_lines(
         lines: mine.len(),
         ..TracedReport::default()
     };
-    let done = AtomicUsize::new(0);
-    let on_done = || progress(done.fetch_add(1, Ordering::Relaxed) + 1, mine.len());
-    for (c, chunk) in mine.chunks(CHUNK).enumerate() {
-        let parsed: Vec<Line> = chunk.iter().map(|l| parse(l, limits)).collect();
-        let mut kept = Vec::new();
-        for (i, line) in parsed.iter().enumerate() {
-            if let Line::Kept(why) = line {
-                kept.push((first_number + c * CHUNK + i, why.clone()));
-            }
-        }
-        report.kept.extend(kept);
-        let rendered = render(parsed, pool, &on_done);
-        for (bytes, rendered) in chunk.iter().zip(rendered) {
-            match rendered {
-                None => out.write_all(bytes)?,
-                Some(result) => {
-                    let (line, masked) = result?;
-                    report.traced += 1;
-                    report.masked += usize::from(masked);
-                    out.write_all(&line)?;
+    let mut written = 0;
+    let map = |line: &&[u8]| output(line, limits, pool);
+    map_in_order(mine, 2 * pool.workers(), WINDOW, &map, &mut |next| {
+        let Some(next) = next else {
+            return out.flush();
+        };
+        match next {
+            Output::Kept(why) => {
+                if let Some(why) = why {
+                    report.kept.push((first_number + written, why));
                 }
+                out.write_all(mine[written])?;
             }
-            out.write_all(b"\n")?;
+            Output::Traced(line, masked) => {
+                report.traced += 1;
+                report.masked += usize::from(masked);
+                out.write_all(&line?)?;
+            }
         }
-    }
+        out.write_all(b"\n")?;
+        written += 1;
+        progress(written, mine.len());
+        Ok(())
+    })?;
     out.flush()?;
     Ok(report)
 }
@@ -309,8 +323,10 @@ mod tests {
             serde_json::from_str(r#"{"id": 7, "code": "x = (", "tags": ["a"], "error": "old"}"#)
                 .unwrap();
         let failed = Err(TracerError::Worker("gone".into()));
-        let (filled, masked) = fill(record, "x = (", failed);
-        assert!(!masked);
+        let filled = fill(record, "x = (", failed);
+        assert!(!filled.trace.masked);
+        let filled = serde_json::to_value(&filled).unwrap();
+        let filled = filled.as_object().unwrap();
         let keys: Vec<&str> = filled.keys().map(String::as_str).collect();
         assert_eq!(
             keys,

@@ -162,6 +162,8 @@ def main():
         print(f"SKIPPED: {CRUX} is absent")
         return
     global ADDRESS
+    # Ray's workers would run 15 steps nicer than this process: slow on a busy machine.
+    os.environ.setdefault("RAY_worker_niceness", "0")
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
     ADDRESS = ray.get_runtime_context().gcs_address
     try:

@@ -1,5 +1,7 @@
 //! Trace serialization: steps of a recorded trace as CodeExecutor step strings.
 
+use std::collections::HashMap;
+
 use crate::trace::schema::{Event, Trace};
 
 use super::render_value;
@@ -15,10 +17,12 @@ pub enum CeStep {
     Output(String),
 }
 
-/// The CodeExecutor steps of a recorded trace (see the module docs for the rules).
+/// The CodeExecutor steps of a recorded trace (see the module docs for the rules). A local
+/// keeps its value over many steps, so each distinct `repr` is rendered once per trace.
 pub fn steps_of(trace: &Trace) -> Vec<CeStep> {
     let mut steps = Vec::new();
     let mut printed = String::new();
+    let mut rendered: HashMap<&str, String> = HashMap::new();
     for step in &trace.steps {
         printed.push_str(&step.stdout);
         if step.event != Event::Line {
@@ -28,7 +32,12 @@ pub fn steps_of(trace: &Trace) -> Vec<CeStep> {
         let state = step
             .locals
             .iter()
-            .map(|local| (local.name.clone(), render_value(&local.repr)))
+            .map(|local| {
+                let value = rendered
+                    .entry(&local.repr)
+                    .or_insert_with(|| render_value(&local.repr));
+                (local.name.clone(), value.clone())
+            })
             .collect();
         steps.push(CeStep::Line {
             line: step.line.saturating_sub(1),
@@ -62,18 +71,22 @@ fn serialize_step(step: &CeStep) -> String {
     match step {
         CeStep::Output(text) => format!("<output> {text}"),
         CeStep::Line { line, state } => {
-            let pairs: Vec<String> = state
-                .iter()
-                .map(|(name, value)| format!("{name} : {value}"))
-                .collect();
-            if pairs.is_empty() {
-                format!("<line> <{line}> <state> </state>")
-            } else {
-                format!(
-                    "<line> <{line}> <state> {} </state>",
-                    pairs.join(" <dictsep> ")
-                )
+            let pairs: usize = state.iter().map(|(n, v)| n.len() + v.len() + 14).sum();
+            let mut out = String::with_capacity(32 + pairs);
+            out.push_str("<line> <");
+            out.push_str(&line.to_string());
+            out.push_str("> <state> ");
+            for (i, (name, value)) in state.iter().enumerate() {
+                if i > 0 {
+                    out.push_str("<dictsep> ");
+                }
+                out.push_str(name);
+                out.push_str(" : ");
+                out.push_str(value);
+                out.push(' ');
             }
+            out.push_str("</state>");
+            out
         }
     }
 }
