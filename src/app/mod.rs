@@ -5,6 +5,7 @@
 pub mod action;
 pub mod browser;
 mod browser_keys;
+pub mod causal_answer;
 pub mod command;
 mod effects;
 pub mod files;
