@@ -58,14 +58,19 @@ fn replace_staged<T, E: From<io::Error>>(
     #[cfg(unix)]
     builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
     let temp = builder.tempfile_in(dir).map_err(without_temp_path)?;
+    let usual = temp.as_file().metadata()?.permissions();
     let result = write(&temp)?;
-    // Opened again: a writer by path may have put a new file at the temporary path.
+    // Opened again: a writer by path may have put a new file at the temporary path (with
+    // a mode of its own: safetensors renames its own 0600 temporary there).
     File::open(temp.path())?.sync_all()?;
-    if let Ok(metadata) = fs::metadata(path) {
-        fs::set_permissions(temp.path(), metadata.permissions())?;
-        if keep_backup {
-            keep_as_backup(path)?;
+    match fs::metadata(path) {
+        Ok(metadata) => {
+            fs::set_permissions(temp.path(), metadata.permissions())?;
+            if keep_backup {
+                keep_as_backup(path)?;
+            }
         }
+        Err(_) => fs::set_permissions(temp.path(), usual)?,
     }
     temp.persist(path).map_err(|err| err.error)?;
     sync_dir(dir)?;
@@ -243,5 +248,16 @@ mod tests {
         fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).unwrap();
         replace_file(&path, false, |w| w.write_all(b"y")).unwrap();
         assert_eq!(mode(&path), 0o640);
+        // A writer by path that puts its own 0600 file there (as safetensors does) still
+        // gives a new file the usual mode.
+        let by_path = dir.path().join("model.safetensors");
+        replace_file_by_path(&by_path, |p| {
+            let own = p.with_extension("own");
+            fs::write(&own, b"z")?;
+            fs::set_permissions(&own, fs::Permissions::from_mode(0o600))?;
+            fs::rename(&own, p)
+        })
+        .unwrap();
+        assert_eq!(mode(&by_path), usual);
     }
 }
