@@ -3,12 +3,17 @@
 //! `scripts/make_causal_fixtures.sh`): F32 GGUF and safetensors (bf16, f32, sharded f16) within
 //! 1e-4 max-abs of the reference, the key/value cache path equal to the full pass, identical
 //! greedy ids for 32 tokens, Q8_0 within a stated tolerance; then decoding (stop strings,
-//! cancellation, context length) and the errors a user can meet.
+//! cancellation, context length, several generations continuing one prefilled prompt), asking
+//! an execution question (`app::causal_answer`, on the hand-set bigram model of
+//! `scripts/make_cruxeval_lm_fixtures.py`) and the errors a user can meet.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use candle_core::Tensor;
+use tracelens::app::causal_answer::{ask, Asking};
+use tracelens::cruxeval::question::Question;
+use tracelens::cruxeval::PromptKind;
 use tracelens::model::causal::{
     CausalConfig, CausalLm, Finish, LoadOptions, Sampling, Transformer, Weights,
 };
@@ -269,6 +274,100 @@ fn stop_strings_cut_the_text_and_end_generation() {
     assert_eq!(stopped.finish, Finish::StopString);
     assert_eq!(stopped.text, full.text[..cut]);
     assert!(stopped.ids.len() < full.ids.len());
+}
+
+#[test]
+fn generations_continuing_one_prefilled_prompt_do_not_disturb_each_other() {
+    // The llama fixture: its greedy reference varies (qwen2's repeats one token).
+    let r = reference("llama");
+    let lm = CausalLm::load(
+        &fixtures().join("llama/model-f32.gguf"),
+        &LoadOptions::default(),
+    )
+    .unwrap();
+    let never = AtomicBool::new(false);
+    let prefilled = lm.prefill(&r.prompt_ids).unwrap();
+    assert_eq!(prefilled.tokens(), r.prompt_ids.len());
+    let sampled = |seed| Sampling {
+        temperature: 1.0,
+        top_p: 0.9,
+        seed,
+        max_tokens: 12,
+        stop: vec![],
+    };
+    let first = lm
+        .continue_from(&prefilled, &sampled(1), &never, &mut |_| {})
+        .unwrap();
+    let other = lm
+        .continue_from(&prefilled, &sampled(2), &never, &mut |_| {})
+        .unwrap();
+    assert_ne!(first.ids, other.ids);
+    // The greedy reference after two sampled continuations of the same prompt: the cache the
+    // prompt left is untouched by what continued it.
+    let greedy = lm
+        .continue_from(&prefilled, &greedy_sampling(8), &never, &mut |_| {})
+        .unwrap();
+    assert_eq!(greedy.ids, r.greedy[..8]);
+    let again = lm
+        .continue_from(&prefilled, &sampled(1), &never, &mut |_| {})
+        .unwrap();
+    assert_eq!(again.ids, first.ids);
+}
+
+/// The hand-set bigram model of scripts/make_cruxeval_lm_fixtures.py.
+fn bigram() -> CausalLm {
+    CausalLm::load(
+        &fixtures().join("bigram/model.gguf"),
+        &LoadOptions::default(),
+    )
+    .unwrap()
+}
+
+#[test]
+fn asking_stops_at_the_answer_tag_the_model_writes() {
+    let lm = bigram();
+    let never = AtomicBool::new(false);
+    let question = Question::Print {
+        code: "print(1 + 2)".into(),
+        stdin: String::new(),
+    };
+    let asking = Asking {
+        kind: PromptKind::Direct,
+        samples: 3,
+        temperature: 0.0,
+        top_p: 1.0,
+        seed: 0,
+        max_tokens: 40,
+    };
+    let mut streamed = Vec::new();
+    let done = ask(&lm, &question, &asking, &never, &mut |i, p| {
+        streamed.push((i, p.text.to_string()))
+    })
+    .unwrap();
+    assert_eq!(done.prompt, question.prompt(PromptKind::Direct));
+    assert_eq!(done.prompt_tokens, lm.encode(&done.prompt).unwrap().len());
+    assert_eq!(done.answers.len(), 3);
+    for answer in &done.answers {
+        assert_eq!(answer.generation, "assert f(1,2)==3");
+        assert_eq!(answer.answer, "3");
+        assert_eq!(answer.finish, Finish::StopString);
+    }
+    // Greedy answers are generated once: only sample 0 streamed.
+    assert!(streamed.iter().all(|(i, _)| *i == 0));
+    assert_eq!(
+        streamed.last().map(|s| s.1.as_str()),
+        Some("assert f(1,2)==3")
+    );
+    // Without the stop string the model goes on past the tag.
+    let unstopped = lm
+        .generate(&done.prompt, &greedy_sampling(24), &never, &mut |_| {})
+        .unwrap();
+    assert!(
+        unstopped.text.starts_with("assert f(1,2)==3[/ANSWER] tail"),
+        "{:?}",
+        unstopped.text
+    );
+    assert_eq!(unstopped.finish, Finish::MaxTokens);
 }
 
 #[test]

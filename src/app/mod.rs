@@ -6,6 +6,7 @@ pub mod action;
 pub mod browser;
 mod browser_keys;
 pub mod causal;
+pub mod causal_answer;
 pub mod check_jobs;
 pub mod command;
 mod effects;

@@ -5,11 +5,14 @@
 //! and `prediction` or `predictions`): taken as they are, or, with `--prompt KIND`, as raw
 //! model text (with or without the prompt in front) from which the answer is extracted the
 //! KIND way. Or they come from a causal LM (`--model PATH --prompt KIND`, `--samples N` answers
-//! per record).
+//! per record; `crate::app::causal_answer` asks and extracts), then go through the same
+//! scoring; the per-sample lines also hold the raw generations.
 //!
 //! Decisions: a record without any prediction is scored as one empty answer (it fails, as in
 //! CRUXEval's own inference, which writes `""` for a prompt it could not run), with a warning;
-//! predictions for ids that are not in the dataset are ignored, with a warning. `--out` writes
+//! predictions for ids that are not in the dataset are ignored, with a warning. A record the
+//! model fails on (its prompt beyond the model's context, a model error) gets `--samples`
+//! failing answers with the reason `model_error`, a warning, and the run goes on. `--out` writes
 //! one JSON line per record atomically, refuses to replace an existing file unless `--force`
 //! is given, and never writes over an input file.
 
@@ -17,19 +20,22 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::str::FromStr;
+use std::sync::atomic::AtomicBool;
 
 use anyhow::{bail, Context};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::eval_cmd::{write_atomically, EvalArgs};
+use crate::app::causal_answer::{ask_all, Asking};
 use crate::atomic_file::check_output;
 use crate::cruxeval::extract::extract;
 use crate::cruxeval::predictions::read_predictions;
 use crate::cruxeval::prompts::prompt;
-use crate::cruxeval::report::{Report, SampleResult};
-use crate::cruxeval::score::{distinct_checks, score_all};
+use crate::cruxeval::report::{Generated, Report, SampleResult};
+use crate::cruxeval::score::{distinct_checks, score_all, Verdict};
 use crate::cruxeval::{read_samples, PromptKind, Sample, Task};
+use crate::model::causal::{self, CausalLm, LoadOptions};
 use crate::plural::count;
 use crate::trace::{PoolOptions, SandboxMode, TracerPool};
 
@@ -56,6 +62,12 @@ pub struct CruxevalArgs {
     /// Seed of the sampler (with --model).
     #[arg(long, default_value_t = 0, requires = "task")]
     pub seed: u64,
+    /// A tokenizer.json to use instead of the one beside the model (with --model).
+    #[arg(long, requires = "task")]
+    pub tokenizer: Option<PathBuf>,
+    /// CPU threads of the model (with --model; default: all cores).
+    #[arg(long, requires = "task", value_parser = super::values::at_least_one)]
+    pub threads: Option<usize>,
     /// Replace the --out file when it exists.
     #[arg(long, requires = "task")]
     pub force: bool,
@@ -82,7 +94,8 @@ pub fn run(args: &EvalArgs, task: Task) -> anyhow::Result<ExitCode> {
                 out.display()
             );
         }
-        let inputs: Vec<&Path> = [Some(dataset), args.pred.as_ref()]
+        let model = args.model.as_ref().map(PathBuf::from);
+        let inputs: Vec<&Path> = [Some(dataset), args.pred.as_ref(), model.as_ref()]
             .into_iter()
             .flatten()
             .map(PathBuf::as_path)
@@ -95,11 +108,7 @@ pub fn run(args: &EvalArgs, task: Task) -> anyhow::Result<ExitCode> {
     if samples.is_empty() {
         bail!("{}: no CRUXEval records in it", dataset.display());
     }
-    let answers = match (&args.pred, &args.model) {
-        (Some(pred), _) => predicted_answers(pred, &samples, task, crux.prompt, &mut warnings)?,
-        (None, Some(model)) => generate(model)?,
-        (None, None) => bail!("give --pred FILE (answers made elsewhere) or --model PATH"),
-    };
+    // Started first, so a tracer that cannot start wastes no generation.
     let jobs = args
         .jobs
         .map_or_else(|| PoolOptions::default().workers, |j| j as usize);
@@ -109,6 +118,22 @@ pub fn run(args: &EvalArgs, task: Task) -> anyhow::Result<ExitCode> {
         ..PoolOptions::default()
     })
     .context("cannot start the tracer that runs the checks")?;
+    let answered = match (&args.pred, &args.model) {
+        (Some(pred), _) => Answered::given(predicted_answers(
+            pred,
+            &samples,
+            task,
+            crux.prompt,
+            &mut warnings,
+        )?),
+        (None, Some(model)) => generate(Path::new(model), &samples, task, args, &mut warnings)?,
+        (None, None) => bail!("give --pred FILE (answers made elsewhere) or --model PATH"),
+    };
+    let Answered {
+        answers,
+        generated,
+        model_errors,
+    } = answered;
     let progress = ProgressBar::new(distinct_checks(task, &samples, &answers) as u64);
     if let Ok(style) =
         ProgressStyle::with_template("{bar:40} {pos}/{len} checks, {per_sec}, eta {eta}")
@@ -119,6 +144,7 @@ pub fn run(args: &EvalArgs, task: Task) -> anyhow::Result<ExitCode> {
         progress.set_position(done as u64)
     });
     progress.finish_and_clear();
+    let per_record = crux.samples as usize;
     let report = Report {
         task,
         prompt: crux.prompt,
@@ -126,7 +152,19 @@ pub fn run(args: &EvalArgs, task: Task) -> anyhow::Result<ExitCode> {
             .iter()
             .zip(answers)
             .zip(verdicts)
-            .map(|((sample, answers), verdicts)| SampleResult::new(sample, answers, verdicts))
+            .zip(generated.into_iter().zip(model_errors))
+            .map(|(((sample, answers), verdicts), (generated, error))| {
+                let mut result = match error {
+                    Some(error) => SampleResult::new(
+                        sample,
+                        vec![String::new(); per_record],
+                        vec![Verdict::model_error(error); per_record],
+                    ),
+                    None => SampleResult::new(sample, answers, verdicts),
+                };
+                result.generated = generated;
+                result
+            })
             .collect(),
     };
     for warning in &warnings {
@@ -191,10 +229,109 @@ fn predicted_answers(
     Ok(answers)
 }
 
-/// Answers from a causal LM: not wired to the causal-LM runtime (`crate::model::causal`) yet.
-fn generate(model: &str) -> anyhow::Result<Vec<Vec<String>>> {
-    bail!(
-        "--model {model} with --task: running a causal LM inside eval is not available yet; \
-         make the answers with `tracelens generate` or elsewhere and score them with --pred FILE"
+/// Every record's answers, with what the model generated and the records it failed on.
+struct Answered {
+    answers: Vec<Vec<String>>,
+    /// Per record, one entry per answer (empty for given answers).
+    generated: Vec<Vec<Generated>>,
+    /// Per record, why the model gave no answer.
+    model_errors: Vec<Option<String>>,
+}
+
+impl Answered {
+    fn given(answers: Vec<Vec<String>>) -> Answered {
+        Answered {
+            generated: vec![Vec::new(); answers.len()],
+            model_errors: vec![None; answers.len()],
+            answers,
+        }
+    }
+}
+
+/// Answers from the causal LM at `model`, `--samples` per record, with progress on stderr.
+fn generate(
+    model: &Path,
+    samples: &[Sample],
+    task: Task,
+    args: &EvalArgs,
+    warnings: &mut Vec<String>,
+) -> anyhow::Result<Answered> {
+    let crux = &args.cruxeval;
+    let Some(kind) = crux.prompt else {
+        bail!("--model needs --prompt direct|cot|monologue: how the model is asked");
+    };
+    let asking = Asking {
+        kind,
+        samples: crux.samples as usize,
+        temperature: crux.temperature,
+        top_p: crux.top_p,
+        seed: crux.seed,
+        max_tokens: args.max_tokens,
+    };
+    asking.check()?;
+    if let Some(threads) = crux.threads {
+        causal::set_threads(threads)?;
+    }
+    let lm = CausalLm::load(
+        model,
+        &LoadOptions {
+            tokenizer: crux.tokenizer.clone(),
+        },
     )
+    .with_context(|| format!("cannot load the model {}", model.display()))?;
+    let progress = ProgressBar::new(samples.len() as u64);
+    if let Ok(style) = ProgressStyle::with_template(
+        "{bar:40} {pos}/{len} records generated, {per_sec}, eta {eta} {msg}",
+    ) {
+        progress.set_style(style);
+    }
+    let mut failed = 0;
+    let results = ask_all(
+        &lm,
+        samples,
+        task,
+        &asking,
+        &AtomicBool::new(false),
+        &mut |done, _, result| {
+            failed += usize::from(result.is_err());
+            if failed > 0 {
+                progress.set_message(format!("({failed} failed)"));
+            }
+            progress.set_position(done as u64);
+        },
+    )?;
+    progress.finish_and_clear();
+    let mut answered = Answered {
+        answers: Vec::with_capacity(samples.len()),
+        generated: Vec::with_capacity(samples.len()),
+        model_errors: Vec::with_capacity(samples.len()),
+    };
+    for (sample, result) in samples.iter().zip(results) {
+        match result {
+            Ok(done) => {
+                answered.generated.push(
+                    done.answers
+                        .iter()
+                        .map(|a| Generated {
+                            text: a.generation.clone(),
+                            finish: a.finish.as_str().to_string(),
+                            tokens: a.tokens,
+                        })
+                        .collect(),
+                );
+                answered
+                    .answers
+                    .push(done.answers.into_iter().map(|a| a.answer).collect());
+                answered.model_errors.push(None);
+            }
+            Err(err) => {
+                let why = format!("{err:#}");
+                warnings.push(format!("{}: the model gave no answer: {why}", sample.id));
+                answered.answers.push(Vec::new());
+                answered.generated.push(Vec::new());
+                answered.model_errors.push(Some(why));
+            }
+        }
+    }
+    Ok(answered)
 }

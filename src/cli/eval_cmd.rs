@@ -75,7 +75,8 @@ pub struct EvalArgs {
     /// Write per-sample results (id, metrics, first divergence) to this JSONL file.
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Model directory (dataset form; default: $TRACELENS_MODEL, else models/tracelens-tiny).
+    /// Model directory (dataset form; default: $TRACELENS_MODEL, else models/tracelens-tiny);
+    /// with --task, a causal LM: a .gguf file or a Hugging Face model directory.
     #[arg(long)]
     pub model: Option<String>,
     /// Beam size, 1 = greedy (dataset form).
@@ -85,7 +86,7 @@ pub struct EvalArgs {
     /// workers running the checks (default: one per core).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=256))]
     pub jobs: Option<u32>,
-    /// At most this many generated tokens per record (dataset form).
+    /// At most this many generated tokens per record (dataset form), per answer with --task.
     #[arg(long, default_value_t = crate::model::MAX_TARGET_TOKENS, value_parser = super::values::at_least_one)]
     pub max_tokens: usize,
     #[command(flatten)]

@@ -113,7 +113,7 @@ pub fn run(args: GenerateArgs) -> Result<ExitCode> {
             "generate_ms": gen_s * 1e3,
             // The first token comes from the prompt pass; the rest each take one step.
             "generate_tokens_per_s": per_second(done.ids.len().saturating_sub(1), gen_s),
-            "finish": done.finish,
+            "finish": done.finish.as_str(),
         });
         eprintln!("{stats}");
     }

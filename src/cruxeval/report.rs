@@ -4,6 +4,9 @@
 //! and as one JSON line per sample. A sample's line is its CRUXEval record (`id`, `code`,
 //! `input`, `output`) with the `task`, its answers (`predictions`) and their `verdicts`, so the
 //! dataset browser shows it as a record with stored answers and `eval --pred` reads it back.
+//! When a model generated the answers, each sample's line also holds the raw generations (the
+//! text after the prompt, cut at the stop string), why each one ended and its token count, and
+//! the summary counts the records the model failed on.
 
 use std::collections::BTreeMap;
 
@@ -15,6 +18,17 @@ use super::pystr::is_blank;
 use super::score::Verdict;
 use super::{PromptKind, Sample, Task};
 
+/// What a model generated for one answer.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Generated {
+    /// The text after the prompt, up to the stop string.
+    pub text: String,
+    /// Why generation ended (`stop_string`, `eos`, `max_tokens`, `context_full`, ...).
+    pub finish: String,
+    /// Generated tokens.
+    pub tokens: usize,
+}
+
 /// One sample's answers and verdicts.
 #[derive(Debug, Clone)]
 pub struct SampleResult {
@@ -23,6 +37,8 @@ pub struct SampleResult {
     pub sample: Sample,
     pub answers: Vec<String>,
     pub verdicts: Vec<Verdict>,
+    /// The model's generations, one per answer (empty when the answers were given).
+    pub generated: Vec<Generated>,
     /// Non-blank lines of the program.
     pub lines: usize,
     pub operations: Vec<&'static str>,
@@ -35,9 +51,16 @@ impl SampleResult {
         (self.verdicts.len(), passed)
     }
 
+    /// The model failed on this sample (no answer was generated).
+    fn model_failed(&self) -> bool {
+        self.verdicts
+            .iter()
+            .any(|v| v.reason == super::score::Reason::ModelError)
+    }
+
     fn to_json(&self, task: Task) -> Value {
         let (n, c) = self.counts();
-        json!({
+        let mut line = json!({
             "id": self.sample.id,
             "code": self.sample.code,
             "input": self.sample.input,
@@ -55,7 +78,11 @@ impl SampleResult {
             "pass@5": pass_at_k(n, c, 5),
             "lines": self.lines,
             "operations": self.operations,
-        })
+        });
+        if !self.generated.is_empty() {
+            line["generations"] = json!(self.generated);
+        }
+        line
     }
 }
 
@@ -84,6 +111,7 @@ impl SampleResult {
             sample: sample.clone(),
             answers,
             verdicts,
+            generated: Vec::new(),
             lines: sample.code.split('\n').filter(|l| !is_blank(l)).count(),
             operations: operations(&sample.code),
         }
@@ -91,6 +119,11 @@ impl SampleResult {
 }
 
 impl Report {
+    /// Samples the model failed on.
+    pub fn model_failures(&self) -> usize {
+        self.samples.iter().filter(|s| s.model_failed()).count()
+    }
+
     /// pass@k over `samples`, in percent.
     fn pass_at<'a>(samples: impl Iterator<Item = &'a SampleResult>, k: usize) -> f64 {
         let counts: Vec<(usize, usize)> = samples.map(SampleResult::counts).collect();
@@ -179,6 +212,7 @@ impl Report {
             "prompt": self.prompt.map(PromptKind::as_str),
             "samples": self.samples.len(),
             "answers": self.answers(),
+            "model_failures": self.model_failures(),
             "pass@1": self.pass_at_1(),
             "pass@5": self.pass_at_5(),
             "failed_answers": self.failures(),
@@ -213,6 +247,13 @@ impl Report {
             "pass@5",
             self.pass_at_5(),
         );
+        let model_failures = self.model_failures();
+        if model_failures > 0 {
+            out.push_str(&format!(
+                "\nthe model failed on {} (model_error; see the warnings)\n",
+                crate::plural::count(model_failures, "sample")
+            ));
+        }
         let failures = self.failures();
         let failed: usize = failures.values().sum();
         out.push_str(&format!(

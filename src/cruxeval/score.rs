@@ -13,7 +13,9 @@
 //! - Every verdict keeps its reason: `passed`, `skipped`, `wrong_value` (an `AssertionError`
 //!   raised on the assert line or later), `exception` (with its type), `timeout`,
 //!   `syntax_error` (the check does not compile), `limit` (the tracer's step, output or memory
-//!   limit, or a crash: see below) or `error` (the tracer could not run it at all).
+//!   limit, or a crash: see below), `error` (the tracer could not run it at all) or
+//!   `model_error` (the model gave no answer: the prompt was beyond its context, or it failed;
+//!   nothing is run, and the answer fails).
 //! - Identical checks (same sample, same answer) run once; the others reuse the verdict.
 //!
 //! Where it can differ from the harness: the harness runs `exec` untraced, the tracer records
@@ -43,6 +45,7 @@ pub enum Reason {
     SyntaxError,
     Limit,
     Error,
+    ModelError,
 }
 
 impl Reason {
@@ -56,6 +59,7 @@ impl Reason {
             Reason::SyntaxError => "syntax_error",
             Reason::Limit => "limit",
             Reason::Error => "error",
+            Reason::ModelError => "model_error",
         }
     }
 }
@@ -66,7 +70,7 @@ impl Reason {
 pub struct Verdict {
     pub reason: Reason,
     /// The exception's type (`exception`), the limit or crash (`limit`), the tracer's error
-    /// (`error`); absent otherwise.
+    /// (`error`), the model's error (`model_error`); absent otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
 }
@@ -77,6 +81,11 @@ impl Verdict {
             reason,
             detail: None,
         }
+    }
+
+    /// The verdict on an answer the model could not give, for `why`.
+    pub fn model_error(why: impl Into<String>) -> Verdict {
+        Verdict::with(Reason::ModelError, why)
     }
 
     fn with(reason: Reason, detail: impl Into<String>) -> Verdict {
@@ -113,6 +122,7 @@ impl Verdict {
             Reason::SyntaxError => "fail: syntax error".to_string(),
             Reason::Limit => format!("fail: tracer limit ({})", detail.replace('_', " ")),
             Reason::Error => format!("not checked: {detail}"),
+            Reason::ModelError => format!("no answer: the model failed ({detail})"),
         }
     }
 

@@ -35,8 +35,7 @@ pub struct LoadOptions {
 }
 
 /// Why a generation ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Finish {
     /// The model produced an end-of-sequence token.
     Eos,
@@ -48,6 +47,19 @@ pub enum Finish {
     ContextFull,
     /// The cancellation flag was raised.
     Cancelled,
+}
+
+impl Finish {
+    /// `eos`, `stop_string`, `max_tokens`, `context_full` or `cancelled`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Finish::Eos => "eos",
+            Finish::StopString => "stop_string",
+            Finish::MaxTokens => "max_tokens",
+            Finish::ContextFull => "context_full",
+            Finish::Cancelled => "cancelled",
+        }
+    }
 }
 
 /// A finished generation.
@@ -169,16 +181,41 @@ impl CausalLm {
         on_token: &mut dyn FnMut(&Progress),
     ) -> Result<Completion> {
         sampling.check()?;
+        let prompt = self.prefill(prompt_ids)?;
+        self.continue_from(&prompt, sampling, cancel, on_token)
+    }
+
+    /// Feed the prompt once: several generations can then continue it
+    /// ([`Self::continue_from`]) without processing it again.
+    pub fn prefill(&self, prompt_ids: &[u32]) -> Result<Prefilled> {
         if prompt_ids.is_empty() {
             bail!("the prompt is empty");
         }
-        let cfg = self.model.config();
-        let mut sampler = Sampler::new(sampling);
         let mut state = self.model.new_state();
         let started = Instant::now();
-        let mut logits = self.model.forward(prompt_ids, &mut state, false)?;
-        let prompt_elapsed = started.elapsed();
+        let logits = self.model.forward(prompt_ids, &mut state, false)?;
+        Ok(Prefilled {
+            last_logits: logits.flatten_all()?.to_vec1::<f32>()?,
+            state,
+            elapsed: started.elapsed(),
+        })
+    }
+
+    /// Generate after a prefilled prompt (which is left as it was), calling `on_token` with the
+    /// text so far after every token and stopping early once `cancel` is set.
+    pub fn continue_from(
+        &self,
+        prompt: &Prefilled,
+        sampling: &Sampling,
+        cancel: &AtomicBool,
+        on_token: &mut dyn FnMut(&Progress),
+    ) -> Result<Completion> {
+        sampling.check()?;
+        let cfg = self.model.config();
+        let mut sampler = Sampler::new(sampling);
+        let mut state = prompt.state.fork()?;
         let started = Instant::now();
+        let mut logits = prompt.last_logits.clone();
         let mut ids = Vec::new();
         let mut text = String::new();
         let finish = loop {
@@ -188,7 +225,7 @@ impl CausalLm {
             if ids.len() >= sampling.max_tokens {
                 break Finish::MaxTokens;
             }
-            let next = sampler.next(&logits.flatten_all()?.to_vec1::<f32>()?)?;
+            let next = sampler.next(&logits)?;
             if cfg.eos_token_ids.contains(&next) {
                 break Finish::Eos;
             }
@@ -209,16 +246,34 @@ impl CausalLm {
             if state.position() >= cfg.max_positions {
                 break Finish::ContextFull;
             }
-            logits = self.model.forward(&[next], &mut state, false)?;
+            logits = self
+                .model
+                .forward(&[next], &mut state, false)?
+                .flatten_all()?
+                .to_vec1::<f32>()?;
         };
         Ok(Completion {
             text,
             ids,
-            prompt_tokens: prompt_ids.len(),
+            prompt_tokens: prompt.state.position(),
             finish,
-            prompt_elapsed,
+            prompt_elapsed: prompt.elapsed,
             generate_elapsed: started.elapsed(),
         })
+    }
+}
+
+/// A prompt fed to the model: its key/value cache and the logits of its last position.
+pub struct Prefilled {
+    state: KvState,
+    last_logits: Vec<f32>,
+    elapsed: Duration,
+}
+
+impl Prefilled {
+    /// The prompt's length in tokens.
+    pub fn tokens(&self) -> usize {
+        self.state.position()
     }
 }
 

@@ -94,6 +94,23 @@ impl KvState {
     pub fn position(&self) -> usize {
         self.position
     }
+
+    /// An independent copy holding the same positions (the cached keys and values are copied,
+    /// so feeding one copy never changes the other): several generations continue one prompt.
+    pub fn fork(&self) -> Result<KvState> {
+        let mut layers = Vec::with_capacity(self.layers.len());
+        for cache in &self.layers {
+            let mut copy = KvCache::new(2, CACHE_STEP);
+            if let (Some(k), Some(v)) = (cache.k()?, cache.v()?) {
+                copy.append(&k.contiguous()?, &v.contiguous()?)?;
+            }
+            layers.push(copy);
+        }
+        Ok(KvState {
+            layers,
+            position: self.position,
+        })
+    }
 }
 
 impl Transformer {
