@@ -3,10 +3,11 @@ of it, in one run: the working tree's script (NEW) and the script at REV (OLD), 
 workers tracelens starts (`python3 -S -u -c SCRIPT`, clean environment), on the same requests.
 
 Usage:
-  bench_tracer_change.py REV CRUXEVAL.jsonl [ROUNDS]
+  bench_tracer_change.py REV CRUXEVAL.jsonl [ROUNDS [REPEAT]]
 
 (e) throughput: the 800 CRUXEval programs (`code + "result = f(input)"`, default limits) on two
-    workers at once, per version, rounds alternating OLD/NEW; traces/s by wall clock and the
+    workers at once (each program REPEAT times, default 1, so that a round outlasts the
+    workers' start-up and the clock's noise), per version, rounds alternating OLD/NEW; traces/s by wall clock and the
     CPU time per trace of the workers and their forked children (which a busy machine
     disturbs far less than the wall clock); the best round of each version.
 (f) latency: one warm worker per version, samples/bubble_sort.py traced 1,000 times,
@@ -142,7 +143,8 @@ def main():
     old = worker_script(root, rev)
     with open(crux) as f:
         problems = [json.loads(l) for l in f if l.strip()]
-    lines = [request(p["code"] + "\nresult = f(" + p["input"] + ")\n") for p in problems]
+    repeat = int(sys.argv[4]) if len(sys.argv) > 4 else 1
+    lines = [request(p["code"] + "\nresult = f(" + p["input"] + ")\n") for p in problems] * repeat
     best = {"old": (0.0, float("inf")), "new": (0.0, float("inf"))}
     for r in range(rounds):
         for name in (("old", "new") if r % 2 == 0 else ("new", "old")):
