@@ -1,6 +1,7 @@
 //! Pop-ups: their commands (through the keymap's pop-up scopes) and the keys they type. Each
-//! pop-up's state lives in its `Modal` variant and is changed in place; a command that ends
-//! the pop-up takes it out of `App::modal` and acts on what it held.
+//! pop-up's state lives in its `Modal` variant and is changed in place; a command gets an
+//! explicit [`Outcome`] from the pop-up: keep it open, or close it and then run a [`Then`]
+//! that carries what the pop-up held (a path typed, a mutation chosen, a recovered buffer).
 
 use crossterm::event::KeyEvent;
 
@@ -12,6 +13,7 @@ use super::prompt::edit_prompt;
 use super::scope::Scope;
 use super::state::{App, Leave, Modal};
 use super::{browser, browser_keys, mutation, prediction};
+use crate::mutate::Mutation;
 
 /// A command while a pop-up is open.
 pub(super) fn on_command(app: &mut App, command: Command) {
@@ -46,34 +48,101 @@ pub(super) fn on_command(app: &mut App, command: Command) {
     {
         return;
     }
-    // The pop-up closes unless an arm puts it back.
-    let Some(modal) = app.modal.take() else {
+    let Some(modal) = app.modal.as_mut() else {
         return;
     };
-    match (modal, command) {
+    match outcome(modal, command) {
+        Outcome::Keep => {}
+        Outcome::Close(then) => {
+            app.modal = None;
+            run(app, then);
+        }
+    }
+}
+
+/// What a command does to the open pop-up.
+enum Outcome {
+    /// The pop-up stays open: the command means nothing to it.
+    Keep,
+    /// The pop-up closes, then this runs.
+    Close(Then),
+}
+
+/// What runs once a pop-up has closed, with what it held.
+enum Then {
+    Nothing,
+    /// "Quit?" answered d: drop unsaved dataset edits, quit.
+    QuitDiscarding,
+    /// "Quit?" answered s.
+    SaveAndQuit,
+    /// "Leave?" answered s: save, then leave if nothing is left unsaved.
+    SaveAndLeave(Leave),
+    /// "Leave?" answered d.
+    LeaveDiscarding(Leave),
+    /// Esc on the recovery offer: keep the file for the next start.
+    KeepRecoveryForLater,
+    Restore(String),
+    DiscardRecovery,
+    OpenHelp,
+    ApplyMutation(Mutation),
+    SaveTo(String),
+    JumpTo(String),
+    PickModel(String),
+}
+
+/// The pop-up's answer to `command`, taking what the closing step needs out of it.
+fn outcome(modal: &mut Modal, command: Command) -> Outcome {
+    let then = match (modal, command) {
         // The save questions: s saves, d discards, Esc cancels; nothing else answers them (a
         // second Ctrl-Q included).
-        (Modal::ConfirmQuit, Command::Discard) => {
+        (Modal::ConfirmQuit, Command::Discard) => Then::QuitDiscarding,
+        (Modal::ConfirmQuit, Command::Save) => Then::SaveAndQuit,
+        (Modal::ConfirmLeave(leave), Command::Save) => Then::SaveAndLeave(*leave),
+        (Modal::ConfirmLeave(leave), Command::Discard) => Then::LeaveDiscarding(*leave),
+        // Esc on the recovery offer keeps the file for the next start; nothing this session
+        // writes replaces it.
+        (Modal::Recovery(_), Command::Close) => Then::KeepRecoveryForLater,
+        (_, Command::Close)
+        | (Modal::Help { .. } | Modal::Mutations(_) | Modal::Diff { .. }, Command::Quit)
+        | (Modal::Help { .. }, Command::Help) => Then::Nothing,
+        (_, Command::Help) => Then::OpenHelp,
+        (Modal::Mutations(picker), Command::Choose) => match picker.items.get(picker.selected) {
+            Some(m) => Then::ApplyMutation(m.clone()),
+            None => Then::Nothing,
+        },
+        (Modal::Recovery(text), Command::Restore) => Then::Restore(std::mem::take(text)),
+        (Modal::Recovery(_), Command::Discard) => Then::DiscardRecovery,
+        (Modal::SavePath(text), Command::Submit) => Then::SaveTo(std::mem::take(text)),
+        (Modal::JumpToStep(text), Command::Submit) => Then::JumpTo(std::mem::take(text)),
+        (Modal::ModelPath(text), Command::Submit) => Then::PickModel(std::mem::take(text)),
+        _ => return Outcome::Keep,
+    };
+    Outcome::Close(then)
+}
+
+/// What follows a closed pop-up.
+fn run(app: &mut App, then: Then) {
+    match then {
+        Then::Nothing => {}
+        Then::QuitDiscarding => {
             discard_dataset_edits(app);
             finish(app);
         }
-        (Modal::ConfirmQuit, Command::Save) => save_and_quit(app),
-        (Modal::ConfirmLeave(leave), Command::Save) => {
+        Then::SaveAndQuit => save_and_quit(app),
+        Then::SaveAndLeave(leave) => {
             save_before_leaving(app, leave);
             let dataset_kept = leave != Leave::OpenDataset || !app.dataset_modified();
             if !app.editor.is_modified() && dataset_kept && app.modal.is_none() {
                 go(app, leave);
             }
         }
-        (Modal::ConfirmLeave(leave), Command::Discard) => {
+        Then::LeaveDiscarding(leave) => {
             if leave == Leave::OpenDataset {
                 discard_dataset_edits(app);
             }
             go(app, leave);
         }
-        // Esc on the recovery offer keeps the file for the next start; nothing this session
-        // writes replaces it.
-        (Modal::Recovery(_), Command::Close) => {
+        Then::KeepRecoveryForLater => {
             app.recovery_path = None;
             app.message = Some(
                 "kept the unsaved buffer for the next start; this session's edits are not \
@@ -81,34 +150,26 @@ pub(super) fn on_command(app: &mut App, command: Command) {
                     .into(),
             );
         }
-        (_, Command::Close)
-        | (Modal::Help { .. } | Modal::Mutations(_) | Modal::Diff { .. }, Command::Quit)
-        | (Modal::Help { .. }, Command::Help) => {}
-        (_, Command::Help) => app.modal = Some(Modal::Help { scroll: 0 }),
-        (Modal::Mutations(picker), Command::Choose) => {
-            if let Some(m) = picker.items.get(picker.selected) {
-                mutation::apply(app, m);
-            }
-        }
-        (Modal::Recovery(text), Command::Restore) => {
+        Then::Restore(text) => {
             app.editor.replace_program(&text);
             app.focus = Focus::Editor;
             buffer_changed(app, Buffer::Editor);
             app.message = Some("recovered the unsaved buffer".into());
         }
-        (Modal::Recovery(_), Command::Discard) => {
+        Then::DiscardRecovery => {
             if let Some(path) = &app.recovery_path {
                 let _ = std::fs::remove_file(path);
             }
         }
-        (Modal::SavePath(text), Command::Submit) => {
+        Then::OpenHelp => app.modal = Some(Modal::Help { scroll: 0 }),
+        Then::ApplyMutation(m) => mutation::apply(app, &m),
+        Then::SaveTo(text) => {
             if !text.trim().is_empty() {
                 save_to(app, text.trim().into());
             }
         }
-        (Modal::JumpToStep(text), Command::Submit) => jump_to(app, &text),
-        (Modal::ModelPath(text), Command::Submit) => prediction::pick_model(app, &text),
-        (modal, _) => app.modal = Some(modal),
+        Then::JumpTo(text) => jump_to(app, &text),
+        Then::PickModel(text) => prediction::pick_model(app, &text),
     }
 }
 
