@@ -5,9 +5,13 @@ clock (scripts/bench_tracer_change.py) needs a quiet one.
 Usage:
   bench_tracer_instructions.py REV CRUXEVAL.jsonl [PROGRAM.py | long ...]
 
-Each version's script is loaded into an interpreter of its own, which runs what a reused child
-does for a pure program (compile, a fresh module, the traced run, its module emptied),
-in-process: no fork, no worker, no start-up. Per version, target by target: the CRUXEval
+Each version's script is loaded into an interpreter of its own, which runs a reused child's
+own loop (`Child.serve`) in-process over the requests of the target's pure programs: for each,
+read the request line, parse it, decide its purity, apply its limits, compile, trace it in a
+fresh module, empty the module, check the child clean, answer. A child that retires (a
+program it cannot vouch for) is followed by a fresh one, as the worker would fork. Left out:
+the fork and the worker's side of each request (its own parse and purity check, waking the
+child, copying the answer out), and the start-up. Per version, target by target: the CRUXEval
 programs that are pure (`code + "result = f(input)"`), then each PROGRAM.py (`long`: the
 4,500-step bubble sort of bench_tracer_change.py's (g)), REPEAT times. A target is run twice
 under valgrind, once warming up only and once warming up then tracing each program once more;
@@ -21,7 +25,6 @@ import re
 import subprocess
 import sys
 import tempfile
-import time
 
 from bench_tracer_change import LIMITS, LONG, worker_script
 
@@ -39,36 +42,45 @@ def programs(target):
         return [f.read()] * REPEAT
 
 
+class Retired(Exception):
+    """The child's exit (at the end of the requests, or retiring), raised instead."""
+
+
 def harness(script_path, target, passes, answer_fd):
-    """Under valgrind: load the script without running its main(), then trace the target's
-    pure programs once to warm up and `passes` more times; writes their number to
-    `answer_fd` (the tracer replaces the standard streams)."""
+    """Under valgrind: load the script without running its main(), then serve the target's
+    pure programs once to warm up and `passes` more times, as a reused child serves them;
+    writes their number to `answer_fd` (the tracer replaces the standard streams)."""
     with open(script_path) as f:
         source = f.read().replace('if __name__ == "__main__":\n    main()', "")
     tracer = {"__name__": "tracer"}
     exec(compile(source, script_path, "exec"), tracer)
     codes = [c for c in programs(target) if tracer["is_pure"](c)]
+    # No limit on the address space: valgrind's own mappings would count against it.
+    limits = dict(LIMITS, timeout_ms=10**9, memory_mb=1 << 30)  # valgrind runs ~50x slower
+    requests = tempfile.TemporaryFile()
+    for _ in range(1 + passes):
+        for code_text in codes:
+            requests.write((json.dumps({"code": code_text, "stdin": "", "limits": limits})
+                            + "\n").encode())
+    requests.seek(0)
+
+    def exit_(status):
+        raise Retired()
+
+    tracer["REAL_EXIT"] = exit_
     child = tracer["Child"](None, tempfile.gettempdir(), -1, True)
     child.install()
     child.shm = mmap.mmap(-1, tracer["SHM_SIZE"])
-    limits = dict(LIMITS, timeout_ms=10**9)  # valgrind runs some 50 times slower
-
-    def trace(code_text):
-        child.prepare(limits, code_text)
-        code = compile(code_text, tracer["FNAME"], "exec", dont_inherit=True)
-        main = tracer["fresh_module"]()
-        sys.modules["__main__"] = main
-        child.deadline = time.monotonic() + limits["timeout_ms"] / 1000
-        if "at_exit" in child.execute.__code__.co_varnames:
-            child.execute(code, main, at_exit=False)
-        else:
-            child.execute(code, main)
-        main.__dict__.clear()
-
-    for _ in range(1 + passes):
-        for code_text in codes:
-            trace(code_text)
+    child.done_w = os.open(os.devnull, os.O_WRONLY)
     os.write(answer_fd, b"%d\n" % len(codes))
+    while True:
+        child.doubt = False
+        child.forked()
+        try:
+            child.serve(requests)
+        except Retired:
+            if requests.tell() == os.fstat(requests.fileno()).st_size:
+                return
 
 
 def instructions(script_path, target, passes):

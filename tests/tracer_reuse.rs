@@ -133,6 +133,16 @@ fn the_purity_rule_classifies_conservatively() {
         ("print('é')\n", false),
         ("def g():\n    with x:\n        yield 1\n", false),
         ("def f(x):\n    f_x = x\n    return f_x\n", false),
+        // Words are maximal runs of letters, digits and `_`: only a whole word counts, and
+        // a frame attribute is its prefix followed by more of the word.
+        ("x9id = n_id = idx = 1\nprint(x9id, n_id, idx)\n", true),
+        ("print([1].index(1), 'types', 'formats')\n", true),
+        ("f_ = co_ = 1\nelif_x = 2\nprint(f_, co_, elif_x)\n", true),
+        ("x = [1]\nprint(x[0])#tb_x\n", false),
+        ("print(x.id)\n", false),
+        ("print(3;type)\n", false),
+        ("r = 1\n\tco_names = 2\n", false),
+        ("def g():\n    yield 1\n    print('try')\n", false),
         ("def g():\n    yield 1\n", true),
         ("s = 'a__b'\nprint(s.count('_'))\n", false),
         ("import math\n", false),
