@@ -74,7 +74,7 @@ REAL_SETLIMIT = sys.setrecursionlimit
 # rendering of nested values, stdout writes).
 HEADROOM = 300
 ESC = json.encoder.encode_basestring
-STEP_JSON = '["%s",%d,%s,%d,[%s],%s,%s]'
+STEP_RECORD = 'S["%s",%d,%s,%d,[%s],%s,%s]\n'
 OUTCOME_JSON = '{"kind":"%s","message":%s,"line":%s}'
 DUMPS = json.JSONEncoder(ensure_ascii=False, check_circular=False, separators=(",", ":")).encode
 
@@ -431,6 +431,7 @@ def base_repr(v, base, name, budget, active):
 NONE = type(None)
 FLAT = frozenset({int, float, bool, NONE, complex})
 FLAT_OR_STR = FLAT | {str}
+STR = frozenset({str})
 IS_STR = str.__instancecheck__
 SMALL_CONTAINER = 32
 
@@ -441,6 +442,8 @@ def flat(values):
     kinds = set(map(type, values))
     if kinds <= FLAT:
         return True
+    if kinds == STR:  # no filter; and when the lengths add up to less, none is longer
+        return sum(map(len, values)) < 256 or max(map(len, values)) < 256
     return kinds <= FLAT_OR_STR and max(map(len, filter(IS_STR, values))) < 256
 
 
@@ -553,8 +556,9 @@ class Child:
         self.err_bytes = 0
 
     # --- records -------------------------------------------------------------------------
-    def emit_text(self, tag, text, final=False):
-        data = tag + text.encode("utf-8", "replace") + b"\n"
+    def emit(self, record, final=False):
+        """Append a record (its tag, its JSON and the newline) to the result buffer."""
+        data = record.encode("utf-8", "replace")
         end = self.pos + len(data)
         if end > SHM_SIZE - (0 if final else self.reserve):
             if final:
@@ -573,7 +577,7 @@ class Child:
 
     def end(self, outcome):
         """The final record, the `done` byte, and an exit without clean-up."""
-        self.emit_text(b"F", outcome, final=True)
+        self.emit("F%s\n" % outcome, final=True)
         self.retire()
 
     # --- the program's view of the world ---------------------------------------------------
@@ -588,7 +592,7 @@ class Child:
             state = innermost_state()
             if state is not None:
                 state.out.append(text)
-            self.emit_text(b"O", ESC(text))
+            self.emit("O%s\n" % ESC(text))
         if over:
             self.finish("output_limit", "the program wrote more than %d bytes to stdout"
                         % self.max_stdout)
@@ -598,7 +602,7 @@ class Child:
         if self.err_bytes < self.max_stdout:
             data = data[: self.max_stdout - self.err_bytes]
             self.err_bytes += len(data)
-            self.emit_text(b"E", ESC(data.decode("utf-8", "backslashreplace")))
+            self.emit("E%s\n" % ESC(data.decode("utf-8", "backslashreplace")))
 
     def fake_settrace(self, func):
         self.finish("crashed", "tracer tampering: the program called sys.settrace")
@@ -689,9 +693,9 @@ class Child:
                 out = "".join(state.out)
                 state.out.clear()
         value_json = "null" if value is None else "[%s,%s]" % (ESC(value[0]), ESC(value[1]))
-        self.emit_text(b"S", STEP_JSON % (event, line, state.func_json, state.depth,
-                                          ",".join(map(ESC, self.shown_locals(frame))),
-                                          ESC(out), value_json))
+        self.emit(STEP_RECORD % (event, line, state.func_json, state.depth,
+                                 ",".join(map(ESC, self.shown_locals(frame))), ESC(out),
+                                 value_json))
 
     def global_trace(self, frame, event, arg):
         code = frame.f_code
@@ -787,7 +791,7 @@ class Child:
             try:
                 code = compile(req["code"], FNAME, "exec", dont_inherit=True)
             except (SyntaxError, ValueError, MemoryError, RecursionError, OverflowError) as e:
-                self.emit_text(b"F", syntax_error_json(e), final=True)
+                self.emit("F%s\n" % syntax_error_json(e), final=True)
                 if not pure or isinstance(e, DOUBTFUL):
                     self.retire()
                 os.write(self.done_w, KEPT)
@@ -812,7 +816,7 @@ class Child:
         # What the program made goes now: nothing of it can run code when freed (see
         # is_pure), so the next request starts from a fresh module as a new child would.
         main.__dict__.clear()
-        self.emit_text(b"F", outcome_json(kind, message, line), final=True)
+        self.emit("F%s\n" % outcome_json(kind, message, line), final=True)
         if not self.clean():
             self.retire()
         os.write(self.done_w, KEPT)
