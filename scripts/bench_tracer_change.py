@@ -7,9 +7,10 @@ Usage:
 
 (e) throughput: the 800 CRUXEval programs (`code + "result = f(input)"`, default limits) on two
     workers at once (each program REPEAT times, default 1, so that a round outlasts the
-    workers' start-up and the clock's noise), per version, rounds alternating OLD/NEW; traces/s by wall clock and the
-    CPU time per trace of the workers and their forked children (which a busy machine
-    disturbs far less than the wall clock); the best round of each version.
+    workers' start-up and the clock's noise), per version, rounds alternating OLD/NEW;
+    traces/s by wall clock and the CPU time per trace of the workers and their forked
+    children (which a busy machine disturbs far less than the wall clock), with its user and
+    system parts; the best round of each version, figure by figure.
 (f) latency: one warm worker per version, samples/bubble_sort.py traced 1,000 times,
     alternating OLD/NEW request by request; p50 and p90 of each, and the CPU time per trace
     of the worker and its children (from /proc/PID/schedstat, which a busy machine disturbs
@@ -74,8 +75,9 @@ def tree_cpu_ns(pid):
 
 
 def children_cpu():
+    """(user, system) CPU seconds of the reaped children."""
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
+    return usage.ru_utime, usage.ru_stime
 
 
 def request(code):
@@ -100,8 +102,9 @@ result = bubble(data)
 
 
 def throughput(script, lines):
-    """(traces/s, CPU ms per trace) of two fresh workers sharing `lines`; the CPU time is the
-    workers' and their children's (all reaped once the workers exit), start-up included."""
+    """(traces/s, CPU ms per trace, of which user and system) of two fresh workers sharing
+    `lines`; the CPU time is the workers' and their children's (all reaped once the workers
+    exit), start-up included."""
     cpu0 = children_cpu()
     workers = [Worker(script), Worker(script)]
     start = time.perf_counter()
@@ -114,8 +117,9 @@ def throughput(script, lines):
     wall = time.perf_counter() - start
     for w in workers:
         w.close()
-    cpu = children_cpu() - cpu0
-    return len(lines) / wall, cpu * 1000 / len(lines)
+    user, system = (end - begin for end, begin in zip(children_cpu(), cpu0))
+    per_trace = 1000 / len(lines)
+    return len(lines) / wall, (user + system) * per_trace, user * per_trace, system * per_trace
 
 
 def worker_script(root, rev):
@@ -145,16 +149,18 @@ def main():
         problems = [json.loads(l) for l in f if l.strip()]
     repeat = int(sys.argv[4]) if len(sys.argv) > 4 else 1
     lines = [request(p["code"] + "\nresult = f(" + p["input"] + ")\n") for p in problems] * repeat
-    best = {"old": (0.0, float("inf")), "new": (0.0, float("inf"))}
+    best = {"old": (0.0, float("inf"), float("inf"), float("inf")),
+            "new": (0.0, float("inf"), float("inf"), float("inf"))}
     for r in range(rounds):
         for name in (("old", "new") if r % 2 == 0 else ("new", "old")):
-            rate, cpu = throughput(old if name == "old" else new, lines)
-            best[name] = (max(best[name][0], rate), min(best[name][1], cpu))
+            rate, *cpu = throughput(old if name == "old" else new, lines)
+            best[name] = (max(best[name][0], rate), *map(min, best[name][1:], cpu))
     for name in ("old", "new"):
-        print("(e) %s tracer (%s): %d programs, %.1f traces/s, %.3f ms CPU per trace" % (
-            name.upper(), rev if name == "old" else "working tree", len(lines), *best[name]))
-    print("(e) NEW/OLD: traces/s %.3f, CPU per trace %.3f" % (
-        best["new"][0] / best["old"][0], best["new"][1] / best["old"][1]))
+        print("(e) %s tracer (%s): %d programs, %.1f traces/s, %.3f ms CPU per trace (user %.3f,"
+              " system %.3f)" % (name.upper(), rev if name == "old" else "working tree",
+                                 len(lines), *best[name]))
+    ratio = [n / o for n, o in zip(best["new"], best["old"])]
+    print("(e) NEW/OLD: traces/s %.3f, CPU per trace %.3f (user %.3f, system %.3f)" % tuple(ratio))
     sample = request(open(os.path.join(root, "samples/bubble_sort.py")).read())
     workers = {"old": Worker(old), "new": Worker(new)}
     times = {"old": [], "new": []}
