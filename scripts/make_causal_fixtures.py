@@ -34,6 +34,8 @@ import numpy as np
 from safetensors.numpy import save_file
 from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
 
+from gguf_model import EOS, close, open_writer, tokenizer_metadata
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "tests" / "fixtures" / "causal"
 CRUXEVAL = ROOT.parent / "shared" / "cruxeval" / "cruxeval.jsonl"
@@ -43,7 +45,6 @@ QWEN2_PATTERN = (
     r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*"
     r"|\s*[\r\n]+|\s+(?!\S)|\s+"
 )
-EOS = "<|endoftext|>"
 SMALL_VOCAB = 288
 LARGE_VOCAB = 1024
 PROMPT = 'def f(x):\n    return x + 1\nassert f(2) == '
@@ -93,29 +94,6 @@ def train_tokenizer(vocab_size):
     )
     tok.train_from_iterator(python_corpus(), trainer)
     return tok
-
-
-def tokenizer_metadata(writer, tok, pre, pad_to=0, pad_type=gguf.TokenType.UNUSED):
-    """Write a tokenizer as GGUF metadata, the way llama.cpp's converter does for gpt2 BPE,
-    padded with unused tokens of type `pad_type` to `pad_to` entries."""
-    data = json.loads(tok.to_str())
-    vocab = data["model"]["vocab"]
-    tokens = [None] * len(vocab)
-    for text, i in vocab.items():
-        tokens[i] = text
-    specials = {t["content"] for t in data["added_tokens"] if t["special"]}
-    types = [gguf.TokenType.CONTROL if t in specials else gguf.TokenType.NORMAL for t in tokens]
-    for i in range(len(tokens), pad_to):
-        tokens.append(f"<|unused_{i}|>")
-        types.append(pad_type)
-    merges = [m if isinstance(m, str) else " ".join(m) for m in data["model"]["merges"]]
-    writer.add_tokenizer_model("gpt2")
-    writer.add_tokenizer_pre(pre)
-    writer.add_token_list(tokens)
-    writer.add_token_types(types)
-    writer.add_token_merges(merges)
-    writer.add_eos_token_id(vocab[EOS])
-    writer.add_bos_token_id(vocab[EOS])
 
 
 def fnv1a(ids):
@@ -258,16 +236,7 @@ def permute(w, n_head):
 
 
 def write_gguf(path, arch, cfg, weights, qtype, tok, pre):
-    writer = gguf.GGUFWriter(str(path), arch)
-    writer.add_name(path.parent.name)
-    writer.add_context_length(cfg["max_position_embeddings"])
-    writer.add_embedding_length(cfg["hidden_size"])
-    writer.add_block_count(cfg["num_hidden_layers"])
-    writer.add_feed_forward_length(cfg["intermediate_size"])
-    writer.add_head_count(cfg["num_attention_heads"])
-    writer.add_head_count_kv(cfg["num_key_value_heads"])
-    writer.add_layer_norm_rms_eps(cfg["rms_norm_eps"])
-    writer.add_rope_freq_base(cfg["rope_theta"])
+    writer = open_writer(path, arch, path.parent.name, cfg)
     writer.add_rope_dimension_count(cfg["hidden_size"] // cfg["num_attention_heads"])
     if cfg.get("rope_scaling"):
         writer.add_rope_scaling_type(gguf.RopeScalingType.LINEAR)
@@ -306,10 +275,7 @@ def write_gguf(path, arch, cfg, weights, qtype, tok, pre):
             writer.add_tensor(gname, gguf.quants.quantize(w, qtype), raw_dtype=qtype)
         else:
             writer.add_tensor(gname, w)
-    writer.write_header_to_file()
-    writer.write_kv_data_to_file()
-    writer.write_tensors_to_file()
-    writer.close()
+    close(writer)
 
 
 def to_dtype(w, dtype):
@@ -424,10 +390,7 @@ def make_tokenizer_fixture():
     tok.save(str(d / "tokenizer.json"))
     writer = gguf.GGUFWriter(str(d / "tokenizer.gguf"), "qwen2")
     tokenizer_metadata(writer, tok, "qwen2")
-    writer.write_header_to_file()
-    writer.write_kv_data_to_file()
-    writer.write_tensors_to_file()
-    writer.close()
+    close(writer)
     lines = ["# source\tid\ttokens\tfnv1a64 of the ids (u32 little-endian)"]
     for i, text in enumerate(EXTRA_STRINGS):
         ids = tok.encode(text).ids

@@ -7,6 +7,8 @@
 //! an execution question (`app::causal_answer`, on the hand-set bigram model of
 //! `scripts/make_cruxeval_lm_fixtures.py`) and the errors a user can meet.
 
+mod model_support;
+
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -17,6 +19,8 @@ use tracelens::cruxeval::PromptKind;
 use tracelens::model::causal::{
     CausalConfig, CausalLm, Finish, LoadOptions, Sampling, Transformer, Weights,
 };
+
+use model_support::{max_abs, max_abs_diff};
 
 const MODELS: [&str; 3] = ["llama", "llama-rope4", "qwen2"];
 /// F32 parity bound (max-abs over every logit of every prompt position).
@@ -50,17 +54,6 @@ fn read_f32(path: &Path, cols: usize) -> Tensor {
     Tensor::from_vec(values, (rows, cols), &candle_core::Device::Cpu).unwrap()
 }
 
-fn max_abs(t: &Tensor) -> f32 {
-    t.abs()
-        .unwrap()
-        .flatten_all()
-        .unwrap()
-        .max(0)
-        .unwrap()
-        .to_scalar::<f32>()
-        .unwrap()
-}
-
 fn reference(model: &str) -> Reference {
     let text = std::fs::read_to_string(fixtures().join("reference.json")).unwrap();
     let json: serde_json::Value = serde_json::from_str(&text).unwrap();
@@ -87,11 +80,6 @@ fn reference(model: &str) -> Reference {
         logits,
         q8_rounded: read_f32(&dir.join("logits-q8_0-last.f32"), shape[1]),
     }
-}
-
-fn max_abs_diff(a: &Tensor, b: &Tensor) -> f32 {
-    assert_eq!(a.dims(), b.dims());
-    max_abs(&(a - b).unwrap())
 }
 
 fn load_gguf(model: &str, file: &str) -> Transformer {

@@ -2,6 +2,8 @@
 //! make_parity.py with Hugging Face transformers): hidden states, log-probs, greedy and beam ids,
 //! the tokenizer, and the loader's formats and errors.
 
+mod model_support;
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -10,6 +12,8 @@ use candle_core::{Device, Tensor, D};
 use serde_json::Value;
 use tracelens::model::beam::Hypothesis;
 use tracelens::model::{generate, Model, RobertaConfig, Search, StopReason, WeightsFile};
+
+use model_support::max_abs_diff;
 
 fn fixture_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/parity/tiny")
@@ -31,20 +35,6 @@ fn ids(v: &Value) -> Vec<u32> {
         .iter()
         .map(|x| x.as_u64().unwrap() as u32)
         .collect()
-}
-
-fn max_abs_diff(a: &Tensor, b: &Tensor) -> f32 {
-    assert_eq!(a.dims(), b.dims());
-    (a - b)
-        .unwrap()
-        .abs()
-        .unwrap()
-        .flatten_all()
-        .unwrap()
-        .max(0)
-        .unwrap()
-        .to_scalar::<f32>()
-        .unwrap()
 }
 
 fn model() -> Model {

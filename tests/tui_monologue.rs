@@ -21,9 +21,9 @@ use tracelens::app::pane::prediction::{GenerationStatus, ModelState};
 use tracelens::app::{browser, prediction, update, Action, App, AppOptions, Focus};
 use tracelens::cruxeval::score::Reason;
 use tracelens::model::causal::{Completion, Finish};
-use tracelens::model::worker::WorkerEvent;
+use tracelens::model::worker::{ModelWorker, WorkerEvent};
 use tracelens::model::Partial;
-use tracelens::trace::{PoolOptions, Trace, TraceRequest, TracerPool};
+use tracelens::trace::{PoolOptions, TraceRequest, TracerPool};
 
 use support::{buffer_rows, deliver, key, manifest, press, render};
 
@@ -43,17 +43,22 @@ fn pool() -> TracerPool {
     TracerPool::start(PoolOptions::default()).expect("the tracer starts")
 }
 
-fn trace(pool: &TracerPool, code: &str) -> Trace {
-    pool.trace(&TraceRequest {
-        code: code.to_string(),
-        ..Default::default()
-    })
-    .expect("the program traces")
+/// Trace the program on show with the real tracer and deliver the trace to the app.
+fn trace_on_show(app: &mut App, pool: &TracerPool) {
+    let trace = pool
+        .trace(&TraceRequest {
+            code: app.latest_code().to_string(),
+            ..Default::default()
+        })
+        .expect("the program traces");
+    deliver(app, trace);
 }
 
-/// The explorer browsing the one-record CRUXEval file with a causal LM set (not loaded: the
-/// tests send the worker's events themselves), the record's real trace on show.
-fn record_app(pool: &TracerPool, dir: &tempfile::TempDir) -> App {
+/// The explorer browsing the one-record CRUXEval file (in the temporary folder returned with
+/// it, kept for the app's life) with a causal LM set (not loaded: the tests send the worker's
+/// events themselves), the record's real trace on show.
+fn record_app(pool: &TracerPool) -> (tempfile::TempDir, App) {
+    let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("crux.jsonl");
     std::fs::write(&data, format!("{RECORD}\n")).unwrap();
     let mut app = App::new(AppOptions::new(None, String::new()));
@@ -65,9 +70,16 @@ fn record_app(pool: &TracerPool, dir: &tempfile::TempDir) -> App {
     assert!(app.prediction.is_off());
     let program = app.latest_code().to_string();
     assert!(program.ends_with("\nresult = f([1, 2, 3])\n"), "{program}");
-    deliver(&mut app, trace(pool, &program));
+    trace_on_show(&mut app, pool);
     app.focus = Focus::Stepping;
-    app
+    (dir, app)
+}
+
+/// [`record_app`] with its model loaded.
+fn ready_app(pool: &TracerPool) -> (tempfile::TempDir, App) {
+    let (dir, mut app) = record_app(pool);
+    ready(&mut app);
+    (dir, app)
 }
 
 fn fixture_model() -> PathBuf {
@@ -149,6 +161,16 @@ fn screen(app: &App) -> Vec<String> {
     buffer_rows(render(app, 200, 48).backend().buffer())
 }
 
+/// Assert that a row on screen contains `text` (the screen is the failure's message).
+fn assert_shows(app: &App, text: &str) {
+    let rows = screen(app);
+    assert!(
+        rows.iter().any(|r| r.contains(text)),
+        "{text:?} is not on screen:\n{}",
+        rows.join("\n")
+    );
+}
+
 /// The background colour of the first cell of `text` on screen.
 fn background_of(app: &App, text: &str) -> Option<Color> {
     let terminal = render(app, 200, 48);
@@ -174,9 +196,7 @@ fn first_step_on(app: &App, line: u32) -> usize {
 #[test]
 fn the_paragraph_about_the_cursors_line_is_highlighted_and_the_jump_key_finds_its_line() {
     let pool = pool();
-    let dir = tempfile::tempdir().unwrap();
-    let mut app = record_app(&pool, &dir);
-    ready(&mut app);
+    let (_dir, mut app) = ready_app(&pool);
     assert!(app.causal.prompt.contains("    total += n # [L8]\n"));
     stream(&mut app, &answered(MONOLOGUE, "6"));
     let lines: Vec<Option<u32>> = app
@@ -209,7 +229,7 @@ fn the_paragraph_about_the_cursors_line_is_highlighted_and_the_jump_key_finds_it
     app.stepping.step = 0;
     key(&mut app, KeyCode::Enter);
     assert_eq!(app.stepping.step, first_step_on(&app, 4));
-    assert!(screen(&app).iter().any(|r| r.contains("▶ - [L8]")));
+    assert_shows(&app, "▶ - [L8]");
     // The first paragraph names no line.
     key(&mut app, KeyCode::Home);
     for _ in 0..4 {
@@ -226,29 +246,22 @@ fn the_paragraph_about_the_cursors_line_is_highlighted_and_the_jump_key_finds_it
 #[test]
 fn the_first_wrong_claim_is_marked_and_the_answer_is_checked_by_execution() {
     let pool = pool();
-    let dir = tempfile::tempdir().unwrap();
-    let mut app = record_app(&pool, &dir);
-    ready(&mut app);
+    let (_dir, mut app) = ready_app(&pool);
     stream(&mut app, &answered(MONOLOGUE, "6"));
     let (para, claim, truth) = app.causal.first_wrong().expect("a wrong claim");
     assert_eq!((para, claim), (4, 0));
     assert_eq!(truth, ["0", "1", "3"]);
     assert_eq!(app.causal.answer.as_deref(), Some("6"));
     assert_eq!(app.causal.check, AnswerCheck::Running);
-    let rows = screen(&app);
-    assert!(
-        rows.iter()
-            .any(|r| r.contains("✗ first wrong claim ¶5: `total` becomes 2 (truth: 0 or 1")),
-        "{}",
-        rows.join("\n")
+    assert_shows(
+        &app,
+        "✗ first wrong claim ¶5: `total` becomes 2 (truth: 0 or 1",
     );
-    assert!(rows
-        .iter()
-        .any(|r| r.contains("✗ - [L8]: `total` becomes 2.")));
-    assert!(rows.iter().any(|r| r.contains("answer 6 · checking…")));
+    assert_shows(&app, "✗ - [L8]: `total` becomes 2.");
+    assert_shows(&app, "answer 6 · checking…");
     run_checks(&mut app, &pool);
     assert!(matches!(&app.causal.check, AnswerCheck::Done(v) if v.passed()));
-    assert!(screen(&app).iter().any(|r| r.contains("answer 6 · pass")));
+    assert_shows(&app, "answer 6 · pass");
 }
 
 #[test]
@@ -265,31 +278,21 @@ fn a_failing_answer_shows_the_reason() {
         ("f([1, 2, 3])", Reason::Skipped, "skipped"),
     ];
     for (answer, reason, shown) in cases {
-        let dir = tempfile::tempdir().unwrap();
-        let mut app = record_app(&pool, &dir);
-        ready(&mut app);
+        let (_dir, mut app) = ready_app(&pool);
         stream(&mut app, &answered("The sum is computed.\n", answer));
         run_checks(&mut app, &pool);
         match &app.causal.check {
             AnswerCheck::Done(v) => assert_eq!(v.reason, reason, "{answer}: {v:?}"),
             other => panic!("{answer}: {other:?}"),
         }
-        let rows = screen(&app);
-        assert!(
-            rows.iter()
-                .any(|r| r.contains(&format!("answer {answer} · {shown}"))),
-            "{answer}:\n{}",
-            rows.join("\n")
-        );
+        assert_shows(&app, &format!("answer {answer} · {shown}"));
     }
 }
 
 #[test]
 fn a_proposed_input_is_traced_and_compared_with_the_records() {
     let pool = pool();
-    let dir = tempfile::tempdir().unwrap();
-    let mut app = record_app(&pool, &dir);
-    ready(&mut app);
+    let (_dir, mut app) = ready_app(&pool);
     let first = app.causal.take_request().unwrap();
     assert!(first.prompt.ends_with("[MONOLOGUE]\n"));
     key(&mut app, KeyCode::Char('i'));
@@ -325,23 +328,19 @@ fn a_proposed_input_is_traced_and_compared_with_the_records() {
     app.stepping.step = 0;
     key(&mut app, KeyCode::Char('d'));
     assert_eq!(app.stepping.step, at);
-    let rows = screen(&app);
-    assert!(
-        rows.iter().any(|r| r.contains(&format!(
+    assert_shows(
+        &app,
+        &format!(
             "f([3, 3]) differs from the record's input at step {}",
             at + 1
-        ))),
-        "{}",
-        rows.join("\n")
+        ),
     );
 }
 
 #[test]
 fn an_edit_cancels_the_generation_and_its_events_are_dropped() {
     let pool = pool();
-    let dir = tempfile::tempdir().unwrap();
-    let mut app = record_app(&pool, &dir);
-    ready(&mut app);
+    let (_dir, mut app) = ready_app(&pool);
     let request = app.causal.take_request().unwrap();
     assert!(
         app.causal.take_cancel(),
@@ -384,8 +383,7 @@ fn an_edit_cancels_the_generation_and_its_events_are_dropped() {
         .any(|r| r.contains("cancelled") && r.contains("(stale)")));
     // Undone, the program is traced again: the cancelled question is asked again.
     support::ctrl(&mut app, 'z');
-    let code = app.latest_code().to_string();
-    deliver(&mut app, trace(&pool, &code));
+    trace_on_show(&mut app, &pool);
     let again = app.causal.take_request().expect("asked again");
     assert!(again.id > request.id);
 }
@@ -393,9 +391,7 @@ fn an_edit_cancels_the_generation_and_its_events_are_dropped() {
 #[test]
 fn snapshot_of_a_checked_monologue() {
     let pool = pool();
-    let dir = tempfile::tempdir().unwrap();
-    let mut app = record_app(&pool, &dir);
-    ready(&mut app);
+    let (_dir, mut app) = ready_app(&pool);
     stream(&mut app, &answered(MONOLOGUE, "6"));
     run_checks(&mut app, &pool);
     app.stepping.step = first_step_on(&app, 4);
@@ -407,25 +403,37 @@ fn snapshot_of_a_checked_monologue() {
 #[test]
 fn a_model_that_fails_to_load_shows_its_error_and_stepping_goes_on() {
     let pool = pool();
-    let dir = tempfile::tempdir().unwrap();
-    let mut app = record_app(&pool, &dir);
+    let (dir, mut app) = record_app(&pool);
     let missing = dir.path().join("missing.gguf");
     prediction::set_model(&mut app, Some(missing));
-    let (tx, rx) = mpsc::channel();
-    let worker = prediction::spawn_worker(&app, tx).expect("a worker for the causal LM");
-    let code = app.latest_code().to_string();
-    deliver(&mut app, trace(&pool, &code));
-    prediction::dispatch(&mut app, Some(&worker));
+    let (_worker, rx) = start_worker(&mut app, &pool);
     events_until(&mut app, &rx, |a| {
         matches!(a, Action::Model(WorkerEvent::Failed { .. }))
     });
     assert!(matches!(app.causal.model, ModelState::LoadFailed(_)));
-    let rows = screen(&app).join("\n");
-    assert!(rows.contains("The model failed to load"), "{rows}");
-    assert!(rows.contains("missing.gguf"), "{rows}");
+    assert_shows(&app, "The model failed to load");
+    assert_shows(&app, "missing.gguf");
     app.focus = Focus::Stepping;
     key(&mut app, KeyCode::Char('n'));
     assert_eq!(app.stepping.step, 1);
+}
+
+/// Start the model worker for the pane's model, trace the program on show and send the worker
+/// the pane's question about it: the worker and its events.
+fn start_worker(app: &mut App, pool: &TracerPool) -> (ModelWorker, mpsc::Receiver<Action>) {
+    let (tx, rx) = mpsc::channel();
+    let worker = prediction::spawn_worker(app, tx).expect("a worker for the causal LM");
+    trace_on_show(app, pool);
+    prediction::dispatch(app, Some(&worker));
+    (worker, rx)
+}
+
+/// Whether `action` finishes a generate request.
+fn finished(action: &Action) -> bool {
+    matches!(
+        action,
+        Action::Model(WorkerEvent::Failed { .. } | WorkerEvent::Generated { .. })
+    )
 }
 
 /// Wait for the worker's events and apply them until one that `last` accepts.
@@ -449,46 +457,29 @@ fn events_until(app: &mut App, rx: &mpsc::Receiver<Action>, last: fn(&Action) ->
 #[test]
 fn the_tiny_llama_fixture_runs_through_the_worker() {
     let pool = pool();
-    let dir = tempfile::tempdir().unwrap();
-    let mut app = record_app(&pool, &dir);
+    let (_dir, mut app) = record_app(&pool);
     app.causal.sampling.max_tokens = 24;
-    let (tx, rx) = mpsc::channel();
-    let worker = prediction::spawn_worker(&app, tx).expect("a worker for the causal LM");
-    let code = app.latest_code().to_string();
-    deliver(&mut app, trace(&pool, &code));
-
     // The fixture's context is 64 tokens: the real monologue prompt does not fit, and the
     // pane says so.
-    prediction::dispatch(&mut app, Some(&worker));
-    events_until(&mut app, &rx, |a| {
-        matches!(
-            a,
-            Action::Model(WorkerEvent::Failed { .. } | WorkerEvent::Generated { .. })
-        )
-    });
+    let (worker, rx) = start_worker(&mut app, &pool);
+    events_until(&mut app, &rx, finished);
     assert_eq!(app.causal.model, ModelState::Ready);
     match &app.causal.generation {
         GenerationStatus::Failed(m) => assert!(m.contains("context length of 64"), "{m}"),
         other => panic!("{other:?}"),
     }
-    let rows = screen(&app).join("\n");
-    assert!(rows.contains("The prediction failed"), "{rows}");
+    assert_shows(&app, "The prediction failed");
 
     // A prompt that fits, sent as the pane's newest request: the text streams into the pane,
     // the answer is extracted from it and checked.
     app.focus = Focus::Editor;
     press(&mut app, KeyCode::Char('x'), KeyModifiers::NONE);
     support::ctrl(&mut app, 'z');
-    deliver(&mut app, trace(&pool, &code));
+    trace_on_show(&mut app, &pool);
     let mut request = app.causal.take_request().expect("asked again");
     request.prompt = "def f(x):\n    return x\n[ANSWER]\n".into();
     worker.generate(request);
-    let partials = events_until(&mut app, &rx, |a| {
-        matches!(
-            a,
-            Action::Model(WorkerEvent::Failed { .. } | WorkerEvent::Generated { .. })
-        )
-    });
+    let partials = events_until(&mut app, &rx, finished);
     assert!(
         matches!(app.causal.generation, GenerationStatus::Done { tokens, .. } if tokens > 0),
         "{:?}",
@@ -500,15 +491,13 @@ fn the_tiny_llama_fixture_runs_through_the_worker() {
     assert!(app.causal.answer.is_some());
     run_checks(&mut app, &pool);
     assert!(matches!(app.causal.check, AnswerCheck::Done(_)));
-    let rows = screen(&app).join("\n");
-    assert!(rows.contains("· done"), "{rows}");
+    assert_shows(&app, "· done");
 }
 
 #[test]
 fn a_model_picked_in_the_app_takes_over_the_pane() {
     let pool = pool();
-    let dir = tempfile::tempdir().unwrap();
-    let mut app = record_app(&pool, &dir);
+    let (_dir, mut app) = record_app(&pool);
     let old = app.causal.take_request().unwrap();
     support::alt(&mut app, 'l');
     assert_eq!(

@@ -12,7 +12,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::prediction::{apply_model_event, short_name, GenerationStatus, ModelState};
+use super::prediction::{short_name, Answer, GenerationStatus, ModelLink, ModelState};
 use crate::analysis::monologue::{Judgement, Monologue};
 use crate::app::trace_jobs::Job;
 use crate::cruxeval::prompts::{LABEL_OFFSET, STOP};
@@ -255,28 +255,17 @@ impl CausalPane {
 
     /// Apply one model worker event; `truth` is the trace on show's steps.
     pub fn on_event(&mut self, event: WorkerEvent, truth: &[Step]) {
-        let Some(id) = apply_model_event(
-            &event,
-            self.path.as_deref(),
-            &mut self.model,
-            &mut self.model_name,
-            &mut self.generation,
-        ) else {
-            return;
+        let link = ModelLink {
+            path: self.path.as_deref(),
+            model: &mut self.model,
+            name: &mut self.model_name,
+            generation: &mut self.generation,
+            latest: self.latest,
+            dropped_events: &mut self.dropped_events,
         };
-        if id != self.latest {
-            self.dropped_events += 1;
-            return;
-        }
-        match event {
-            WorkerEvent::Partial { partial, .. } => {
-                self.generation = GenerationStatus::Running {
-                    tokens: partial.tokens,
-                    tokens_per_s: partial.tokens_per_s,
-                };
-                self.set_text(partial.text, truth);
-            }
-            WorkerEvent::Generated { completion, .. } => {
+        match link.apply(event) {
+            Some(Answer::Partial(text)) => self.set_text(text, truth),
+            Some(Answer::Completion(completion)) => {
                 let seconds = completion.generate_elapsed.as_secs_f64();
                 self.generation = GenerationStatus::Done {
                     tokens: completion.ids.len(),
@@ -289,15 +278,11 @@ impl CausalPane {
                 self.set_text(completion.text, truth);
                 self.answered();
             }
-            WorkerEvent::Done { .. } => {
+            Some(Answer::Trace(_)) => {
                 self.generation =
                     GenerationStatus::Failed("the model answered with a CodeExecutor trace".into())
             }
-            WorkerEvent::Cancelled { .. } => self.generation = GenerationStatus::Cancelled,
-            WorkerEvent::Failed { message, .. } => self.generation = self.model.failed(message),
-            WorkerEvent::Loading { .. }
-            | WorkerEvent::Ready { .. }
-            | WorkerEvent::LoadFailed { .. } => {}
+            None => {}
         }
     }
 

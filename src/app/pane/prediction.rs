@@ -8,8 +8,9 @@ use std::path::PathBuf;
 
 use crate::analysis::align::{align, Alignment};
 use crate::analysis::metrics::{score, Metrics, Tally, Variant};
+use crate::model::causal::Completion;
 use crate::model::worker::{Request, WorkerEvent};
-use crate::model::PredictOptions;
+use crate::model::{PredictOptions, Prediction};
 use crate::trace::codeexecutor::{code_tokens, parse_trace, serialize_steps, steps_of, CeStep};
 use crate::trace::{Event, Trace};
 
@@ -327,28 +328,17 @@ impl PredictionPane {
 
     /// Apply one model worker event.
     pub fn on_event(&mut self, event: WorkerEvent) {
-        let Some(id) = apply_model_event(
-            &event,
-            self.dir.as_deref(),
-            &mut self.model,
-            &mut self.model_name,
-            &mut self.generation,
-        ) else {
-            return;
+        let link = ModelLink {
+            path: self.dir.as_deref(),
+            model: &mut self.model,
+            name: &mut self.model_name,
+            generation: &mut self.generation,
+            latest: self.latest,
+            dropped_events: &mut self.dropped_events,
         };
-        if id != self.latest {
-            self.dropped_events += 1;
-            return;
-        }
-        match event {
-            WorkerEvent::Partial { partial, .. } => {
-                self.generation = GenerationStatus::Running {
-                    tokens: partial.tokens,
-                    tokens_per_s: partial.tokens_per_s,
-                };
-                self.set_text(partial.text);
-            }
-            WorkerEvent::Done { prediction, .. } => {
+        match link.apply(event) {
+            Some(Answer::Partial(text)) => self.set_text(text),
+            Some(Answer::Trace(prediction)) => {
                 self.generation = GenerationStatus::Done {
                     tokens: prediction.output_ids.len(),
                     tokens_per_s: prediction.tokens_per_s,
@@ -362,15 +352,11 @@ impl PredictionPane {
                 self.metrics = Some(tally.metrics());
                 self.set_text(prediction.text);
             }
-            WorkerEvent::Generated { .. } => {
+            Some(Answer::Completion(_)) => {
                 self.generation =
                     GenerationStatus::Failed("the model answered with text, not a trace".into())
             }
-            WorkerEvent::Cancelled { .. } => self.generation = GenerationStatus::Cancelled,
-            WorkerEvent::Failed { message, .. } => self.generation = self.model.failed(message),
-            WorkerEvent::Loading { .. }
-            | WorkerEvent::Ready { .. }
-            | WorkerEvent::LoadFailed { .. } => {}
+            None => {}
         }
     }
 }
@@ -386,37 +372,86 @@ impl ModelState {
     }
 }
 
-/// Apply the part of a worker event that is about the model (loading, ready, failed to load)
-/// to a pane whose model is at `path`: `Some(id)` for an event about request `id`, which the
-/// pane applies itself; `None` when there is nothing more to do (an event of a worker for
-/// another model, replaced since, is ignored).
-pub(crate) fn apply_model_event(
-    event: &WorkerEvent,
-    path: Option<&std::path::Path>,
-    model: &mut ModelState,
-    name: &mut String,
-    generation: &mut GenerationStatus,
-) -> Option<u64> {
-    if !event.is_about(path) {
-        return None;
-    }
-    match event {
-        WorkerEvent::Loading { model: loading } => {
-            *name = short_name(std::path::Path::new(loading));
-            *model = ModelState::Loading;
+/// What a pane shares with the model worker's events: its model (`path`; `None`: not in use),
+/// the model's state and name, the newest request (`latest`) and its status, and the count of
+/// stale events dropped.
+pub(crate) struct ModelLink<'a> {
+    pub path: Option<&'a std::path::Path>,
+    pub model: &'a mut ModelState,
+    pub name: &'a mut String,
+    pub generation: &'a mut GenerationStatus,
+    pub latest: u64,
+    pub dropped_events: &'a mut usize,
+}
+
+/// What is left of a worker event for the pane of its request to do.
+#[derive(Debug)]
+pub(crate) enum Answer {
+    /// The text generated so far (the status already counts its tokens).
+    Partial(String),
+    /// A CodeExecutor model's finished trace.
+    Trace(Prediction),
+    /// A causal LM's finished text.
+    Completion(Completion),
+}
+
+impl ModelLink<'_> {
+    /// Apply the part of `event` that every model pane applies alike: the model's life cycle
+    /// (an event of a worker for another model, replaced since, is ignored), dropping the events
+    /// of a stale request, and the newest request's streamed, cancelled and failed status.
+    /// `Some` holds the answer for the pane to show.
+    pub(crate) fn apply(self, event: WorkerEvent) -> Option<Answer> {
+        if !event.is_about(self.path) {
+            return None;
         }
-        WorkerEvent::Ready { .. } => *model = ModelState::Ready,
-        WorkerEvent::LoadFailed { message, .. } => {
-            *model = ModelState::LoadFailed(message.clone());
-            *generation = GenerationStatus::Idle;
+        let id = match &event {
+            WorkerEvent::Loading { model: loading } => {
+                *self.name = short_name(std::path::Path::new(loading));
+                *self.model = ModelState::Loading;
+                return None;
+            }
+            WorkerEvent::Ready { .. } => {
+                *self.model = ModelState::Ready;
+                return None;
+            }
+            WorkerEvent::LoadFailed { message, .. } => {
+                *self.model = ModelState::LoadFailed(message.clone());
+                *self.generation = GenerationStatus::Idle;
+                return None;
+            }
+            WorkerEvent::Partial { id, .. }
+            | WorkerEvent::Done { id, .. }
+            | WorkerEvent::Generated { id, .. }
+            | WorkerEvent::Cancelled { id }
+            | WorkerEvent::Failed { id, .. } => *id,
+        };
+        if id != self.latest {
+            *self.dropped_events += 1;
+            return None;
         }
-        WorkerEvent::Partial { id, .. }
-        | WorkerEvent::Done { id, .. }
-        | WorkerEvent::Generated { id, .. }
-        | WorkerEvent::Cancelled { id }
-        | WorkerEvent::Failed { id, .. } => return Some(*id),
+        match event {
+            WorkerEvent::Partial { partial, .. } => {
+                *self.generation = GenerationStatus::Running {
+                    tokens: partial.tokens,
+                    tokens_per_s: partial.tokens_per_s,
+                };
+                Some(Answer::Partial(partial.text))
+            }
+            WorkerEvent::Done { prediction, .. } => Some(Answer::Trace(prediction)),
+            WorkerEvent::Generated { completion, .. } => Some(Answer::Completion(completion)),
+            WorkerEvent::Cancelled { .. } => {
+                *self.generation = GenerationStatus::Cancelled;
+                None
+            }
+            WorkerEvent::Failed { message, .. } => {
+                *self.generation = self.model.failed(message);
+                None
+            }
+            WorkerEvent::Loading { .. }
+            | WorkerEvent::Ready { .. }
+            | WorkerEvent::LoadFailed { .. } => None,
+        }
     }
-    None
 }
 
 /// The last path component, for the pane title.
