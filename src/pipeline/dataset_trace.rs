@@ -11,6 +11,7 @@
 //! so it is written as `0xADDR` ([`mask_addresses`]) and the output is a function of the input. `--shard I/N` handles the `I`-th contiguous range
 //! of lines ([`Shard`]), so the shards' outputs concatenated are the unsharded output.
 
+use std::borrow::Cow;
 use std::io::{self, Write};
 
 use serde::ser::{Serialize, SerializeMap, Serializer};
@@ -18,7 +19,7 @@ use serde_json::{Map, Value as JsonValue};
 
 use super::in_order::map_in_order;
 use super::shard::Shard;
-use crate::trace::codeexecutor::{code_tokens, trace_steps};
+use crate::trace::codeexecutor::{code_token_texts, trace_steps};
 use crate::trace::{Limits, Trace, TraceRequest, TracerError, TracerPool};
 
 /// The most lines traced ahead of the last one written.
@@ -62,8 +63,24 @@ impl StableTrace {
 
     /// The trace tokens: the steps split on whitespace, concatenated.
     pub fn tokens(&self) -> impl Iterator<Item = &str> {
-        self.steps.iter().flat_map(|step| step.split_whitespace())
+        self.steps.iter().flat_map(|step| words(step))
     }
+}
+
+/// `text.split_whitespace()`, split byte by byte where that gives the same words: in ASCII
+/// text without a vertical tab (the one ASCII character that is Unicode whitespace and not
+/// ASCII whitespace), which is nearly every step.
+fn words(text: &str) -> impl Iterator<Item = &str> {
+    let ascii = text.is_ascii() && !text.contains('\x0b');
+    let (bytewise, general) = if ascii {
+        (Some(text.split_ascii_whitespace()), None)
+    } else {
+        (None, Some(text.split_whitespace()))
+    };
+    bytewise
+        .into_iter()
+        .flatten()
+        .chain(general.into_iter().flatten())
 }
 
 /// The placeholder of an object's address in a trace.
@@ -136,11 +153,11 @@ fn parse(line: &[u8], limits: Limits) -> Line {
 
 /// A traced record: the input object with its traced fields in place, the arrays kept as
 /// they are and written straight into the output line (no JSON value per token).
-struct Filled {
+struct Filled<'a> {
     /// The input's fields, with `code_tokens`, `trace` and `trace_tokens` holding `null`
     /// where their arrays go (so every field keeps its place), and `outcome` and `error` set.
     record: Map<String, JsonValue>,
-    code_tokens: Vec<String>,
+    code_tokens: Vec<Cow<'a, str>>,
     trace: StableTrace,
 }
 
@@ -148,7 +165,7 @@ const CODE_TOKENS: &str = "code_tokens";
 const TRACE: &str = "trace";
 const TRACE_TOKENS: &str = "trace_tokens";
 
-impl Serialize for Filled {
+impl Serialize for Filled<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(Some(self.record.len()))?;
         for (key, value) in &self.record {
@@ -177,7 +194,7 @@ fn fill(
     mut record: Map<String, JsonValue>,
     code: &str,
     result: Result<Trace, TracerError>,
-) -> Filled {
+) -> Filled<'_> {
     let mut error = None;
     let (trace, outcome) = match result {
         Ok(trace) => (trace_steps(&trace), trace.outcome.kind.as_str()),
@@ -186,7 +203,7 @@ fn fill(
             (Vec::new(), "crashed")
         }
     };
-    let code_tokens = code_tokens(code).unwrap_or_else(|e| {
+    let code_tokens = code_token_texts(code).unwrap_or_else(|e| {
         error.get_or_insert(e.to_string());
         Vec::new()
     });
@@ -305,6 +322,21 @@ mod tests {
             }
         }
         assert!(matches!(parse(b"{", limits), Line::Kept(why) if why.starts_with("not JSON")));
+    }
+
+    #[test]
+    fn words_are_split_as_split_whitespace_splits_them() {
+        for text in [
+            "",
+            "  ",
+            "<line> <0> <state> s : a b\tc\nd </state>",
+            "x\u{b}y\u{c}z\rw",
+            "é\u{a0}ü\u{2028}v  w",
+            " lead and trail ",
+        ] {
+            let expected: Vec<&str> = text.split_whitespace().collect();
+            assert_eq!(words(text).collect::<Vec<_>>(), expected, "{text:?}");
+        }
     }
 
     #[test]

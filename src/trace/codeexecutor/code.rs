@@ -1,5 +1,7 @@
 //! Code serialization: line tokens, indentation tokens and the lexer's Python tokens.
 
+use std::borrow::Cow;
+
 use rustpython_parser::{
     lexer::{lex, LexicalError},
     Mode, Tok,
@@ -9,8 +11,16 @@ use super::CodeFormatError;
 
 /// Tokenize a program into CodeExecutor code tokens (see the module docs for the layout).
 pub fn code_tokens(source: &str) -> Result<Vec<String>, CodeFormatError> {
+    Ok(code_token_texts(source)?
+        .into_iter()
+        .map(Cow::into_owned)
+        .collect())
+}
+
+/// [`code_tokens`], each token that is source text borrowed from `source`.
+pub fn code_token_texts(source: &str) -> Result<Vec<Cow<'_, str>>, CodeFormatError> {
     let lines = LineIndex::new(source);
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(source.len() / 3);
     let mut pending_indentation: Vec<&'static str> = Vec::new();
     let mut current_line: Option<usize> = None;
     for item in lex(source, Mode::Module) {
@@ -24,13 +34,13 @@ pub fn code_tokens(source: &str) -> Result<Vec<String>, CodeFormatError> {
                 let line = lines.line_of(start);
                 if current_line != Some(line) {
                     current_line = Some(line);
-                    out.push(format!("<{line}>"));
+                    out.push(Cow::Owned(format!("<{line}>")));
                 }
-                out.extend(pending_indentation.drain(..).map(str::to_string));
+                out.extend(pending_indentation.drain(..).map(Cow::Borrowed));
                 let text = source
                     .get(start..range.end().to_usize())
                     .unwrap_or_default();
-                out.push(text.to_string());
+                out.push(Cow::Borrowed(text));
             }
         }
     }

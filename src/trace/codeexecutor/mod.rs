@@ -44,7 +44,7 @@ mod parse;
 mod steps;
 mod value;
 
-pub use code::code_tokens;
+pub use code::{code_token_texts, code_tokens};
 pub use parse::{parse_trace, split_segments, ParseProblem, ParsedTrace};
 pub use steps::{serialize_steps, steps_of, trace_steps, CeStep};
 pub use value::render_value;

@@ -17,10 +17,18 @@ pub enum CeStep {
     Output(String),
 }
 
-/// The CodeExecutor steps of a recorded trace (see the module docs for the rules). A local
-/// keeps its value over many steps, so each distinct `repr` is rendered once per trace.
-pub fn steps_of(trace: &Trace) -> Vec<CeStep> {
-    let mut steps = Vec::new();
+/// A step as [`walk`] hands it on: borrowed from the trace and the rendered values.
+enum StepRef<'a> {
+    Line {
+        line: u32,
+        state: &'a [(&'a str, &'a str)],
+    },
+    Output(String),
+}
+
+/// Go through the CodeExecutor steps of a recorded trace (see the module docs for the rules).
+/// A local keeps its value over many steps, so each distinct `repr` is rendered once per trace.
+fn walk(trace: &Trace, on_step: &mut dyn FnMut(StepRef<'_>)) {
     let mut printed = String::new();
     let mut rendered: HashMap<&str, String> = HashMap::new();
     for step in &trace.steps {
@@ -28,38 +36,63 @@ pub fn steps_of(trace: &Trace) -> Vec<CeStep> {
         if step.event != Event::Line {
             continue;
         }
-        push_output(&mut steps, &mut printed);
-        let state = step
+        push_output(on_step, &mut printed);
+        for local in &step.locals {
+            rendered
+                .entry(&local.repr)
+                .or_insert_with(|| render_value(&local.repr));
+        }
+        let state: Vec<(&str, &str)> = step
             .locals
             .iter()
-            .map(|local| {
-                let value = rendered
-                    .entry(&local.repr)
-                    .or_insert_with(|| render_value(&local.repr));
-                (local.name.clone(), value.clone())
-            })
+            .map(|local| (local.name.as_str(), rendered[local.repr.as_str()].as_str()))
             .collect();
-        steps.push(CeStep::Line {
+        on_step(StepRef::Line {
             line: step.line.saturating_sub(1),
-            state,
+            state: &state,
         });
     }
-    push_output(&mut steps, &mut printed);
+    push_output(on_step, &mut printed);
+}
+
+/// The CodeExecutor steps of a recorded trace.
+pub fn steps_of(trace: &Trace) -> Vec<CeStep> {
+    let mut steps = Vec::new();
+    walk(trace, &mut |step| {
+        steps.push(match step {
+            StepRef::Output(text) => CeStep::Output(text),
+            StepRef::Line { line, state } => CeStep::Line {
+                line,
+                state: state
+                    .iter()
+                    .map(|(name, value)| (name.to_string(), value.to_string()))
+                    .collect(),
+            },
+        })
+    });
     steps
 }
 
-/// Append an output step for `printed` (whitespace-normalized) unless it is blank; clear it.
-fn push_output(steps: &mut Vec<CeStep>, printed: &mut String) {
+/// Hand on an output step for `printed` (whitespace-normalized) unless it is blank; clear it.
+fn push_output(on_step: &mut dyn FnMut(StepRef<'_>), printed: &mut String) {
     let text = printed.split_whitespace().collect::<Vec<_>>().join(" ");
     if !text.is_empty() {
-        steps.push(CeStep::Output(text));
+        on_step(StepRef::Output(text));
     }
     printed.clear();
 }
 
-/// The CodeExecutor step strings of a recorded trace.
+/// The CodeExecutor step strings of a recorded trace (what `serialize_steps(&steps_of(trace))`
+/// gives, without the owned steps in between).
 pub fn trace_steps(trace: &Trace) -> Vec<String> {
-    serialize_steps(&steps_of(trace))
+    let mut steps = Vec::new();
+    walk(trace, &mut |step| {
+        steps.push(match step {
+            StepRef::Output(text) => output_step(&text),
+            StepRef::Line { line, state } => line_step(line, state.iter().copied()),
+        })
+    });
+    steps
 }
 
 /// Write steps as CodeExecutor step strings.
@@ -69,24 +102,33 @@ pub fn serialize_steps(steps: &[CeStep]) -> Vec<String> {
 
 fn serialize_step(step: &CeStep) -> String {
     match step {
-        CeStep::Output(text) => format!("<output> {text}"),
+        CeStep::Output(text) => output_step(text),
         CeStep::Line { line, state } => {
-            let pairs: usize = state.iter().map(|(n, v)| n.len() + v.len() + 14).sum();
-            let mut out = String::with_capacity(32 + pairs);
-            out.push_str("<line> <");
-            out.push_str(&line.to_string());
-            out.push_str("> <state> ");
-            for (i, (name, value)) in state.iter().enumerate() {
-                if i > 0 {
-                    out.push_str("<dictsep> ");
-                }
-                out.push_str(name);
-                out.push_str(" : ");
-                out.push_str(value);
-                out.push(' ');
-            }
-            out.push_str("</state>");
-            out
+            line_step(*line, state.iter().map(|(n, v)| (n.as_str(), v.as_str())))
         }
     }
+}
+
+fn output_step(text: &str) -> String {
+    format!("<output> {text}")
+}
+
+/// `<line> <i> <state> n : v <dictsep> ... </state>`.
+fn line_step<'a>(line: u32, state: impl Iterator<Item = (&'a str, &'a str)> + Clone) -> String {
+    let pairs: usize = state.clone().map(|(n, v)| n.len() + v.len() + 14).sum();
+    let mut out = String::with_capacity(32 + pairs);
+    out.push_str("<line> <");
+    out.push_str(&line.to_string());
+    out.push_str("> <state> ");
+    for (i, (name, value)) in state.enumerate() {
+        if i > 0 {
+            out.push_str("<dictsep> ");
+        }
+        out.push_str(name);
+        out.push_str(" : ");
+        out.push_str(value);
+        out.push(' ');
+    }
+    out.push_str("</state>");
+    out
 }
