@@ -90,19 +90,14 @@ fn render_plain(repr: &str) -> Option<String> {
                 i += 1;
                 push("-");
             }
-            open @ (b'(' | b'[' | b'{') => {
-                depth += 1;
+            b'(' | b'[' | b'{' | b')' | b']' | b'}' | b',' => {
+                match bytes[i] {
+                    b'(' | b'[' | b'{' => depth += 1,
+                    b')' | b']' | b'}' => depth = depth.checked_sub(1)?,
+                    _ => {}
+                }
                 i += 1;
-                push(char::from(open).encode_utf8(&mut [0; 4]));
-            }
-            close @ (b')' | b']' | b'}') => {
-                depth = depth.checked_sub(1)?;
-                i += 1;
-                push(char::from(close).encode_utf8(&mut [0; 4]));
-            }
-            b',' => {
-                i += 1;
-                push(",");
+                push(&repr[start..i]);
             }
             b':' if bytes.get(i + 1) != Some(&b'=') => {
                 i += 1;
