@@ -595,6 +595,43 @@ fn a_program_that_kills_its_worker_gets_its_own_crashed_outcome() {
 }
 
 #[test]
+fn the_programs_queued_behind_one_that_kills_its_worker_still_run() {
+    // One worker, so each program is sent while the one before it runs: the two after the
+    // killer wait in the pipe of a worker that dies (twice), and run on its successor.
+    let pool = TracerPool::start_without_audit_hook(PoolOptions {
+        python: None,
+        workers: 1,
+        sandbox: SandboxMode::Off,
+    })
+    .expect("a pool");
+    let killer = "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\n";
+    let reqs: Vec<TraceRequest> = [HONEST, killer, HONEST, "print('after')\n"]
+        .iter()
+        .map(|code| TraceRequest {
+            code: code.to_string(),
+            stdin: String::new(),
+            limits: Limits::default(),
+        })
+        .collect();
+    let traces: Vec<_> = pool
+        .trace_many(&reqs, &|_| {})
+        .into_iter()
+        .map(|t| t.expect("an answer"))
+        .collect();
+    let kinds: Vec<OutcomeKind> = traces.iter().map(|t| t.outcome.kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            OutcomeKind::Completed,
+            OutcomeKind::Crashed,
+            OutcomeKind::Completed,
+            OutcomeKind::Completed
+        ]
+    );
+    assert_eq!(traces[3].stdout, "after\n");
+}
+
+#[test]
 fn a_killed_tracelens_leaves_no_process_behind() {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let batch = dir.path().join("in.jsonl");

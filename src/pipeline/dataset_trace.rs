@@ -17,7 +17,7 @@ use std::io::{self, Write};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Value as JsonValue};
 
-use super::in_order::map_in_order;
+use super::in_order::InOrder;
 use super::shard::Shard;
 use crate::trace::codeexecutor::{code_token_texts, trace_steps};
 use crate::trace::{Limits, Trace, TraceRequest, TracerError, TracerPool};
@@ -230,24 +230,12 @@ enum Output {
     Traced(serde_json::Result<Vec<u8>>, bool),
 }
 
-/// Trace (or keep) one input line.
-fn output(line: &[u8], limits: Limits, pool: &TracerPool) -> Output {
-    match parse(line, limits) {
-        Line::Blank => Output::Kept(None),
-        Line::Kept(why) => Output::Kept(Some(why)),
-        Line::Record(record, req) => {
-            let filled = fill(record, &req.code, pool.trace(&req));
-            Output::Traced(serde_json::to_vec(&filled), filled.trace.masked)
-        }
-    }
-}
-
 /// Trace this shard of `input`'s lines on `pool` and write one line per input line to `out`,
-/// in order, each as soon as the lines before it are written (`out` is flushed whenever the
-/// next line is not ready yet, so a reader of `out` gets the lines as they come).
-/// The lines are traced on twice as many threads as the pool has workers: while some threads
-/// wait for a tracer worker, the others project and serialize finished traces, so the workers
-/// do not wait for that work. `progress` gets (lines done, lines in the shard).
+/// in order, each within a few milliseconds of the lines before it being written (`out` is
+/// flushed after every run of lines, so a reader of `out` gets the lines as they come).
+/// Each worker is driven by a thread of its own that sends it the next program before
+/// projecting and serializing the last one's trace, so the workers do not wait for that
+/// work. `progress` gets (lines done, lines in the shard).
 pub fn trace_lines(
     input: &[u8],
     shard: Shard,
@@ -264,29 +252,47 @@ pub fn trace_lines(
         lines: mine.len(),
         ..TracedReport::default()
     };
-    let mut written = 0;
-    let map = |line: &&[u8]| output(line, limits, pool);
-    map_in_order(mine, 2 * pool.workers(), WINDOW, &map, &mut |next| {
-        let Some(next) = next else {
-            return out.flush();
-        };
-        match next {
-            Output::Kept(why) => {
-                if let Some(why) = why {
-                    report.kept.push((first_number + written, why));
-                }
-                out.write_all(mine[written])?;
-            }
-            Output::Traced(line, masked) => {
-                report.traced += 1;
-                report.masked += usize::from(masked);
-                out.write_all(&line?)?;
-            }
+    let in_order = InOrder::new(mine.len(), WINDOW);
+    let next = || loop {
+        let i = in_order.claim()?;
+        match parse(mine[i], limits) {
+            Line::Blank => in_order.put(i, Output::Kept(None)),
+            Line::Kept(why) => in_order.put(i, Output::Kept(Some(why))),
+            Line::Record(record, req) => return Some(((i, record, req.code.clone()), req)),
         }
-        out.write_all(b"\n")?;
-        written += 1;
-        progress(written, mine.len());
-        Ok(())
+    };
+    let done = |(i, record, code): (usize, Map<String, JsonValue>, String), result| {
+        let filled = fill(record, &code, result);
+        in_order.put(
+            i,
+            Output::Traced(serde_json::to_vec(&filled), filled.trace.masked),
+        );
+    };
+    let mut written = 0;
+    std::thread::scope(|scope| {
+        scope.spawn(|| pool.trace_stream(&next, &done));
+        in_order.hand_on(&mut |next| {
+            let Some(next) = next else {
+                return out.flush();
+            };
+            match next {
+                Output::Kept(why) => {
+                    if let Some(why) = why {
+                        report.kept.push((first_number + written, why));
+                    }
+                    out.write_all(mine[written])?;
+                }
+                Output::Traced(line, masked) => {
+                    report.traced += 1;
+                    report.masked += usize::from(masked);
+                    out.write_all(&line?)?;
+                }
+            }
+            out.write_all(b"\n")?;
+            written += 1;
+            progress(written, mine.len());
+            Ok(())
+        })
     })?;
     out.flush()?;
     Ok(report)

@@ -1,144 +1,187 @@
-//! Map the items of a slice on several threads and hand the results on in input order, each
-//! as soon as every earlier one has been handed on: a stream, with no batch barrier between
-//! one part of the input and the next, so the first results come out early and a slow item
-//! holds up only what comes after it.
+//! Results made on several threads, handed on in input order by one thread: each result as
+//! soon as every earlier one has been handed on (a stream, with no batch barrier between one
+//! part of the input and the next, so the first results come out early and a slow item holds
+//! up only what comes after it). The producing threads never wake the handing thread for
+//! each result: it looks for results every few milliseconds, or when many are waiting, so a
+//! result costs no thread switch.
 
 use std::collections::BTreeMap;
 use std::io;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc::{self, TryRecvError};
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
 
-/// How far the handing on has come; the mapping threads wait on it.
-struct Handed {
+/// How long finished results may wait for the handing thread.
+const TICK: Duration = Duration::from_millis(5);
+
+/// This many results waiting wake the handing thread before its tick.
+const WAKE_AT: usize = 64;
+
+/// The items of an input of `len`, claimed by producers and handed on in order.
+pub struct InOrder<R> {
+    len: usize,
+    window: usize,
+    state: Mutex<State<R>>,
+    /// Producers wait here for room in the window.
+    room: Condvar,
+    /// The handing thread waits here for results.
+    ready: Condvar,
+}
+
+struct State<R> {
+    /// Items claimed so far.
+    claimed: usize,
     /// Results handed on so far.
-    count: usize,
-    /// Set when handing on failed: the threads stop taking items.
+    handed: usize,
+    /// Results made and not yet handed on, by item.
+    waiting: BTreeMap<usize, R>,
+    /// Set when handing on failed: no more items are claimed.
     stopped: bool,
 }
 
-fn lock(m: &Mutex<Handed>) -> MutexGuard<'_, Handed> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-/// Map every item with `map` on `threads` threads and call `hand_on` with `Some(result)` for
-/// each, in input order, on the calling thread. Before waiting for a result that is not ready,
-/// it calls `hand_on(None)` (the moment to flush what was written). At most `window` results
-/// are mapped ahead of the last one handed on, which bounds the memory they hold. The first
-/// error of `hand_on` stops the threads taking new items and is returned.
-pub fn map_in_order<T: Sync, R: Send>(
-    items: &[T],
-    threads: usize,
-    window: usize,
-    map: &(dyn Fn(&T) -> R + Sync),
-    hand_on: &mut dyn FnMut(Option<R>) -> io::Result<()>,
-) -> io::Result<()> {
-    let window = window.max(1);
-    let next = AtomicUsize::new(0);
-    let handed = Mutex::new(Handed {
-        count: 0,
-        stopped: false,
-    });
-    let room = Condvar::new();
-    let (results, ready) = mpsc::channel::<(usize, R)>();
-    std::thread::scope(|scope| {
-        for _ in 0..threads.max(1).min(items.len()) {
-            let results = results.clone();
-            let (next, handed, room) = (&next, &handed, &room);
-            scope.spawn(move || loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(item) = items.get(i) else { break };
-                let mut state = lock(handed);
-                while !state.stopped && i >= state.count + window {
-                    state = room.wait(state).unwrap_or_else(PoisonError::into_inner);
-                }
-                if state.stopped {
-                    break;
-                }
-                drop(state);
-                if results.send((i, map(item))).is_err() {
-                    break;
-                }
-            });
-        }
-        drop(results);
-        let outcome = hand_on_in_order(&ready, &handed, &room, hand_on);
-        if outcome.is_err() {
-            lock(&handed).stopped = true;
-            room.notify_all();
-        }
-        outcome
-    })
-}
-
-/// The calling thread's part of [`map_in_order`]: receive results, put them back in order
-/// and hand them on, until every mapping thread has finished.
-fn hand_on_in_order<R>(
-    ready: &mpsc::Receiver<(usize, R)>,
-    handed: &Mutex<Handed>,
-    room: &Condvar,
-    hand_on: &mut dyn FnMut(Option<R>) -> io::Result<()>,
-) -> io::Result<()> {
-    let mut waiting: BTreeMap<usize, R> = BTreeMap::new();
-    let mut count = 0;
-    loop {
-        let (i, result) = match ready.try_recv() {
-            Ok(received) => received,
-            Err(TryRecvError::Empty) => {
-                hand_on(None)?;
-                match ready.recv() {
-                    Ok(received) => received,
-                    Err(_) => break,
-                }
-            }
-            Err(TryRecvError::Disconnected) => break,
-        };
-        waiting.insert(i, result);
-        let before = count;
-        while let Some(result) = waiting.remove(&count) {
-            hand_on(Some(result))?;
-            count += 1;
-        }
-        if count > before {
-            lock(handed).count = count;
-            room.notify_all();
+impl<R> InOrder<R> {
+    /// Items `0..len`, at most `window` of them made ahead of the last one handed on (which
+    /// bounds the memory the waiting results hold).
+    pub fn new(len: usize, window: usize) -> Self {
+        InOrder {
+            len,
+            window: window.max(1),
+            state: Mutex::new(State {
+                claimed: 0,
+                handed: 0,
+                waiting: BTreeMap::new(),
+                stopped: false,
+            }),
+            room: Condvar::new(),
+            ready: Condvar::new(),
         }
     }
-    Ok(())
+
+    fn lock(&self) -> MutexGuard<'_, State<R>> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The next item to make, once it is less than a window ahead of the results handed on;
+    /// `None` when every item is claimed or handing on has stopped.
+    pub fn claim(&self) -> Option<usize> {
+        let mut state = self.lock();
+        loop {
+            if state.stopped || state.claimed >= self.len {
+                return None;
+            }
+            if state.claimed < state.handed + self.window {
+                state.claimed += 1;
+                return Some(state.claimed - 1);
+            }
+            state = self
+                .room
+                .wait(state)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+    }
+
+    /// The result of item `item` (claimed before).
+    pub fn put(&self, item: usize, result: R) {
+        let mut state = self.lock();
+        state.waiting.insert(item, result);
+        if state.waiting.len() >= WAKE_AT || state.handed + state.waiting.len() >= self.len {
+            self.ready.notify_one();
+        }
+    }
+
+    /// On the calling thread: call `hand_on` with `Some(result)` for every item, in order,
+    /// and with `None` after each run of results handed on (the moment to flush what was
+    /// written), until every item is handed on. The first error of `hand_on` stops the
+    /// claiming of new items and is returned.
+    pub fn hand_on(&self, hand_on: &mut dyn FnMut(Option<R>) -> io::Result<()>) -> io::Result<()> {
+        let outcome = self.hand_on_all(hand_on);
+        if outcome.is_err() {
+            self.lock().stopped = true;
+            self.room.notify_all();
+        }
+        outcome
+    }
+
+    fn hand_on_all(&self, hand_on: &mut dyn FnMut(Option<R>) -> io::Result<()>) -> io::Result<()> {
+        let mut run = Vec::new();
+        loop {
+            let mut state = self.lock();
+            if state.handed >= self.len {
+                return Ok(());
+            }
+            let handed = state.handed;
+            while let Some(result) = state.waiting.remove(&(handed + run.len())) {
+                run.push(result);
+            }
+            if run.is_empty() {
+                drop(
+                    self.ready
+                        .wait_timeout(state, TICK)
+                        .unwrap_or_else(PoisonError::into_inner),
+                );
+                continue;
+            }
+            drop(state);
+            let count = run.len();
+            for result in run.drain(..) {
+                hand_on(Some(result))?;
+            }
+            hand_on(None)?;
+            self.lock().handed += count;
+            self.room.notify_all();
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// Make every item of `0..len` on `threads` threads with `make`, handing them on with `hand`.
+    fn run(
+        len: usize,
+        threads: usize,
+        window: usize,
+        make: &(dyn Fn(usize) -> usize + Sync),
+        hand: &mut dyn FnMut(Option<usize>) -> io::Result<()>,
+    ) -> io::Result<()> {
+        let in_order = InOrder::new(len, window);
+        std::thread::scope(|scope| {
+            for _ in 0..threads {
+                scope.spawn(|| {
+                    while let Some(i) = in_order.claim() {
+                        in_order.put(i, make(i));
+                    }
+                });
+            }
+            in_order.hand_on(hand)
+        })
+    }
 
     #[test]
     fn results_come_in_input_order_whatever_order_they_finish_in() {
-        let items: Vec<u64> = (0..200).collect();
-        let slow = |n: &u64| {
-            std::thread::sleep(Duration::from_micros((n * 7919) % 13 * 100));
+        let slow = |n: usize| {
+            std::thread::sleep(Duration::from_micros((n as u64 * 7919) % 13 * 100));
             n * 2
         };
         let mut got = Vec::new();
-        map_in_order(&items, 4, 16, &slow, &mut |r| {
+        run(200, 4, 16, &slow, &mut |r| {
             got.extend(r);
             Ok(())
         })
         .unwrap();
-        assert_eq!(got, items.iter().map(|n| n * 2).collect::<Vec<_>>());
+        assert_eq!(got, (0..200).map(|n| n * 2).collect::<Vec<_>>());
     }
 
     #[test]
-    fn no_item_is_mapped_more_than_a_window_ahead() {
-        let items: Vec<usize> = (0..100).collect();
+    fn no_item_is_made_a_window_ahead() {
         let handed = AtomicUsize::new(0);
         let ahead = AtomicUsize::new(0);
-        let map = |i: &usize| {
-            let gap = i - handed.load(Ordering::SeqCst);
-            ahead.fetch_max(gap, Ordering::SeqCst);
-            *i
+        let make = |i: usize| {
+            ahead.fetch_max(i - handed.load(Ordering::SeqCst), Ordering::SeqCst);
+            i
         };
-        map_in_order(&items, 3, 5, &map, &mut |r| {
+        run(100, 3, 5, &make, &mut |r| {
             if r.is_some() {
                 std::thread::sleep(Duration::from_micros(200));
                 handed.fetch_add(1, Ordering::SeqCst);
@@ -150,30 +193,54 @@ mod tests {
     }
 
     #[test]
-    fn an_error_handing_on_stops_the_mapping() {
-        let items: Vec<usize> = (0..10_000).collect();
-        let mapped = AtomicUsize::new(0);
-        let map = |i: &usize| {
-            mapped.fetch_add(1, Ordering::SeqCst);
-            *i
+    fn an_error_handing_on_stops_the_making() {
+        let made = AtomicUsize::new(0);
+        let make = |i: usize| {
+            made.fetch_add(1, Ordering::SeqCst);
+            i
         };
-        let result = map_in_order(&items, 2, 8, &map, &mut |r| match r {
+        let result = run(10_000, 2, 8, &make, &mut |r| match r {
             Some(3) => Err(io::Error::other("disk full")),
             _ => Ok(()),
         });
         assert_eq!(result.unwrap_err().to_string(), "disk full");
-        assert!(mapped.load(Ordering::SeqCst) < 100);
+        assert!(made.load(Ordering::SeqCst) < 100);
     }
 
     #[test]
     fn an_empty_input_hands_on_nothing() {
         let mut calls = 0;
-        map_in_order(&[] as &[u8], 2, 8, &|b: &u8| *b, &mut |r| {
-            assert!(r.is_none());
+        run(0, 2, 8, &|i| i, &mut |_| {
             calls += 1;
             Ok(())
         })
         .unwrap();
-        assert!(calls <= 1);
+        assert_eq!(calls, 0);
+    }
+
+    #[test]
+    fn a_lone_result_is_handed_on_within_a_tick_or_so() {
+        let in_order = InOrder::new(2, 8);
+        let started = std::time::Instant::now();
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                let first = in_order.claim().unwrap();
+                in_order.put(first, started.elapsed());
+                std::thread::sleep(Duration::from_millis(300));
+                let second = in_order.claim().unwrap();
+                in_order.put(second, started.elapsed());
+            });
+            let mut lags = Vec::new();
+            in_order
+                .hand_on(&mut |r| {
+                    if let Some(made) = r {
+                        lags.push(started.elapsed() - made);
+                    }
+                    Ok(())
+                })
+                .unwrap();
+            // The first waits for no later one: it is out long before the second is made.
+            assert!(lags[0] < Duration::from_millis(200), "{lags:?}");
+        });
     }
 }

@@ -6,7 +6,7 @@
 //! - [`mutate_batch`]: traced mutants of every program of a batch (`tracelens mutate --batch`).
 //! - [`dataset_trace`]: the traced fields of `{id, code[, stdin]}` records (`tracelens dataset
 //!   trace`).
-//! - [`in_order`]: a parallel map whose results stream out in input order.
+//! - [`in_order`]: results made on several threads, streamed out in input order.
 //! - [`shard`]: `--shard I/N`, the part of an input one run of a batch command handles.
 
 pub mod dataset_build;

@@ -8,7 +8,7 @@ use thiserror::Error;
 use super::sandbox::StrictRefusal;
 
 /// Why the tracer could not produce a trace at all.
-#[derive(Debug, Error)]
+#[derive(Debug, Clone, Error)]
 pub enum TracerError {
     /// No interpreter was given and none was found.
     #[error(

@@ -153,16 +153,21 @@ impl Worker {
         &self.python_version
     }
 
-    /// Send one request and wait for its reply. An error means the worker is unusable.
-    pub fn request(&mut self, req: &TraceRequest) -> std::io::Result<Reply> {
-        let mut line = serde_json::to_vec(req)?;
-        line.push(b'\n');
+    /// Send one request line (from [`encode`]) without waiting for its reply: the worker
+    /// reads it when it is done with the requests sent before it. An error means the worker
+    /// is unusable.
+    pub fn send(&mut self, line: &[u8]) -> std::io::Result<()> {
         let stdin = self
             .stdin
             .as_mut()
             .ok_or_else(|| std::io::Error::other("worker is closed"))?;
-        stdin.write_all(&line)?;
-        stdin.flush()?;
+        stdin.write_all(line)?;
+        stdin.flush()
+    }
+
+    /// Wait for the reply to the oldest request sent and not yet answered. An error means the
+    /// worker is unusable.
+    pub fn receive(&mut self) -> std::io::Result<Reply> {
         let mut header = String::new();
         if self.stdout.read_line(&mut header)? == 0 {
             return Err(std::io::Error::new(
@@ -175,6 +180,13 @@ impl Worker {
         self.stdout.read_exact(&mut payload)?;
         Ok(Reply { status, payload })
     }
+}
+
+/// A request as the line a worker reads.
+pub fn encode(req: &TraceRequest) -> std::io::Result<Vec<u8>> {
+    let mut line = serde_json::to_vec(req)?;
+    line.push(b'\n');
+    Ok(line)
 }
 
 /// Only a directory named like the ones the tracer creates is ever removed.

@@ -51,7 +51,7 @@ impl FromStr for SandboxMode {
 }
 
 /// `--sandbox strict` on a machine that lacks a layer: the missing layers, with why.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[error("--sandbox strict: these confinement layers are unavailable here: {0} (tracelens doctor lists them)")]
 pub struct StrictRefusal(pub String);
 
