@@ -11,8 +11,9 @@ and (c)'s time to first output: from the driver's start until the first output b
 a later shard's into its part file). The load average is printed before and after each size:
 the machine is shared.
 
-Usage: .venv-ray/bin/python scripts/bench_ray.py BINARY [REPEATS [SxC ...]]
-(REPEATS default 2; each SxC a layout of (c): S shards of C CPUs each, default 2x1)
+Usage: .venv-ray/bin/python scripts/bench_ray.py BINARY [REPEATS [SxC ...]] [--programs N ...]
+(REPEATS default 2; each SxC a layout of (c): S shards of C CPUs each, default 2x1; the
+input sizes default to 800 and 10,000 programs)
 """
 import json
 import os
@@ -88,9 +89,13 @@ def parse_layouts(words):
 
 
 def main():
-    binary = os.path.abspath(sys.argv[1])
-    repeats = int(sys.argv[2]) if len(sys.argv) > 2 else 2
-    layouts = parse_layouts(sys.argv[3:] or ["2x1"])
+    args, sizes = sys.argv[1:], [800, 10_000]
+    if "--programs" in args:
+        at = args.index("--programs")
+        args, sizes = args[:at], [int(n) for n in args[at + 1:]]
+    binary = os.path.abspath(args[0])
+    repeats = int(args[1]) if len(args) > 1 else 2
+    layouts = parse_layouts(args[2:] or ["2x1"])
     # Ray runs its workers 15 steps nicer than itself by default; at the same niceness as
     # (a) and (b), the tasks compete for the CPUs as they do (on a loaded machine nice 15
     # gets a small share of them).
@@ -102,7 +107,7 @@ def main():
     address = ray.get_runtime_context().gcs_address
     print(f"local Ray instance (2 CPUs) started in {time.time() - started:.1f} s")
     with tempfile.TemporaryDirectory() as tmp:
-        for count in (800, 10_000):
+        for count in sizes:
             src = os.path.join(tmp, f"in{count}.jsonl")
             with open(src, "w") as f:
                 f.write(programs(count))
