@@ -118,9 +118,9 @@ def main():
             a = b = float("inf")
             c = {layout: (float("inf"), float("inf")) for layout in layouts}
             for _ in range(repeats):  # interleaved, so that load changes hit all alike
-                a = min(a, run([binary, "trace", "--batch", src, "--out", a_out,
+                a = min(a, run([binary, "trace", "--batch", src, "--out", a_out, "--force",
                                 "--jobs", "2"])[0])
-                b = min(b, run([binary, "dataset", "trace", src, "--out", b_out,
+                b = min(b, run([binary, "dataset", "trace", src, "--out", b_out, "--force",
                                 "--jobs", "2"])[0])
                 for shards, cpus in layouts:
                     shutil.rmtree(c_dir, ignore_errors=True)

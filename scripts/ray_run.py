@@ -3,7 +3,7 @@
 
     python scripts/ray_run.py trace|build|mutate|eval --input IN --output OUT --shards N
         [--address auto] [--binary PATH] [--ship] [--model DIR] [--cpus-per-shard C]
-        [--retries R] [-- EXTRA TRACELENS ARGS]
+        [--retries R] [--force] [-- EXTRA TRACELENS ARGS]
 
 Each shard is one Ray task that runs the tracelens binary with `--shard I/N` on the whole
 input (put once in Ray's object store) and returns the files it wrote, or for `trace` streams
@@ -271,6 +271,8 @@ def parse_args(argv):
                         "the job's runtime environment instead of a shared path")
     parser.add_argument("--cpus-per-shard", type=int, default=1)
     parser.add_argument("--retries", type=int, default=3, help="re-runs of a failed shard")
+    parser.add_argument("--force", action="store_true", help="replace --output (for build, "
+                        "the stage's files in it) when it exists")
     parser.epilog = "Arguments after -- go to every shard's tracelens command."
     extra = argv[argv.index("--") + 1:] if "--" in argv else []
     args = parser.parse_args(argv[:len(argv) - len(extra) - (1 if "--" in argv else 0)])
@@ -292,6 +294,9 @@ def main(argv):
     if args.command != "build" and os.path.exists(output) and os.path.samefile(
             output, args.input):
         sys.exit(f"ray_run: --output {args.output} is the input file; write to another file")
+    taken = [path for path in outputs(args, output) if os.path.lexists(path)]
+    if taken and not args.force:
+        sys.exit(f"ray_run: {taken[0]} exists; pass --force to replace it")
     with open(args.input, "rb") as f:
         input_data = f.read()
     binary = os.path.abspath(args.binary)
@@ -402,6 +407,26 @@ def run_shards(args, shipped, input_data, parts_dir):
     return first_at
 
 
+def outputs(args, output):
+    """The files the run writes: `output`, or for build the stage's two files in it."""
+    if args.command != "build":
+        return [output]
+    stage = flag(args.extra, "--stage")
+    if stage is None:
+        return []
+    return [os.path.join(output, f"{stage}.{split}.jsonl") for split in ("train", "test")]
+
+
+def flag(extra, name):
+    """The value of the tracelens argument `name` in `extra` (`NAME V` or `NAME=V`), or None."""
+    for i, arg in enumerate(extra):
+        if arg == name and i + 1 < len(extra):
+            return extra[i + 1]
+        if arg.startswith(name + "="):
+            return arg.split("=", 1)[1]
+    return None
+
+
 def summary_flags(extra):
     """The arguments of `eval` that shape its summary: --json, --prefix P, --metric M."""
     flags = []
@@ -431,7 +456,8 @@ def merge(args, output, parts_dir, binary):
         write_atomically(output, map(read, paths))
         return b""
     # The per-sample lines concatenate; the summary is recomputed from them by tracelens.
-    proc = subprocess.run([os.path.abspath(binary), "eval", "--out", output] + summary_flags(args.extra) +
+    proc = subprocess.run([os.path.abspath(binary), "eval", "--out", output, "--force"] +
+                          summary_flags(args.extra) +
                           ["--merge"] + paths, stdout=subprocess.PIPE, check=False)
     if proc.returncode != 0:
         sys.exit(f"ray_run: tracelens eval --merge failed ({proc.returncode})")

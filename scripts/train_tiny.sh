@@ -26,12 +26,12 @@ mkdir -p "$work/data" "$model"
 # 1. Datasets (seed 0, 10% of seed programs held out; diverse programs are held out by
 # structure). Traces longer than the 320-id target are cut there in training.
 if [ ! -s "$work/data/handwritten.test.jsonl" ]; then
-    time "$bin" dataset build --stage singleline --count 30000 --seed 0 --out "$work/data"
-    time "$bin" dataset build --stage diverse --count 12000 --max-steps 30 --seed 0 --out "$work/data"
+    time "$bin" dataset build --stage singleline --count 30000 --seed 0 --out "$work/data" --force
+    time "$bin" dataset build --stage diverse --count 12000 --max-steps 30 --seed 0 --out "$work/data" --force
     time "$bin" dataset build --stage mutants --count 800 --mutants-per-program 6 --seed 0 \
-        --cruxeval ../shared/cruxeval/cruxeval.jsonl --out "$work/data"
+        --cruxeval ../shared/cruxeval/cruxeval.jsonl --out "$work/data" --force
     "$bin" dataset build --stage handwritten --programs tests/fixtures/eval_handwritten \
-        --out "$work/data"
+        --out "$work/data" --force
 fi
 
 # 2. Tokenizer (2,000-id byte-level BPE with single digits, on the training splits) and the
@@ -58,7 +58,7 @@ for split in handwritten:tutorial singleline:singleline diverse:tutorial mutants
     if [ "$limit" = 0 ] || [ "$name" = handwritten ]; then cp "$work/data/$name.test.jsonl" "$gold"
     else head -n "$limit" "$work/data/$name.test.jsonl" > "$gold"; fi
     "$bin" eval "$gold" --model "$model" --prefix "$prefix" --metric standard \
-        --jobs 2 --max-tokens 400 --json --out "$work/$name.samples.jsonl" > "$work/$name.eval.json"
+        --jobs 2 --max-tokens 400 --json --out "$work/$name.samples.jsonl" --force > "$work/$name.eval.json"
     echo "$name: $(cat "$work/$name.eval.json")"
 done
 "$python" scripts/first_arg_baseline.py "$work/mutants.gold.jsonl" "$work/baseline.pred.jsonl"

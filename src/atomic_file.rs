@@ -95,12 +95,19 @@ fn without_temp_path(err: io::Error) -> io::Error {
 
 /// Check, before any expensive work, that `out` can be written: it is none of `inputs` (a
 /// link or another spelling included; replacing an input would lose it, and with it every
-/// line the output leaves out), and its directory takes a new file.
-pub fn check_output(out: &Path, inputs: &[&Path]) -> io::Result<()> {
+/// line the output leaves out), it does not exist unless `replace` (the commands' `--force`:
+/// a user's file is replaced only when asked), and its directory takes a new file.
+pub fn check_output(out: &Path, inputs: &[&Path], replace: bool) -> io::Result<()> {
     if inputs.iter().any(|input| is_same_file(input, out)) {
         return Err(io::Error::new(
             io::ErrorKind::AlreadyExists,
             "it is the input file; write the output to another file",
+        ));
+    }
+    if !replace && fs::symlink_metadata(out).is_ok() {
+        return Err(io::Error::new(
+            io::ErrorKind::AlreadyExists,
+            "it exists; pass --force to replace it",
         ));
     }
     tempfile::Builder::new()
@@ -200,15 +207,29 @@ mod tests {
     }
 
     #[test]
+    fn an_existing_output_is_replaced_only_when_asked() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out.jsonl");
+        fs::write(&out, "mine\n").unwrap();
+        let err = check_output(&out, &[], false).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::AlreadyExists);
+        assert!(err.to_string().contains("--force"), "{err}");
+        assert!(check_output(&out, &[], true).is_ok());
+        assert_eq!(fs::read_to_string(&out).unwrap(), "mine\n");
+    }
+
+    #[test]
     fn the_input_is_never_the_output() {
         let dir = tempfile::tempdir().unwrap();
         let input = dir.path().join("in.jsonl");
         fs::write(&input, "x\n").unwrap();
         let other_spelling = dir.path().join(".").join("in.jsonl");
-        let err = check_output(&other_spelling, &[&input]).unwrap_err();
-        assert!(err.to_string().contains("is the input file"), "{err}");
-        assert!(check_output(&dir.path().join("out.jsonl"), &[&input]).is_ok());
-        let missing = check_output(&dir.path().join("no/out.jsonl"), &[&input]).unwrap_err();
+        for replace in [false, true] {
+            let err = check_output(&other_spelling, &[&input], replace).unwrap_err();
+            assert!(err.to_string().contains("is the input file"), "{err}");
+        }
+        assert!(check_output(&dir.path().join("out.jsonl"), &[&input], false).is_ok());
+        let missing = check_output(&dir.path().join("no/out.jsonl"), &[&input], false).unwrap_err();
         assert_eq!(missing.kind(), io::ErrorKind::NotFound);
         assert_eq!(
             fs::read_dir(dir.path()).unwrap().count(),

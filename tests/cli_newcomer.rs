@@ -126,7 +126,7 @@ fn an_export_of_nothing_says_so_and_fails_when_every_record_was_skipped() {
     let text = stderr(&output);
     assert!(text.contains("wrote 0 records"), "{text}");
     assert!(text.contains("every record was skipped"), "{text}");
-    let filtered = export(&input, &out, &["tracelens", "--tag", "none"]);
+    let filtered = export(&input, &out, &["tracelens", "--tag", "none", "--force"]);
     assert!(filtered.status.success());
     assert!(stderr(&filtered).contains("no record passed the filter"));
 }
@@ -394,4 +394,115 @@ fn train_prints_its_loss_and_a_finished_run_says_so_on_resume() {
     let text = stderr(&output);
     assert!(output.status.success(), "{text}");
     assert!(text.contains("is finished (step 3 of 3)"), "{text}");
+}
+
+#[test]
+fn an_existing_output_is_replaced_only_with_force() {
+    let dir = tempfile::tempdir().unwrap();
+    let programs = write(
+        dir.path(),
+        "programs.jsonl",
+        "{\"id\": \"a\", \"code\": \"x = 1\\nprint(x)\\n\"}\n",
+    );
+    let traced = dir.path().join("traced.jsonl");
+    let fresh = tracelens(&[
+        "dataset",
+        "trace",
+        programs.to_str().unwrap(),
+        "--out",
+        traced.to_str().unwrap(),
+        "--jobs",
+        "1",
+    ]);
+    assert!(fresh.status.success(), "{}", stderr(&fresh));
+    let built = dir.path().join("built");
+    fs::create_dir(&built).unwrap();
+    let mine = "a file of mine\n";
+    let out = write(dir.path(), "out.jsonl", mine);
+    let stage_file = write(&built, "singleline.train.jsonl", mine);
+    let (programs, traced, out_s) = (
+        programs.to_str().unwrap(),
+        traced.to_str().unwrap(),
+        out.to_str().unwrap(),
+    );
+    let commands: Vec<(Vec<&str>, &Path)> = vec![
+        (
+            vec!["trace", "--batch", programs, "--out", out_s, "--jobs", "1"],
+            &out,
+        ),
+        (
+            vec!["dataset", "trace", programs, "--out", out_s, "--jobs", "1"],
+            &out,
+        ),
+        (
+            vec![
+                "dataset",
+                "export",
+                traced,
+                "--format",
+                "tracelens",
+                "--out",
+                out_s,
+            ],
+            &out,
+        ),
+        (
+            vec![
+                "mutate",
+                "--batch",
+                programs,
+                "--per-program",
+                "1",
+                "--out",
+                out_s,
+                "--jobs",
+                "1",
+            ],
+            &out,
+        ),
+        (
+            vec![
+                "dataset",
+                "build",
+                "--stage",
+                "singleline",
+                "--count",
+                "3",
+                "--out",
+                built.to_str().unwrap(),
+                "--jobs",
+                "1",
+            ],
+            &stage_file,
+        ),
+    ];
+    for (args, target) in &commands {
+        fs::write(target, mine).unwrap();
+        let refused = tracelens(args);
+        assert!(!refused.status.success(), "{args:?} replaced {target:?}");
+        assert!(
+            stderr(&refused).contains("exists; pass --force to replace it"),
+            "{args:?}: {}",
+            stderr(&refused)
+        );
+        assert_eq!(fs::read_to_string(target).unwrap(), mine, "{args:?}");
+        let forced = tracelens(&[&args[..], &["--force"]].concat());
+        assert!(forced.status.success(), "{args:?}: {}", stderr(&forced));
+        assert_ne!(fs::read_to_string(target).unwrap(), mine, "{args:?}");
+    }
+
+    // A model directory is trained over only with --force (or continued with --resume).
+    let model = dir.path().join("model");
+    fs::create_dir(&model).unwrap();
+    let weights = write(&model, "model.safetensors", mine);
+    let output = tracelens(&[
+        "train",
+        "--singleline",
+        traced,
+        "--out",
+        model.to_str().unwrap(),
+    ]);
+    assert!(!output.status.success());
+    assert!(stderr(&output).contains("--resume"), "{}", stderr(&output));
+    assert_eq!(fs::read_to_string(&weights).unwrap(), mine);
 }

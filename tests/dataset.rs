@@ -377,6 +377,7 @@ fn export_formats_and_filters() {
         format,
         only_accepted,
         tag: tag.map(str::to_string),
+        replace: true, // one output file, written by each export in turn
     };
 
     let report = export(
@@ -460,6 +461,7 @@ fn cruxeval_opens_and_exports_back_losslessly() {
         format: ExportFormat::CruxEval,
         only_accepted: false,
         tag: None,
+        replace: false,
     };
     let report = export(&crux, &out, &options).unwrap();
     assert_eq!(report.written, 800);
@@ -604,6 +606,7 @@ fn codeexecutor_export_derives_missing_trace_tokens() {
         format: ExportFormat::CodeExecutor,
         only_accepted: true,
         tag: None,
+        replace: false,
     };
     assert_eq!(export(&input, &out, &options).unwrap().written, 1);
     let exported = &read_jsonl(&out)[0];

@@ -31,16 +31,17 @@ fn path(p: &Path) -> &str {
 /// Run `args` once unsharded and in `count` shards (each writing `--out`), and assert the
 /// shards' files concatenated equal the unsharded file; return the unsharded file's bytes.
 fn sharded_equals_whole(dir: &Path, args: &[&str], count: usize) -> Vec<u8> {
+    // Callers compare several settings in one directory: each run replaces the last one's files.
     let whole = dir.join("whole.jsonl");
     let mut run = args.to_vec();
-    run.extend(["--out", path(&whole)]);
+    run.extend(["--out", path(&whole), "--force"]);
     ok(tracelens(&run));
     let mut joined = Vec::new();
     for index in 0..count {
         let part = dir.join(format!("part{index}.jsonl"));
         let shard = format!("{index}/{count}");
         let mut run = args.to_vec();
-        run.extend(["--out", path(&part), "--shard", &shard]);
+        run.extend(["--out", path(&part), "--force", "--shard", &shard]);
         ok(tracelens(&run));
         joined.extend(std::fs::read(&part).unwrap());
     }
@@ -276,7 +277,7 @@ fn eval_shards_merge_into_the_report_of_one_run() {
         ];
         let mut whole_run = args.to_vec();
         let whole_out = dir.path().join("whole.jsonl");
-        whole_run.extend(["--out", path(&whole_out)]);
+        whole_run.extend(["--out", path(&whole_out), "--force"]);
         let table = ok(tracelens(&whole_run)).stdout;
         whole_run.push("--json");
         let summary = ok(tracelens(&whole_run)).stdout;
@@ -287,7 +288,14 @@ fn eval_shards_merge_into_the_report_of_one_run() {
             .collect();
         let merged_out = dir.path().join("merged.jsonl");
         let merge = |json: bool| {
-            let mut run = vec!["eval", "--prefix", prefix, "--out", path(&merged_out)];
+            let mut run = vec![
+                "eval",
+                "--prefix",
+                prefix,
+                "--out",
+                path(&merged_out),
+                "--force",
+            ];
             if json {
                 run.push("--json");
             }

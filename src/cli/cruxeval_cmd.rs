@@ -68,9 +68,6 @@ pub struct CruxevalArgs {
     /// CPU threads of the model (with --model; default: all cores).
     #[arg(long, requires = "task", value_parser = super::values::at_least_one)]
     pub threads: Option<usize>,
-    /// Replace the --out file when it exists.
-    #[arg(long, requires = "task")]
-    pub force: bool,
     /// Kernel confinement of the checks, which run model answers: `on` (every layer this
     /// machine has), `strict` (refuse to run without every layer) or `off` (for debugging).
     #[arg(long, value_name = "MODE", default_value = "on", value_parser = SandboxMode::from_str,
@@ -88,19 +85,14 @@ pub fn run(args: &EvalArgs, task: Task) -> anyhow::Result<ExitCode> {
         bail!("--shard is not supported with --task: score the whole file (it takes seconds)");
     }
     if let Some(out) = &args.out {
-        if out.exists() && !crux.force {
-            bail!(
-                "{} exists; remove it or pass --force to replace it",
-                out.display()
-            );
-        }
         let model = args.model.as_ref().map(PathBuf::from);
         let inputs: Vec<&Path> = [Some(dataset), args.pred.as_ref(), model.as_ref()]
             .into_iter()
             .flatten()
             .map(PathBuf::as_path)
             .collect();
-        check_output(out, &inputs).with_context(|| format!("cannot write {}", out.display()))?;
+        check_output(out, &inputs, args.force)
+            .with_context(|| format!("cannot write {}", out.display()))?;
     }
     let read = read_samples(dataset)?;
     let mut warnings = read.warnings;

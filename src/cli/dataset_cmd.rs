@@ -12,7 +12,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::trace_cmd::TracerArgs;
-use crate::atomic_file::replace_file;
+use crate::atomic_file::{check_output, replace_file};
 use crate::dataset::{export, ExportFormat, ExportOptions};
 use crate::pipeline::dataset_build::{build, BuildOptions, Stage};
 use crate::pipeline::dataset_trace::{trace_lines, ADDRESS};
@@ -47,6 +47,9 @@ pub struct TraceArgs {
     /// standard output as they are traced.
     #[arg(long)]
     pub out: PathBuf,
+    /// Replace --out when it exists (without it, an existing file is refused).
+    #[arg(long)]
+    pub force: bool,
     /// Tracer worker processes (default: number of cores).
     #[arg(long, value_name = "N")]
     pub jobs: Option<usize>,
@@ -74,6 +77,9 @@ pub struct ExportArgs {
     /// Where to write (atomically).
     #[arg(long)]
     pub out: PathBuf,
+    /// Replace --out when it exists (without it, an existing file is refused).
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// Arguments of `tracelens dataset build`.
@@ -114,6 +120,10 @@ pub struct BuildArgs {
     /// Output directory: STAGE.train.jsonl and STAGE.test.jsonl (with `.I-of-N` when sharded).
     #[arg(long)]
     pub out: PathBuf,
+    /// Replace the stage's files in --out when they exist (without it, existing ones are
+    /// refused).
+    #[arg(long)]
+    pub force: bool,
     /// The Python interpreter (default: $TRACELENS_PYTHON, else python3).
     #[arg(long)]
     pub python: Option<PathBuf>,
@@ -156,6 +166,7 @@ impl From<BuildArgs> for BuildOptions {
             max_depth: args.max_depth,
             programs: args.programs,
             out: args.out,
+            replace: args.force,
             python: args.python,
             jobs: args.jobs,
             max_steps: args.max_steps,
@@ -195,6 +206,7 @@ fn run_export(args: ExportArgs) -> anyhow::Result<ExitCode> {
         },
         only_accepted: matches!(args.only, Some(OnlyArg::Accepted)),
         tag: args.tag,
+        replace: args.force,
     };
     let report = export(&args.input, &args.out, &options)?;
     for line in &report.input_report {
@@ -252,20 +264,10 @@ fn run_build(args: BuildArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Whether two paths name the same existing file.
-fn same_file(a: &Path, b: &Path) -> bool {
-    match (a.canonicalize(), b.canonicalize()) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => false,
-    }
-}
-
 fn run_trace(args: &TraceArgs) -> anyhow::Result<ExitCode> {
-    if same_file(&args.input, &args.out) {
-        bail!(
-            "--out {} is the input file; write to another file",
-            args.out.display()
-        );
+    if args.out != Path::new("-") {
+        check_output(&args.out, &[&args.input], args.force)
+            .with_context(|| format!("cannot write {}", args.out.display()))?;
     }
     let mut input = Vec::new();
     if args.input == Path::new("-") {

@@ -75,6 +75,9 @@ pub struct EvalArgs {
     /// Write per-sample results (id, metrics, first divergence) to this JSONL file.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Replace --out when it exists (without it, an existing file is refused).
+    #[arg(long, requires = "out")]
+    pub force: bool,
     /// Model directory (dataset form; default: $TRACELENS_MODEL, else models/tracelens-tiny);
     /// with --task, a causal LM: a .gguf file or a Hugging Face model directory.
     #[arg(long)]
@@ -147,7 +150,8 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
             .flatten()
             .map(PathBuf::as_path)
             .collect();
-        check_output(out, &inputs).with_context(|| format!("cannot write {}", out.display()))?;
+        check_output(out, &inputs, args.force)
+            .with_context(|| format!("cannot write {}", out.display()))?;
     }
     let (report, warnings) = match (&args.dataset, &args.gold, &args.pred) {
         _ if !args.merge.is_empty() => (merge(&args.merge)?, Vec::new()),

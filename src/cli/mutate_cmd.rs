@@ -50,6 +50,9 @@ pub struct MutateArgs {
     /// With --batch: where the records go (standard output when absent).
     #[arg(long, value_name = "OUT.jsonl", requires = "batch")]
     pub out: Option<PathBuf>,
+    /// With --batch: replace --out when it exists (without it, an existing file is refused).
+    #[arg(long, requires = "out")]
+    pub force: bool,
     /// With --batch: tracer worker processes.
     #[arg(long, value_name = "N", default_value_t = 2, requires = "batch")]
     pub jobs: usize,
@@ -142,7 +145,8 @@ fn run_batch(args: &MutateArgs, input: &Path) -> anyhow::Result<ExitCode> {
         anyhow::bail!("--batch needs --per-program K");
     };
     if let Some(out) = args.out.as_deref().filter(|p| *p != Path::new("-")) {
-        check_output(out, &[input]).with_context(|| format!("cannot write {}", out.display()))?;
+        check_output(out, &[input], args.force)
+            .with_context(|| format!("cannot write {}", out.display()))?;
     }
     if !args.shard.is_whole() && args.seed.is_none() {
         anyhow::bail!("--shard needs --seed S, the same for every shard");

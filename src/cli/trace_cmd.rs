@@ -42,6 +42,9 @@ pub struct TraceArgs {
     /// Where batch output goes (`-` or absent = stdout); written atomically.
     #[arg(long, value_name = "OUT.jsonl", requires = "batch")]
     pub out: Option<PathBuf>,
+    /// Replace --out when it exists (without it, an existing file is refused).
+    #[arg(long, requires = "out")]
+    pub force: bool,
     /// Worker processes for a batch (default: number of cores).
     #[arg(long, value_name = "N", requires = "batch")]
     pub jobs: Option<usize>,
@@ -239,7 +242,8 @@ fn parse_entry(number: usize, line: &str, limits: Limits) -> Entry {
 fn run_batch(args: &TraceArgs, input: &Path, limits: Limits) -> anyhow::Result<ExitCode> {
     let out = args.out.as_deref().filter(|p| *p != Path::new("-"));
     if let Some(out) = out {
-        check_output(out, &[input]).with_context(|| format!("cannot write {}", out.display()))?;
+        check_output(out, &[input], args.force)
+            .with_context(|| format!("cannot write {}", out.display()))?;
     }
     let reader: Box<dyn BufRead> = if input == Path::new("-") {
         Box::new(BufReader::new(io::stdin()))

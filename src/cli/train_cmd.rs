@@ -11,6 +11,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::model::tokenizer_train::{round_trip_failures, save_tokenizer, train_tokenizer};
 use crate::model::train::batch::{Example, Vocab};
+use crate::model::train::checkpoint::MODEL_FILE;
 use crate::model::train::curriculum::{Curriculum, DATASETS};
 use crate::model::train::data::{load_examples, read_records, tokenizer_texts};
 use crate::model::train::optim::AdamWParams;
@@ -91,6 +92,10 @@ pub struct TrainArgs {
     /// Continue the run whose checkpoint is in --out (its options win over the ones given).
     #[arg(long)]
     pub resume: bool,
+    /// Train a new run in an --out that holds a model, replacing it (without it, or
+    /// --resume, such an --out is refused).
+    #[arg(long, conflicts_with = "resume")]
+    pub force: bool,
     /// Run at most N steps in this call, then save (continue later with --resume).
     #[arg(long)]
     pub stop_after: Option<usize>,
@@ -226,6 +231,13 @@ pub fn run(args: TrainArgs) -> Result<ExitCode> {
     // Checked before a tokenizer is trained or a checkpoint read.
     if args.files().iter().all(Option::is_none) {
         bail!("no training data: give --singleline, --tutorial or --mutants (JSONL files)");
+    }
+    if !args.resume && !args.force && args.out.join(MODEL_FILE).exists() {
+        bail!(
+            "{} holds a model: pass --resume to continue its run, or --force to train a new \
+             one over it",
+            args.out.display()
+        );
     }
     let options = args.options()?;
     let (tokenizer, tokenizer_path) = tokenizer(&args)?;

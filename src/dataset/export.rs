@@ -30,6 +30,8 @@ pub struct ExportOptions {
     pub format: ExportFormat,
     pub only_accepted: bool,
     pub tag: Option<String>,
+    /// Replace `out` when it exists (`--force`).
+    pub replace: bool,
 }
 
 /// What an export did.
@@ -71,7 +73,7 @@ pub fn export(
         path: out.to_path_buf(),
         source,
     };
-    check_output(out, &[input]).map_err(io_err)?;
+    check_output(out, &[input], options.replace).map_err(io_err)?;
     let dataset = DatasetFile::open(input)?;
     let mut report = ExportReport {
         input_report: dataset.open_report(),

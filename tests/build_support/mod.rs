@@ -18,6 +18,7 @@ pub fn build_args(stage: Stage, count: usize, out: &Path) -> BuildOptions {
         cruxeval: root.join("../shared/cruxeval/cruxeval.jsonl"),
         samples: root.join("samples"),
         out: out.to_path_buf(),
+        replace: false,
         python: None,
         jobs: Some(2),
         max_steps: 100,

@@ -89,6 +89,12 @@ def check_trace(tmp):
     masked = [r["id"] for r in records if any("0xADDR" in step for step in r["trace"])]
     assert len(masked) >= 2, f"object addresses masked in {masked}"
     assert os.listdir(tmp).count("ray.jsonl.parts") == 0, "parts are removed"
+    before = read(ray_out)
+    again = subprocess.run([sys.executable, DRIVER, "--address", ADDRESS, "--binary", BINARY,
+                            "trace", "--input", src, "--output", ray_out, "--shards", "2"],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
+    assert again.returncode != 0 and b"pass --force" in again.stderr, again.stderr.decode()
+    assert read(ray_out) == before, "an existing output is replaced only with --force"
 
 
 def check_build_and_eval(tmp):

@@ -10,6 +10,8 @@ use candle_core::{Device, Tensor};
 
 use crate::atomic_file::replace_file_by_path;
 
+/// The model's weights.
+pub const MODEL_FILE: &str = "model.safetensors";
 /// The training state file.
 pub const STATE_FILE: &str = "train_state.json";
 /// The optimizer moments file.

@@ -188,7 +188,7 @@ impl Trainer {
         let state: TrainState = serde_json::from_str(&text)
             .with_context(|| format!("{} is not a training state", state_path.display()))?;
         let mut varmap = init::fresh_varmap(&cfg, state.options.seed)?;
-        let weights = dir.join("model.safetensors");
+        let weights = dir.join(checkpoint::MODEL_FILE);
         varmap
             .load(&weights)
             .with_context(|| format!("cannot load {}", weights.display()))?;
@@ -352,7 +352,7 @@ impl Trainer {
         let mut cfg = self.cfg.clone();
         cfg.architectures = vec!["RobertaModel".into()];
         write_text(dir, "config.json", &serde_json::to_string_pretty(&cfg)?)?;
-        checkpoint::write_atomic(dir, "model.safetensors", |p| Ok(self.varmap.save(p)?))?;
+        checkpoint::write_atomic(dir, checkpoint::MODEL_FILE, |p| Ok(self.varmap.save(p)?))?;
         if tokenizer != dir.join("tokenizer.json") {
             let text = std::fs::read_to_string(tokenizer)
                 .with_context(|| format!("cannot read {}", tokenizer.display()))?;

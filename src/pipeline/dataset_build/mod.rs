@@ -33,7 +33,7 @@ use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use serde_json::Map;
 
-use crate::atomic_file::replace_file;
+use crate::atomic_file::{check_output, replace_file};
 use crate::dataset::{Origin, Record};
 use crate::mutate;
 use crate::pipeline::shard::Shard;
@@ -89,6 +89,8 @@ pub struct BuildOptions {
     pub programs: PathBuf,
     /// Output directory: STAGE.train.jsonl and STAGE.test.jsonl (with `.I-of-N` when sharded).
     pub out: PathBuf,
+    /// Replace those files when they exist (`--force`).
+    pub replace: bool,
     /// The Python interpreter (default: $TRACELENS_PYTHON, else python3).
     pub python: Option<PathBuf>,
     /// Tracer workers.
@@ -371,6 +373,13 @@ pub fn build(args: &BuildOptions) -> Result<BuildReport> {
             args.test_fraction
         );
     }
+    let (train_path, test_path) = output_paths(args);
+    if args.out.is_dir() {
+        for path in [&train_path, &test_path] {
+            check_output(path, &[], args.replace)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        }
+    }
     let mut seeds = seeds(args)?;
     let range = args.shard.range(seeds.len());
     let programs: Vec<(bool, Program)> = seeds
@@ -440,6 +449,23 @@ pub fn build(args: &BuildOptions) -> Result<BuildReport> {
             None => left_out += 1,
         }
     }
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("cannot create {}", args.out.display()))?;
+    write_jsonl(&train_path, &train)?;
+    write_jsonl(&test_path, &test)?;
+    Ok(BuildReport {
+        train: train.len(),
+        test: test.len(),
+        left_out,
+        mutants_left_out,
+        train_path,
+        test_path,
+    })
+}
+
+/// The train and test files a build writes: `STAGE.train.jsonl` and `STAGE.test.jsonl` in
+/// the output directory, with `.I-of-N` before `.jsonl` when sharded.
+fn output_paths(args: &BuildOptions) -> (PathBuf, PathBuf) {
     let Shard { index, count } = args.shard;
     let suffix = if count > 1 {
         format!(".{index}-of-{count}")
@@ -447,22 +473,10 @@ pub fn build(args: &BuildOptions) -> Result<BuildReport> {
         String::new()
     };
     let name = args.stage.name();
-    let (train_name, test_name) = (
-        format!("{name}.train{suffix}.jsonl"),
-        format!("{name}.test{suffix}.jsonl"),
-    );
-    std::fs::create_dir_all(&args.out)
-        .with_context(|| format!("cannot create {}", args.out.display()))?;
-    write_jsonl(&args.out.join(&train_name), &train)?;
-    write_jsonl(&args.out.join(&test_name), &test)?;
-    Ok(BuildReport {
-        train: train.len(),
-        test: test.len(),
-        left_out,
-        mutants_left_out,
-        train_path: args.out.join(train_name),
-        test_path: args.out.join(test_name),
-    })
+    (
+        args.out.join(format!("{name}.train{suffix}.jsonl")),
+        args.out.join(format!("{name}.test{suffix}.jsonl")),
+    )
 }
 
 #[cfg(test)]
