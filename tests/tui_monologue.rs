@@ -17,7 +17,7 @@ use std::time::Duration;
 use crossterm::event::{KeyCode, KeyModifiers};
 use ratatui::style::Color;
 use tracelens::app::pane::causal::{AnswerCheck, InputRun};
-use tracelens::app::pane::prediction::{GenerationStatus, ModelState};
+use tracelens::app::pane::model_slot::{GenerationStatus, ModelState};
 use tracelens::app::{browser, prediction, update, Action, App, AppOptions, Focus};
 use tracelens::cruxeval::score::Reason;
 use tracelens::model::causal::{Completion, Finish};
@@ -108,7 +108,7 @@ fn stream(app: &mut App, text: &str) {
         .causal
         .take_request()
         .expect("a generate request is queued");
-    assert_eq!(request.id, app.causal.latest_request());
+    assert_eq!(request.id, app.causal.model.latest());
     let cuts = [text.len() / 3, 2 * text.len() / 3];
     for (n, cut) in cuts.into_iter().enumerate() {
         let cut = (0..=cut).rev().find(|&c| text.is_char_boundary(c)).unwrap();
@@ -364,7 +364,7 @@ fn an_edit_cancels_the_generation_and_its_events_are_dropped() {
         app.causal.take_request().is_none(),
         "no request until the trace"
     );
-    assert_eq!(app.causal.generation, GenerationStatus::Cancelled);
+    assert_eq!(app.causal.model.generation, GenerationStatus::Cancelled);
     model_event(
         &mut app,
         WorkerEvent::Partial {
@@ -376,7 +376,7 @@ fn an_edit_cancels_the_generation_and_its_events_are_dropped() {
             },
         },
     );
-    assert_eq!(app.causal.dropped_events, 1);
+    assert_eq!(app.causal.model.dropped_events, 1);
     assert_eq!(app.causal.text, "- [L6]: ");
     assert!(screen(&app)
         .iter()
@@ -410,7 +410,7 @@ fn a_model_that_fails_to_load_shows_its_error_and_stepping_goes_on() {
     events_until(&mut app, &rx, |a| {
         matches!(a, Action::Model(WorkerEvent::Failed { .. }))
     });
-    assert!(matches!(app.causal.model, ModelState::LoadFailed(_)));
+    assert!(matches!(app.causal.model.state, ModelState::LoadFailed(_)));
     assert_shows(&app, "The model failed to load");
     assert_shows(&app, "missing.gguf");
     app.focus = Focus::Stepping;
@@ -463,8 +463,8 @@ fn the_tiny_llama_fixture_runs_through_the_worker() {
     // pane says so.
     let (worker, rx) = start_worker(&mut app, &pool);
     events_until(&mut app, &rx, finished);
-    assert_eq!(app.causal.model, ModelState::Ready);
-    match &app.causal.generation {
+    assert_eq!(app.causal.model.state, ModelState::Ready);
+    match &app.causal.model.generation {
         GenerationStatus::Failed(m) => assert!(m.contains("context length of 64"), "{m}"),
         other => panic!("{other:?}"),
     }
@@ -481,9 +481,9 @@ fn the_tiny_llama_fixture_runs_through_the_worker() {
     worker.generate(request);
     let partials = events_until(&mut app, &rx, finished);
     assert!(
-        matches!(app.causal.generation, GenerationStatus::Done { tokens, .. } if tokens > 0),
+        matches!(app.causal.model.generation, GenerationStatus::Done { tokens, .. } if tokens > 0),
         "{:?}",
-        app.causal.generation
+        app.causal.model.generation
     );
     assert!(partials > 0, "the monologue streams");
     assert!(!app.causal.text.is_empty());
@@ -531,7 +531,7 @@ fn a_model_picked_in_the_app_takes_over_the_pane() {
             model: fixture_model().display().to_string(),
         },
     );
-    assert_eq!(app.prediction.model, ModelState::NotLoaded);
+    assert_eq!(app.prediction.model.state, ModelState::NotLoaded);
     // Back to the causal LM, then none.
     support::alt(&mut app, 'l');
     app.modal = Some(tracelens::app::Modal::ModelPath(

@@ -10,7 +10,8 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use crossterm::event::{KeyCode, KeyModifiers};
-use tracelens::app::pane::prediction::{GenerationStatus, ModelState, PredictionPane, BEAM_SIZE};
+use tracelens::app::pane::model_slot::{GenerationStatus, ModelState};
+use tracelens::app::pane::prediction::{PredictionPane, BEAM_SIZE};
 use tracelens::app::prediction;
 use tracelens::app::{update, Action, App, AppOptions, Focus};
 use tracelens::model::worker::WorkerEvent;
@@ -120,7 +121,7 @@ fn a_new_trace_queues_one_request_and_stale_events_are_dropped() {
     let mut app = app_with_model("models/tiny");
     ready(&mut app);
     let request = app.prediction.take_request().expect("a request is queued");
-    assert_eq!(request.id, app.prediction.latest_request());
+    assert_eq!(request.id, app.prediction.model.latest());
     assert!(request.code_tokens.iter().any(|t| t == "square"));
     assert_eq!(request.opts.beam, 1);
     assert!(app.prediction.take_request().is_none());
@@ -135,13 +136,13 @@ fn a_new_trace_queues_one_request_and_stale_events_are_dropped() {
         partial(request.id, "<line> <99> <state> </state>"),
     );
     model_event(&mut app, done(request.id, "<output> wrong"));
-    assert_eq!(app.prediction.dropped_events, 2);
+    assert_eq!(app.prediction.model.dropped_events, 2);
     assert!(app.prediction.text.is_empty());
 
     model_event(&mut app, partial(newer.id, &gold[..2].join(" ")));
     assert_eq!(app.prediction.predicted.len(), 2);
     assert!(matches!(
-        app.prediction.generation,
+        app.prediction.model.generation,
         GenerationStatus::Running { .. }
     ));
     assert!(screen(&app).contains("Pred tiny · gen 50t/s · greedy"));
@@ -175,10 +176,10 @@ fn an_edit_cancels_the_running_generation_and_drops_its_events() {
         app.prediction.take_request().is_none(),
         "no request until the trace"
     );
-    assert_eq!(app.prediction.generation, GenerationStatus::Cancelled);
+    assert_eq!(app.prediction.model.generation, GenerationStatus::Cancelled);
     assert!(app.prediction.stale);
     model_event(&mut app, partial(request.id, &gold_steps()[..3].join(" ")));
-    assert_eq!(app.prediction.dropped_events, 1);
+    assert_eq!(app.prediction.model.dropped_events, 1);
     assert_eq!(app.prediction.predicted.len(), 1);
     // Narrow: the model's name goes before the state, the search and "(stale)".
     assert!(screen(&app).contains("Pred cancelled · greedy (stale)"));
@@ -210,7 +211,10 @@ fn a_model_that_fails_to_load_shows_its_error_and_stepping_goes_on() {
                 .into(),
         },
     );
-    assert!(matches!(app.prediction.model, ModelState::LoadFailed(_)));
+    assert!(matches!(
+        app.prediction.model.state,
+        ModelState::LoadFailed(_)
+    ));
     let shown = screen(&app);
     assert!(shown.contains("Pred missing · failed"), "{shown}");
     assert!(shown.contains("The model failed to load"), "{shown}");
@@ -314,11 +318,14 @@ fn the_tiny_parity_model_streams_a_prediction_through_the_worker() {
             break;
         }
     }
-    assert_eq!(app.prediction.model, ModelState::Ready);
+    assert_eq!(app.prediction.model.state, ModelState::Ready);
     assert!(
-        matches!(app.prediction.generation, GenerationStatus::Done { .. }),
+        matches!(
+            app.prediction.model.generation,
+            GenerationStatus::Done { .. }
+        ),
         "{:?}",
-        app.prediction.generation
+        app.prediction.model.generation
     );
     assert!(partials > 0, "the prediction streams");
     assert!(app.prediction.metrics.is_some());

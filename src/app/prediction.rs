@@ -72,10 +72,7 @@ pub(super) fn jump_to_divergence(app: &mut App, next: bool) {
 /// starts the model worker for it.
 pub fn set_model(app: &mut App, path: Option<PathBuf>) {
     // Request ids go on from the old panes', so a late event of the old worker is stale.
-    let past = app
-        .causal
-        .latest_request()
-        .max(app.prediction.latest_request());
+    let past = app.causal.model.latest().max(app.prediction.model.latest());
     let causal = path.as_deref().is_some_and(is_causal_model);
     if causal {
         app.causal = CausalPane::new(path);
@@ -85,7 +82,7 @@ pub fn set_model(app: &mut App, path: Option<PathBuf>) {
         app.prediction = PredictionPane::new(path);
     }
     app.causal.skip_ids(past);
-    app.prediction.skip_ids(past);
+    app.prediction.model.skip_ids(past);
 }
 
 /// Use the model picked in the app (`none` turns the pane off): the event loop restarts the
@@ -114,9 +111,10 @@ pub(super) fn pick_model(app: &mut App, text: &str) {
 pub fn spawn_worker(app: &App, events: Sender<Action>) -> Option<ModelWorker> {
     let path = app
         .causal
+        .model
         .path
         .clone()
-        .or_else(|| app.prediction.dir.clone())?;
+        .or_else(|| app.prediction.model.path.clone())?;
     Some(ModelWorker::for_path(path, move |event| {
         // A closed channel means the explorer is closing.
         let _ = events.send(Action::Model(event));

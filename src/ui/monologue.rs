@@ -16,7 +16,7 @@ use super::prediction::{model_message, shorten_title};
 use super::{key, pane};
 use crate::app::layout::{inner, list_top};
 use crate::app::pane::causal::{AnswerCheck, CausalPane, InputRun};
-use crate::app::pane::prediction::{GenerationStatus, ModelState};
+use crate::app::pane::model_slot::{GenerationStatus, ModelState};
 use crate::app::scope::Scope;
 use crate::app::{App, Command};
 use crate::cruxeval::question::Question;
@@ -24,7 +24,7 @@ use crate::cruxeval::Task;
 
 /// The pane title: model, state, question.
 fn title(p: &CausalPane) -> String {
-    let state = match (&p.model, &p.generation) {
+    let state = match (&p.model.state, &p.model.generation) {
         (ModelState::NotLoaded | ModelState::Off, _) => String::new(),
         (ModelState::Loading, _) => "loading".to_string(),
         (ModelState::LoadFailed(_), _) | (_, GenerationStatus::Failed(_)) => "failed".to_string(),
@@ -46,7 +46,7 @@ fn title(p: &CausalPane) -> String {
         None => "",
     };
     let stale = if p.stale { " (stale)" } else { "" };
-    let parts: Vec<&str> = [p.model_name.as_str(), state.as_str(), question]
+    let parts: Vec<&str> = [p.model.name.as_str(), state.as_str(), question]
         .into_iter()
         .filter(|s| !s.is_empty())
         .collect();
@@ -176,7 +176,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let theme = &app.theme;
     let block = pane(
         app,
-        Line::from(shorten_title(title(p), &p.model_name, area.width)),
+        Line::from(shorten_title(title(p), &p.model.name, area.width)),
         false,
     );
     let note = |text: String, style: Style| {
@@ -184,12 +184,12 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App) {
             .block(block.clone())
             .wrap(ratatui::widgets::Wrap { trim: true })
     };
-    if let Some((text, style)) = model_message(app, &p.model, &p.generation) {
+    if let Some((text, style)) = model_message(app, &p.model) {
         frame.render_widget(note(text, style), area);
         return;
     }
     if p.text.is_empty() {
-        let text = match p.generation {
+        let text = match p.model.generation {
             GenerationStatus::Running { .. } => "generating…",
             _ => "The model said nothing.",
         };

@@ -12,7 +12,8 @@ use ratatui::Frame;
 use super::{cells, pane};
 use crate::analysis::align::Alignment;
 use crate::app::layout::{inner, list_top};
-use crate::app::pane::prediction::{GenerationStatus, ModelState, PredictionPane};
+use crate::app::pane::model_slot::{GenerationStatus, ModelSlot, ModelState};
+use crate::app::pane::prediction::PredictionPane;
 use crate::app::App;
 use crate::trace::codeexecutor::CeStep;
 use crate::trace::OutcomeKind;
@@ -41,11 +42,11 @@ pub(super) fn shorten_title(mut title: String, model_name: &str, width: u16) -> 
 
 /// The pane title: model name, state and search.
 fn title(p: &PredictionPane, width: u16) -> String {
-    shorten_title(full_title(p), &p.model_name, width)
+    shorten_title(full_title(p), &p.model.name, width)
 }
 
 fn full_title(p: &PredictionPane) -> String {
-    let state = match (&p.model, &p.generation) {
+    let state = match (&p.model.state, &p.model.generation) {
         (ModelState::Off, _) => return " Prediction (off) ".to_string(),
         (ModelState::NotLoaded, _) => return " Prediction ".to_string(),
         (ModelState::Loading, _) => "loading".to_string(),
@@ -67,7 +68,7 @@ fn full_title(p: &PredictionPane) -> String {
     let stale = if p.stale { " (stale)" } else { "" };
     format!(
         " Prediction · {} · {state} · {search}{stale} ",
-        p.model_name
+        p.model.name
     )
 }
 
@@ -84,13 +85,9 @@ fn step_text(step: &CeStep) -> String {
 
 /// What the pane says instead of a prediction while the model is off, loading, failed or
 /// waiting (`None`: there is a prediction to show).
-pub(super) fn model_message(
-    app: &App,
-    model: &ModelState,
-    generation: &GenerationStatus,
-) -> Option<(String, Style)> {
+pub(super) fn model_message(app: &App, model: &ModelSlot) -> Option<(String, Style)> {
     let theme = &app.theme;
-    match (model, generation) {
+    match (&model.state, &model.generation) {
         (ModelState::Off, _) => Some((
             "The prediction pane is off (--model none).".to_string(),
             theme.dim,
@@ -120,12 +117,12 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App) {
             .block(block.clone())
             .wrap(Wrap { trim: true })
     };
-    if let Some((text, style)) = model_message(app, &p.model, &p.generation) {
+    if let Some((text, style)) = model_message(app, &p.model) {
         frame.render_widget(note(text, style), area);
         return;
     }
     if p.alignment.steps.is_empty() || p.predicted.is_empty() {
-        let text = match (p.text.is_empty(), &p.generation) {
+        let text = match (p.text.is_empty(), &p.model.generation) {
             (true, _) => "generating…".to_string(),
             (false, GenerationStatus::Running { .. }) => p.text.clone(),
             (false, _) => format!("No step could be read from the prediction: {}", p.text),
@@ -133,7 +130,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App) {
         frame.render_widget(note(text, theme.dim), area);
         return;
     }
-    let generating = matches!(p.generation, GenerationStatus::Running { .. });
+    let generating = matches!(p.model.generation, GenerationStatus::Running { .. });
     let current = p.row_of_raw(app.stepping.step);
     let height = inner(area).height as usize;
     let lines = aligned_rows(app, &p.alignment, &p.predicted, current, generating, height);

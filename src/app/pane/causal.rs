@@ -12,7 +12,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::prediction::{short_name, Answer, GenerationStatus, ModelLink, ModelState};
+use super::model_slot::{Answer, GenerationStatus, ModelSlot, ModelState};
 use crate::analysis::monologue::{Judgement, Monologue};
 use crate::app::trace_jobs::Job;
 use crate::cruxeval::prompts::{LABEL_OFFSET, STOP};
@@ -66,12 +66,9 @@ enum Awaiting {
 /// The live causal-LM pane.
 #[derive(Debug, Clone)]
 pub struct CausalPane {
-    /// The model file or directory; `None`: the pane is not in use (a CodeExecutor model or
-    /// none is loaded).
-    pub path: Option<PathBuf>,
-    pub model_name: String,
-    pub model: ModelState,
-    pub generation: GenerationStatus,
+    /// The model file or directory (`None`: the pane is not in use, a CodeExecutor model or
+    /// none is loaded), its state and the newest request's.
+    pub model: ModelSlot,
     pub kind: PromptKind,
     /// The task asked of a CRUXEval record (any other program is asked what it prints).
     pub task: Task,
@@ -91,9 +88,6 @@ pub struct CausalPane {
     pub input_run: InputRun,
     /// The monologue was made for code that has since changed.
     pub stale: bool,
-    /// Events and check results of stale requests that were dropped.
-    pub dropped_events: usize,
-    latest: u64,
     pending: Option<GenerateRequest>,
     cancel: bool,
     /// The program's real stdout (what a print question's answer is checked against).
@@ -107,10 +101,7 @@ impl CausalPane {
     /// A pane for the causal LM at `path` (`None`: not in use).
     pub fn new(path: Option<PathBuf>) -> CausalPane {
         CausalPane {
-            model_name: path.as_deref().map(short_name).unwrap_or_default(),
-            model: ModelState::NotLoaded,
-            path,
-            generation: GenerationStatus::Idle,
+            model: ModelSlot::new(path, ModelState::NotLoaded),
             kind: PromptKind::Monologue,
             task: Task::Output,
             sampling: Sampling {
@@ -128,8 +119,6 @@ impl CausalPane {
             check: AnswerCheck::Waiting,
             input_run: InputRun::None,
             stale: false,
-            dropped_events: 0,
-            latest: 0,
             pending: None,
             cancel: false,
             stdout: String::new(),
@@ -140,17 +129,12 @@ impl CausalPane {
     }
 
     pub fn is_active(&self) -> bool {
-        self.path.is_some()
+        self.model.path.is_some()
     }
 
-    /// The id of the newest request.
-    pub fn latest_request(&self) -> u64 {
-        self.latest
-    }
-
-    /// Number new requests after `past` (the ids a replaced pane used).
+    /// Number new requests (and checks) after `past` (the ids a replaced pane used).
     pub fn skip_ids(&mut self, past: u64) {
-        self.latest = self.latest.max(past);
+        self.model.skip_ids(past);
         self.check_latest = self.check_latest.max(past);
     }
 
@@ -179,21 +163,21 @@ impl CausalPane {
         self.stale = false;
         let prompt = question.prompt(self.kind);
         let stands = !matches!(
-            self.generation,
+            self.model.generation,
             GenerationStatus::Cancelled | GenerationStatus::Failed(_) | GenerationStatus::Idle
         );
         if stands && prompt == self.prompt && self.question.as_ref() == Some(&question) {
             self.judge(&truth.steps);
             return;
         }
-        self.latest += 1;
+        let id = self.model.next_request();
         self.cancel = true;
         self.pending = Some(GenerateRequest {
-            id: self.latest,
+            id,
             prompt: prompt.clone(),
             sampling: self.sampling.clone(),
         });
-        self.generation = GenerationStatus::Running {
+        self.model.generation = GenerationStatus::Running {
             tokens: 0,
             tokens_per_s: 0.0,
         };
@@ -213,12 +197,12 @@ impl CausalPane {
         if !self.is_active() {
             return;
         }
-        self.latest += 1;
+        self.model.next_request();
         self.pending = None;
         self.cancel = true;
         self.stale = !self.text.is_empty();
-        if matches!(self.generation, GenerationStatus::Running { .. }) {
-            self.generation = GenerationStatus::Cancelled;
+        if matches!(self.model.generation, GenerationStatus::Running { .. }) {
+            self.model.generation = GenerationStatus::Cancelled;
         }
     }
 
@@ -255,19 +239,11 @@ impl CausalPane {
 
     /// Apply one model worker event; `truth` is the trace on show's steps.
     pub fn on_event(&mut self, event: WorkerEvent, truth: &[Step]) {
-        let link = ModelLink {
-            path: self.path.as_deref(),
-            model: &mut self.model,
-            name: &mut self.model_name,
-            generation: &mut self.generation,
-            latest: self.latest,
-            dropped_events: &mut self.dropped_events,
-        };
-        match link.apply(event) {
+        match self.model.apply(event) {
             Some(Answer::Partial(text)) => self.set_text(text, truth),
             Some(Answer::Completion(completion)) => {
                 let seconds = completion.generate_elapsed.as_secs_f64();
-                self.generation = GenerationStatus::Done {
+                self.model.generation = GenerationStatus::Done {
                     tokens: completion.ids.len(),
                     tokens_per_s: if seconds > 0.0 {
                         completion.ids.len().saturating_sub(1) as f64 / seconds
@@ -279,7 +255,7 @@ impl CausalPane {
                 self.answered();
             }
             Some(Answer::Trace(_)) => {
-                self.generation =
+                self.model.generation =
                     GenerationStatus::Failed("the model answered with a CodeExecutor trace".into())
             }
             None => {}
@@ -316,7 +292,7 @@ impl CausalPane {
     /// input, which a proposed input's run is compared with).
     pub fn on_checked(&mut self, id: u64, result: Result<Trace, String>, truth: &[Step]) {
         if id != self.check_latest {
-            self.dropped_events += 1;
+            self.model.dropped_events += 1;
             return;
         }
         match self.awaiting.take() {

@@ -8,36 +8,15 @@ use std::path::PathBuf;
 
 use crate::analysis::align::{align, Alignment};
 use crate::analysis::metrics::{score, Metrics, Tally, Variant};
-use crate::model::causal::Completion;
 use crate::model::worker::{Request, WorkerEvent};
-use crate::model::{PredictOptions, Prediction};
+use crate::model::PredictOptions;
 use crate::trace::codeexecutor::{code_tokens, parse_trace, serialize_steps, steps_of, CeStep};
 use crate::trace::{Event, Trace};
 
+use super::model_slot::{Answer, GenerationStatus, ModelSlot, ModelState};
+
 /// The beam size used when beam search is switched on.
 pub const BEAM_SIZE: usize = 4;
-
-/// Where the model stands.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ModelState {
-    /// `--model none`: the pane is off.
-    Off,
-    /// No worker event yet.
-    NotLoaded,
-    Loading,
-    Ready,
-    LoadFailed(String),
-}
-
-/// What the newest request is doing.
-#[derive(Debug, Clone, PartialEq)]
-pub enum GenerationStatus {
-    Idle,
-    Running { tokens: usize, tokens_per_s: f64 },
-    Done { tokens: usize, tokens_per_s: f64 },
-    Cancelled,
-    Failed(String),
-}
 
 /// The truth's CodeExecutor steps and how they map to the recorded steps (the stored
 /// prediction view links its rows to steps through it too).
@@ -147,13 +126,10 @@ impl Truth {
 /// The prediction pane.
 #[derive(Debug, Clone)]
 pub struct PredictionPane {
-    /// The model directory; `None` turns the pane off.
-    pub dir: Option<PathBuf>,
-    pub model_name: String,
-    pub model: ModelState,
+    /// The model directory (`None` turns the pane off), its state and the newest request's.
+    pub model: ModelSlot,
     /// 1 is greedy.
     pub beam: usize,
-    pub generation: GenerationStatus,
     /// The predicted text so far.
     pub text: String,
     pub predicted: Vec<CeStep>,
@@ -164,10 +140,7 @@ pub struct PredictionPane {
     pub metrics: Option<Metrics>,
     /// The prediction was made for code that has since changed.
     pub stale: bool,
-    /// Events of stale requests that were dropped.
-    pub dropped_events: usize,
     truth: Truth,
-    latest: u64,
     pending: Option<Request>,
     cancel: bool,
 }
@@ -175,20 +148,15 @@ pub struct PredictionPane {
 impl Default for PredictionPane {
     fn default() -> Self {
         PredictionPane {
-            dir: None,
-            model_name: String::new(),
-            model: ModelState::NotLoaded,
+            model: ModelSlot::new(None, ModelState::NotLoaded),
             beam: 1,
-            generation: GenerationStatus::Idle,
             text: String::new(),
             predicted: Vec::new(),
             truncated: false,
             alignment: Alignment::default(),
             metrics: None,
             stale: false,
-            dropped_events: 0,
             truth: Truth::default(),
-            latest: 0,
             pending: None,
             cancel: false,
         }
@@ -198,32 +166,14 @@ impl Default for PredictionPane {
 impl PredictionPane {
     /// A pane for the model in `dir` (`None`: `--model none`, the pane is off).
     pub fn new(dir: Option<PathBuf>) -> PredictionPane {
-        let model = if dir.is_some() {
-            ModelState::NotLoaded
-        } else {
-            ModelState::Off
-        };
-        let model_name = dir.as_deref().map(short_name).unwrap_or_default();
         PredictionPane {
-            dir,
-            model_name,
-            model,
+            model: ModelSlot::new(dir, ModelState::Off),
             ..PredictionPane::default()
         }
     }
 
     pub fn is_off(&self) -> bool {
-        self.model == ModelState::Off
-    }
-
-    /// The id of the newest request.
-    pub fn latest_request(&self) -> u64 {
-        self.latest
-    }
-
-    /// Number new requests after `past` (the ids a replaced pane used).
-    pub fn skip_ids(&mut self, past: u64) {
-        self.latest = self.latest.max(past);
+        self.model.state == ModelState::Off
     }
 
     /// The request waiting for the worker, if any.
@@ -268,18 +218,18 @@ impl PredictionPane {
         if self.is_off() {
             return;
         }
-        self.latest += 1;
+        let id = self.model.next_request();
         self.cancel = true;
         self.set_text(String::new());
         self.metrics = None;
         match code_tokens(code) {
             Ok(tokens) => {
-                self.generation = GenerationStatus::Running {
+                self.model.generation = GenerationStatus::Running {
                     tokens: 0,
                     tokens_per_s: 0.0,
                 };
                 self.pending = Some(Request {
-                    id: self.latest,
+                    id,
                     code_tokens: tokens,
                     opts: PredictOptions {
                         beam: self.beam,
@@ -289,7 +239,7 @@ impl PredictionPane {
             }
             Err(e) => {
                 self.pending = None;
-                self.generation =
+                self.model.generation =
                     GenerationStatus::Failed(format!("cannot tokenize the program: {e}"));
             }
         }
@@ -300,12 +250,12 @@ impl PredictionPane {
         if self.is_off() {
             return;
         }
-        self.latest += 1;
+        self.model.next_request();
         self.pending = None;
         self.cancel = true;
         self.stale = !self.text.is_empty();
-        if matches!(self.generation, GenerationStatus::Running { .. }) {
-            self.generation = GenerationStatus::Cancelled;
+        if matches!(self.model.generation, GenerationStatus::Running { .. }) {
+            self.model.generation = GenerationStatus::Cancelled;
         }
     }
 
@@ -328,18 +278,10 @@ impl PredictionPane {
 
     /// Apply one model worker event.
     pub fn on_event(&mut self, event: WorkerEvent) {
-        let link = ModelLink {
-            path: self.dir.as_deref(),
-            model: &mut self.model,
-            name: &mut self.model_name,
-            generation: &mut self.generation,
-            latest: self.latest,
-            dropped_events: &mut self.dropped_events,
-        };
-        match link.apply(event) {
+        match self.model.apply(event) {
             Some(Answer::Partial(text)) => self.set_text(text),
             Some(Answer::Trace(prediction)) => {
-                self.generation = GenerationStatus::Done {
+                self.model.generation = GenerationStatus::Done {
                     tokens: prediction.output_ids.len(),
                     tokens_per_s: prediction.tokens_per_s,
                 };
@@ -353,111 +295,10 @@ impl PredictionPane {
                 self.set_text(prediction.text);
             }
             Some(Answer::Completion(_)) => {
-                self.generation =
+                self.model.generation =
                     GenerationStatus::Failed("the model answered with text, not a trace".into())
             }
             None => {}
         }
     }
-}
-
-impl ModelState {
-    /// The generation status after a request failed with `message` (a load failure is already
-    /// on show; the request failing with it adds nothing).
-    pub fn failed(&self, message: String) -> GenerationStatus {
-        match self {
-            ModelState::LoadFailed(_) => GenerationStatus::Idle,
-            _ => GenerationStatus::Failed(message),
-        }
-    }
-}
-
-/// What a pane shares with the model worker's events: its model (`path`; `None`: not in use),
-/// the model's state and name, the newest request (`latest`) and its status, and the count of
-/// stale events dropped.
-pub(crate) struct ModelLink<'a> {
-    pub path: Option<&'a std::path::Path>,
-    pub model: &'a mut ModelState,
-    pub name: &'a mut String,
-    pub generation: &'a mut GenerationStatus,
-    pub latest: u64,
-    pub dropped_events: &'a mut usize,
-}
-
-/// What is left of a worker event for the pane of its request to do.
-#[derive(Debug)]
-pub(crate) enum Answer {
-    /// The text generated so far (the status already counts its tokens).
-    Partial(String),
-    /// A CodeExecutor model's finished trace.
-    Trace(Prediction),
-    /// A causal LM's finished text.
-    Completion(Completion),
-}
-
-impl ModelLink<'_> {
-    /// Apply the part of `event` that every model pane applies alike: the model's life cycle
-    /// (an event of a worker for another model, replaced since, is ignored), dropping the events
-    /// of a stale request, and the newest request's streamed, cancelled and failed status.
-    /// `Some` holds the answer for the pane to show.
-    pub(crate) fn apply(self, event: WorkerEvent) -> Option<Answer> {
-        if !event.is_about(self.path) {
-            return None;
-        }
-        let id = match &event {
-            WorkerEvent::Loading { model: loading } => {
-                *self.name = short_name(std::path::Path::new(loading));
-                *self.model = ModelState::Loading;
-                return None;
-            }
-            WorkerEvent::Ready { .. } => {
-                *self.model = ModelState::Ready;
-                return None;
-            }
-            WorkerEvent::LoadFailed { message, .. } => {
-                *self.model = ModelState::LoadFailed(message.clone());
-                *self.generation = GenerationStatus::Idle;
-                return None;
-            }
-            WorkerEvent::Partial { id, .. }
-            | WorkerEvent::Done { id, .. }
-            | WorkerEvent::Generated { id, .. }
-            | WorkerEvent::Cancelled { id }
-            | WorkerEvent::Failed { id, .. } => *id,
-        };
-        if id != self.latest {
-            *self.dropped_events += 1;
-            return None;
-        }
-        match event {
-            WorkerEvent::Partial { partial, .. } => {
-                *self.generation = GenerationStatus::Running {
-                    tokens: partial.tokens,
-                    tokens_per_s: partial.tokens_per_s,
-                };
-                Some(Answer::Partial(partial.text))
-            }
-            WorkerEvent::Done { prediction, .. } => Some(Answer::Trace(prediction)),
-            WorkerEvent::Generated { completion, .. } => Some(Answer::Completion(completion)),
-            WorkerEvent::Cancelled { .. } => {
-                *self.generation = GenerationStatus::Cancelled;
-                None
-            }
-            WorkerEvent::Failed { message, .. } => {
-                *self.generation = self.model.failed(message);
-                None
-            }
-            WorkerEvent::Loading { .. }
-            | WorkerEvent::Ready { .. }
-            | WorkerEvent::LoadFailed { .. } => None,
-        }
-    }
-}
-
-/// The last path component, for the pane title.
-pub(crate) fn short_name(path: &std::path::Path) -> String {
-    path.file_name().map_or_else(
-        || path.display().to_string(),
-        |n| n.to_string_lossy().into_owned(),
-    )
 }
