@@ -188,7 +188,7 @@ fn the_newest_result_wins_and_older_ones_are_dropped() {
     assert_eq!(app.dropped_results, 1);
     let view = app.stepping.view.as_ref().unwrap();
     assert_eq!(
-        view.trace.outcome.kind.as_str(),
+        view.trace().outcome.kind.as_str(),
         "timeout",
         "the stale result did not replace it"
     );

@@ -332,6 +332,12 @@ fn the_tiny_parity_model_streams_a_prediction_through_the_worker() {
     assert!(screen(&app).contains("Pred tiny · done"));
 }
 
+/// Show `trace` (the one on show, changed) in the stepping pane in place of the one on show.
+fn show_again(app: &mut App, trace: tracelens::trace::Trace) {
+    let code = app.stepping.view.as_ref().unwrap().code_lines.join("\n");
+    app.stepping.show(trace, &code);
+}
+
 #[test]
 fn a_run_cut_short_is_not_scored_in_the_status_bar() {
     let (text, _) = mismatching_text();
@@ -341,7 +347,9 @@ fn a_run_cut_short_is_not_scored_in_the_status_bar() {
         rows.last().unwrap().clone()
     };
     assert!(status(&app).contains("trace acc"), "{}", status(&app));
-    app.stepping.view.as_mut().unwrap().trace.outcome.kind = tracelens::trace::OutcomeKind::Timeout;
+    let mut trace = app.stepping.view.as_ref().unwrap().trace().clone();
+    trace.outcome.kind = tracelens::trace::OutcomeKind::Timeout;
+    show_again(&mut app, trace);
     let shown = status(&app);
     assert!(
         shown.contains("not scored: the run ended in timeout") && !shown.contains("trace acc"),
@@ -361,13 +369,14 @@ fn the_truth_shows_python_reprs_and_wide_values_keep_the_separator_in_line() {
         })
         .expect("a step with total");
     app.stepping.step = step;
-    let view = app.stepping.view.as_mut().unwrap();
-    let total = view.trace.steps[step]
+    let mut trace = app.stepping.view.as_ref().unwrap().trace().clone();
+    let total = trace.steps[step]
         .locals
         .iter_mut()
         .find(|l| l.name == "total")
         .unwrap();
     total.repr = "'日本語'".into();
+    show_again(&mut app, trace);
     let rows = buffer_rows(render(&app, 160, 40).backend().buffer());
     let column = |row: &str, from: &str| {
         let start = row.find(from)?;

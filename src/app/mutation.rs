@@ -160,15 +160,15 @@ pub(super) fn on_new_trace(app: &mut App) {
         return;
     };
     if app.latest_code() == app.mutation.original {
-        app.mutation.original_steps = Some(view.trace.steps.clone());
+        app.mutation.original_trace = Some(view.shared_trace());
         app.mutation.first_change = None;
         app.mutation.jump_pending = false;
         return;
     }
-    let Some(original) = &app.mutation.original_steps else {
+    let Some(original) = &app.mutation.original_trace else {
         return;
     };
-    let first = first_difference(original, view.steps());
+    let first = first_difference(&original.steps, view.steps());
     app.mutation.first_change = first;
     if std::mem::take(&mut app.mutation.jump_pending) {
         match first {

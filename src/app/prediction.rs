@@ -19,7 +19,7 @@ pub(super) fn trace_changed(app: &mut App) {
         return;
     };
     let code = view.code_lines.join("\n") + "\n";
-    app.prediction.trace_changed(&view.trace, &code);
+    app.prediction.trace_changed(view.trace(), &code);
 }
 
 /// Switch greedy / beam search and predict again.

@@ -27,7 +27,7 @@ pub(super) fn record_loaded(app: &mut App, index: usize, record: &Record) {
 pub(super) fn trace_changed(app: &mut App) {
     if app.stored.shown.is_some() {
         if let Some(view) = app.stepping.view.as_ref() {
-            app.stored.trace_changed(Truth::of(&view.trace));
+            app.stored.trace_changed(Truth::of(view.trace()));
         }
     }
     if !app.stored.active() {

@@ -4,12 +4,16 @@
 //! Everything a frame draw asks is O(1) or a short backwards walk, so a 20,000-step trace
 //! draws as fast as a small one.
 
+use std::sync::Arc;
+
 use crate::trace::{Event, Step, Trace};
 
 /// The program and trace shown in the stepping pane.
 #[derive(Debug, Clone)]
 pub struct TraceView {
-    pub trace: Trace,
+    /// Shared with whoever keeps the trace past its time on show (the original program's,
+    /// for the mutation view), not copied.
+    trace: Arc<Trace>,
     /// The source lines the trace was recorded from.
     pub code_lines: Vec<String>,
     /// All step stdout, concatenated.
@@ -43,7 +47,7 @@ impl TraceView {
             .collect();
         let resumed = resumed_steps(&trace.steps);
         TraceView {
-            trace,
+            trace: Arc::new(trace),
             code_lines: code.lines().map(str::to_string).collect(),
             stdout_all,
             stdout_end,
@@ -54,6 +58,11 @@ impl TraceView {
     /// The trace on show.
     pub fn trace(&self) -> &Trace {
         &self.trace
+    }
+
+    /// The trace on show, shared.
+    pub fn shared_trace(&self) -> Arc<Trace> {
+        Arc::clone(&self.trace)
     }
 
     pub fn steps(&self) -> &[Step] {
@@ -343,7 +352,7 @@ pub(crate) mod tests {
 
     #[test]
     fn stack_and_stdout() {
-        let mut steps = two_calls().trace.steps;
+        let mut steps = two_calls().steps().to_vec();
         steps[0].stdout = "a\n".into();
         steps[4].stdout = "b\n".into();
         let v = TraceView::new(trace_of(steps), "x = 1\n");

@@ -276,7 +276,7 @@ pub(super) fn status_text(app: &App) -> Option<String> {
     let p = &app.prediction;
     let metrics = p.metrics.as_ref().filter(|_| !app.stored.active())?;
     // A run cut short has no complete truth to score against.
-    let outcome = app.stepping.view.as_ref()?.trace.outcome.kind;
+    let outcome = app.stepping.view.as_ref()?.trace().outcome.kind;
     if !matches!(outcome, OutcomeKind::Completed | OutcomeKind::Exception) {
         return Some(format!(
             "not scored: the run ended in {}",

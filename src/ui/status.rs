@@ -59,10 +59,10 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App) {
             let i = if n == 0 { 0 } else { app.stepping.step + 1 };
             push(Span::styled(format!("step {i}/{n}"), bar));
             push(Span::styled(
-                format!("{:.1} ms", view.trace.elapsed_ms),
+                format!("{:.1} ms", view.trace().elapsed_ms),
                 bar,
             ));
-            let outcome = &view.trace.outcome;
+            let outcome = &view.trace().outcome;
             let style = if outcome.kind == OutcomeKind::Completed {
                 bar
             } else {

@@ -37,7 +37,7 @@ pub(super) fn draw_code(frame: &mut Frame, area: Rect, app: &App) {
         frame.render_widget(Paragraph::new(no_trace(app)).block(block), area);
         return;
     };
-    let outcome = &view.trace.outcome;
+    let outcome = &view.trace().outcome;
     if outcome.kind != OutcomeKind::Completed {
         let text = format!(" {} ", super::outcome_text(outcome));
         block = block.title_bottom(Line::styled(text, app.theme.exception));

@@ -2,10 +2,11 @@
 //! (the distance from the original), the first step where the execution changed, and the
 //! picker pop-up's state.
 
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::mutate::Mutation;
-use crate::trace::Step;
+use crate::trace::{Step, Trace};
 
 /// Which mutations the picker lists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,7 +38,8 @@ pub enum Distance {
 #[derive(Debug, Clone)]
 pub struct MutationState {
     pub(in crate::app) original: String,
-    pub(in crate::app) original_steps: Option<Vec<Step>>,
+    /// The original program's trace, once it has been on show.
+    pub(in crate::app) original_trace: Option<Arc<Trace>>,
     /// Buffers reached by applying mutations, with their distance from the original.
     pub(in crate::app) reached: Vec<(String, usize)>,
     /// Buffers left between the delete and the insert half of a replacing edit.
@@ -57,7 +59,7 @@ impl MutationState {
             .map_or(0, |d| d.as_nanos() as u64);
         MutationState {
             original,
-            original_steps: None,
+            original_trace: None,
             reached: Vec::new(),
             halfway: Vec::new(),
             first_change: None,

@@ -211,13 +211,14 @@ impl PredictionPane {
         self.raw_of_row(self.alignment.first_divergence()?)
     }
 
-    /// A new trace is on show: align against it and ask for a fresh prediction of `code`.
+    /// A new trace is on show: align against it and ask for a fresh prediction of `code`
+    /// (a pane that is off keeps no truth: nothing is aligned with it).
     pub fn trace_changed(&mut self, trace: &Trace, code: &str) {
-        self.truth = Truth::of(trace);
         self.stale = false;
         if self.is_off() {
             return;
         }
+        self.truth = Truth::of(trace);
         let id = self.model.next_request();
         self.cancel = true;
         self.set_text(String::new());
