@@ -556,18 +556,18 @@ fn the_friendly_refusal_names_what_was_refused() {
     assert_eq!(trace.stdout, "b'ping'\nthread ran\n", "{:?}", trace.outcome);
 }
 
-#[test]
-fn a_program_that_kills_its_worker_gets_its_own_crashed_outcome() {
-    // Only without the sandbox and the audit hook can a program kill its worker; the others
-    // still get their answers.
+/// The traces of `HONEST`, a program that kills its worker, `HONEST` and `last`, traced
+/// together on a pool of `workers` without the sandbox or the audit hook (only then can a
+/// program kill its worker).
+fn around_a_worker_killer(workers: usize, last: &str) -> Vec<Trace> {
     let pool = TracerPool::start_without_audit_hook(PoolOptions {
         python: None,
-        workers: 2,
+        workers,
         sandbox: SandboxMode::Off,
     })
     .expect("a pool");
     let killer = "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\n";
-    let reqs: Vec<TraceRequest> = [HONEST, killer, HONEST, HONEST]
+    let reqs: Vec<TraceRequest> = [HONEST, killer, HONEST, last]
         .iter()
         .map(|code| TraceRequest {
             code: code.to_string(),
@@ -575,45 +575,7 @@ fn a_program_that_kills_its_worker_gets_its_own_crashed_outcome() {
             limits: Limits::default(),
         })
         .collect();
-    let traces = pool.trace_many(&reqs, &|_| {});
-    let killed = traces[1].as_ref().expect("an answer");
-    let message = killed.outcome.message.clone().unwrap_or_default();
-    assert!(message.contains("worker died twice"), "{message}");
-    let kinds: Vec<OutcomeKind> = traces
-        .iter()
-        .map(|t| t.as_ref().expect("an answer").outcome.kind)
-        .collect();
-    assert_eq!(
-        kinds,
-        [
-            OutcomeKind::Completed,
-            OutcomeKind::Crashed,
-            OutcomeKind::Completed,
-            OutcomeKind::Completed
-        ]
-    );
-}
-
-#[test]
-fn the_programs_queued_behind_one_that_kills_its_worker_still_run() {
-    // One worker, so each program is sent while the one before it runs: the two after the
-    // killer wait in the pipe of a worker that dies (twice), and run on its successor.
-    let pool = TracerPool::start_without_audit_hook(PoolOptions {
-        python: None,
-        workers: 1,
-        sandbox: SandboxMode::Off,
-    })
-    .expect("a pool");
-    let killer = "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\n";
-    let reqs: Vec<TraceRequest> = [HONEST, killer, HONEST, "print('after')\n"]
-        .iter()
-        .map(|code| TraceRequest {
-            code: code.to_string(),
-            stdin: String::new(),
-            limits: Limits::default(),
-        })
-        .collect();
-    let traces: Vec<_> = pool
+    let traces: Vec<Trace> = pool
         .trace_many(&reqs, &|_| {})
         .into_iter()
         .map(|t| t.expect("an answer"))
@@ -628,6 +590,22 @@ fn the_programs_queued_behind_one_that_kills_its_worker_still_run() {
             OutcomeKind::Completed
         ]
     );
+    traces
+}
+
+#[test]
+fn a_program_that_kills_its_worker_gets_its_own_crashed_outcome() {
+    // Two workers: the others still get their answers.
+    let traces = around_a_worker_killer(2, HONEST);
+    let message = traces[1].outcome.message.clone().unwrap_or_default();
+    assert!(message.contains("worker died twice"), "{message}");
+}
+
+#[test]
+fn the_programs_queued_behind_one_that_kills_its_worker_still_run() {
+    // One worker, so each program is sent while the one before it runs: the two after the
+    // killer wait in the pipe of a worker that dies (twice), and run on its successor.
+    let traces = around_a_worker_killer(1, "print('after')\n");
     assert_eq!(traces[3].stdout, "after\n");
 }
 
